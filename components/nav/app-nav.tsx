@@ -1,0 +1,35 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { NAV_ITEMS } from "@/lib/navigation";
+
+export function AppNav() {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Main" className="flex flex-col gap-1">
+      {NAV_ITEMS.map((item) =>
+        item.built ? (
+          <Link
+            key={item.href}
+            href={item.href}
+            aria-current={pathname === item.href ? "page" : undefined}
+            className="rounded px-3 py-2 text-sm font-medium text-slate-200 hover:bg-slate-800 aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
+          >
+            {item.label}
+          </Link>
+        ) : (
+          <span
+            key={item.href}
+            aria-disabled="true"
+            title="Not built yet"
+            className="flex items-center justify-between rounded px-3 py-2 text-sm text-slate-500"
+          >
+            {item.label}
+            <span className="rounded bg-slate-800 px-1.5 py-0.5 text-[10px] uppercase tracking-wide text-slate-400">soon</span>
+          </span>
+        ),
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,19 @@
+// The console's pages (DESIGN.md C10). `built: false` pages are listed so an SRE
+// sees what is coming, but they are not links: nothing here pretends to work.
+export interface NavItem {
+  href: string;
+  label: string;
+  built: boolean;
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { href: "/", label: "Overview", built: true },
+  { href: "/operations", label: "Operations", built: false },
+  { href: "/approvals", label: "Approvals", built: false },
+  { href: "/locks", label: "Active locks", built: false },
+  { href: "/graph", label: "Dependency graph", built: false },
+  { href: "/audit", label: "Audit trail", built: false },
+  { href: "/incidents", label: "Incidents", built: false },
+  { href: "/demo", label: "Demo", built: false },
+  { href: "/settings", label: "Settings", built: false },
+];

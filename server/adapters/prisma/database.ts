@@ -1,0 +1,120 @@
+import "server-only";
+import fs from "node:fs";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client";
+
+/** Raw SQL where Prisma's query builder does not fit: migrations, advisory locks, catalog reads. */
+export interface SqlExecutor {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Runs a script of several statements (no parameters). */
+  exec(sql: string): Promise<void>;
+}
+
+/** One connection, held for the duration of a callback (session-level advisory locks need that). */
+export interface SqlSession extends SqlExecutor {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+}
+
+export interface Database {
+  readonly kind: "postgres" | "pglite";
+  /** Where the data is, for logs and the console, with any password removed. */
+  readonly location: string;
+  readonly prisma: PrismaClient;
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DatabaseConfig =
+  | { kind: "postgres"; url: string; poolSize: number }
+  | { kind: "pglite"; dataDir: string | null /* null: in memory */ };
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  return config.kind === "postgres" ? openPostgres(config.url, config.poolSize) : openPglite(config.dataDir);
+}
+
+function openPostgres(url: string, poolSize: number): Database {
+  // One pool for Prisma and for our raw sessions, so `poolSize` is the real connection budget.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its connection emits 'error' on the pool; unhandled, that kills the process.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const safeUrl = new URL(url);
+  safeUrl.password = safeUrl.password ? "***" : "";
+  return {
+    kind: "postgres",
+    location: safeUrl.toString(),
+    prisma,
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        const executor: SqlExecutor = {
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: async (sql) => void (await client.query(sql)),
+        };
+        return await fn({
+          ...executor,
+          async transaction(body) {
+            await client.query("BEGIN");
+            try {
+              const result = await body(executor);
+              await client.query("COMMIT");
+              return result;
+            } catch (error) {
+              await client.query("ROLLBACK").catch(() => {});
+              throw error;
+            }
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string | null): Promise<Database> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  await pglite.waitReady;
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  // PGlite is a single connection: the session is the database itself, and
+  // its transaction() keeps other queries out until the callback ends.
+  const executor: SqlExecutor = {
+    query: async <R,>(sql: string, params?: unknown[]) => (await pglite.query<R>(sql, params)).rows,
+    exec: async (sql: string) => void (await pglite.exec(sql)),
+  };
+  return {
+    kind: "pglite",
+    location: dataDir ?? "memory://",
+    prisma,
+    withSession: (fn) =>
+      fn({
+        ...executor,
+        transaction: (body) =>
+          pglite.transaction((tx) =>
+            body({
+              query: async <R,>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows,
+              exec: async (sql: string) => void (await tx.exec(sql)),
+            }),
+          ),
+      }),
+    async ping() {
+      await pglite.query("SELECT 1");
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// Decisions take `now` as an argument; whatever needs the current time asks a Clock,
+// so tests and the demo's time scale can drive time without touching Date.
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+};
+
+/** A clock that only moves when told to: for tests of time-dependent decisions. */
+export class ManualClock implements Clock {
+  private current: Date;
+
+  constructor(start: Date | string = "2026-01-01T00:00:00.000Z") {
+    this.current = new Date(start);
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}

@@ -1,0 +1,62 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+function problemsOf(source: Record<string, string>): { variable: string; message: string }[] {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof EnvError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+describe("parseEnv", () => {
+  it("defaults to the embedded store under .data/pglite", () => {
+    const env = parseEnv({});
+    expect(env.store).toBe("pglite");
+    expect(env.pgliteDir).toBe(path.resolve(".data", "pglite"));
+    expect(env.PORT).toBe(3000);
+    expect(env.INTERLOCK_SEED_DEMO).toBe(true);
+  });
+
+  it("uses Postgres when DATABASE_URL is set, and treats an empty value as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "postgresql://u:p@db.internal:5432/interlock" }).store).toBe("postgres");
+    expect(parseEnv({ DATABASE_URL: "" }).store).toBe("pglite");
+  });
+
+  it("honours INTERLOCK_DATA_DIR for the embedded store", () => {
+    expect(parseEnv({ INTERLOCK_DATA_DIR: "/var/lib/interlock" }).pgliteDir).toBe("/var/lib/interlock/pglite");
+  });
+
+  it.each([
+    ["not a url", "is not a valid URL"],
+    ["mysql://root@localhost/db", "must use the postgres:// or postgresql:// scheme"],
+    ["postgresql://localhost", "names no database"],
+  ])("refuses DATABASE_URL=%s naming the variable", (value, message) => {
+    const problems = problemsOf({ DATABASE_URL: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.variable).toBe("DATABASE_URL");
+    expect(problems[0]!.message).toContain(message);
+  });
+
+  it("never echoes the value of a refused variable (it may hold a password)", () => {
+    try {
+      parseEnv({ DATABASE_URL: "mysql://admin:hunter2@db/x" });
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain("hunter2");
+      expect(String((error as Error).message)).toContain("DATABASE_URL");
+    }
+  });
+
+  it("lists every bad variable at once", () => {
+    const problems = problemsOf({ PORT: "eighty", LOG_LEVEL: "loud", INTERLOCK_SEED_DEMO: "maybe" });
+    expect(problems.map((p) => p.variable).sort()).toEqual(["INTERLOCK_SEED_DEMO", "LOG_LEVEL", "PORT"]);
+  });
+
+  it("refuses an out-of-range port and pool size", () => {
+    expect(problemsOf({ PORT: "70000" })[0]).toMatchObject({ variable: "PORT" });
+    expect(problemsOf({ DATABASE_POOL_SIZE: "0" })[0]).toMatchObject({ variable: "DATABASE_POOL_SIZE" });
+  });
+});

@@ -1,0 +1,75 @@
+import "server-only";
+import path from "node:path";
+import { z } from "zod";
+
+// Configuration, validated once at start-up. A bad value stops the process with
+// a message naming the variable and what is wrong with it; values are never
+// echoed, because DATABASE_URL carries a password.
+
+const booleanString = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const postgresUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "is not a valid URL (expected postgresql://user:password@host:5432/database)" });
+    return;
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    ctx.addIssue({ code: "custom", message: `must use the postgres:// or postgresql:// scheme, not ${url.protocol}//` });
+  } else if (!url.hostname) {
+    ctx.addIssue({ code: "custom", message: "has no host name" });
+  } else if (url.pathname.length <= 1) {
+    ctx.addIssue({ code: "custom", message: "names no database (expected …/database at the end)" });
+  }
+});
+
+export const ZEnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(200, "must be at most 200").default(10),
+  INTERLOCK_DATA_DIR: z.string().min(1, "must not be empty").default(".data"),
+  INTERLOCK_SEED_DEMO: booleanString.default(true),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
+  PORT: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").default(3000),
+  HOST: z.string().min(1, "must not be empty").default("0.0.0.0"),
+});
+
+export type Env = z.infer<typeof ZEnvSchema> & {
+  /** Where embedded PGlite keeps its files (only used when DATABASE_URL is unset). */
+  pgliteDir: string;
+  store: "postgres" | "pglite";
+};
+
+export class EnvError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses a set of variables; throws EnvError listing every bad one. Empty strings count as unset. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = ZEnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "(environment)"), message: issue.message })));
+  }
+  const env = result.data;
+  return {
+    ...env,
+    pgliteDir: path.resolve(env.INTERLOCK_DATA_DIR, "pglite"),
+    store: env.DATABASE_URL ? "postgres" : "pglite",
+  };
+}
+
+let cached: Env | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,3 @@
+// Vitest runs outside React's server environment, where the real "server-only"
+// package throws on import by design; tests alias it to this empty module.
+export {};
