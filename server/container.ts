@@ -41,7 +41,9 @@ async function buildContainer(): Promise<Container> {
     env.DATABASE_URL ? { kind: "postgres", url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE } : { kind: "pglite", dataDir: env.pgliteDir },
   );
   try {
-    const migrations = await applyMigrations(db);
+    const migrations = await applyMigrations(db).catch((error: unknown) => {
+      throw storeError(db, env, error);
+    });
     log.info({ store: db.kind, location: db.location, applied: migrations.applied, alreadyApplied: migrations.alreadyApplied }, "store ready");
     if (migrations.unknown.length > 0) log.warn({ unknown: migrations.unknown }, "the store has migrations this build does not know: is a newer version running?");
 
@@ -63,4 +65,12 @@ export async function disposeContainer(): Promise<void> {
   const pending = globalForContainer.__interlockContainer;
   globalForContainer.__interlockContainer = undefined;
   if (pending) await (await pending.catch(() => null))?.db.close();
+}
+
+/** Start-up failures name the store and the variable that chose it, so the fix is obvious. */
+function storeError(db: Database, env: Env, error: unknown): Error {
+  if (error instanceof Error && error.name === "AppError") return error; // a migration problem: already explicit
+  const message = error instanceof Error ? error.message : String(error);
+  const source = env.DATABASE_URL ? "DATABASE_URL" : "INTERLOCK_DATA_DIR";
+  return new Error(`cannot open the store at ${db.location} (${source}): ${message}`, { cause: error });
 }

@@ -1,0 +1,56 @@
+import { defineConfig } from "@playwright/test";
+
+// Browser tests drive Debian's Chromium (npx playwright install cannot download
+// here) against the built console, started the way a user starts it: once on the
+// embedded store, once on the machine's Postgres.
+const EMBEDDED_PORT = 3100;
+const POSTGRES_PORT = 3101;
+const adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const e2eDatabaseUrl = (() => {
+  const url = new URL(adminUrl);
+  url.pathname = "/interlock_e2e";
+  return url.toString();
+})();
+
+export default defineConfig({
+  testDir: "e2e",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  reporter: [["list"]],
+  use: {
+    browserName: "chromium",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+    trace: "retain-on-failure",
+  },
+  projects: [
+    { name: "embedded", testIgnore: "startup.spec.ts", use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },
+    { name: "postgres", testIgnore: "startup.spec.ts", use: { baseURL: `http://127.0.0.1:${POSTGRES_PORT}` } },
+    // Start-up failures of the built server: run once, no store of their own.
+    { name: "startup", testMatch: "startup.spec.ts" },
+  ],
+  // Started one after the other, so the second finds the console already built.
+  webServer: [
+    {
+      command: "node scripts/e2e-server.mjs",
+      env: { PORT: String(EMBEDDED_PORT), INTERLOCK_DATA_DIR: ".data/e2e", DATABASE_URL: "", E2E_FRESH: "pglite" },
+      url: `http://127.0.0.1:${EMBEDDED_PORT}/api/ready`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+    },
+    {
+      command: "node scripts/e2e-server.mjs",
+      env: { PORT: String(POSTGRES_PORT), DATABASE_URL: e2eDatabaseUrl, E2E_ADMIN_URL: adminUrl, E2E_FRESH: "postgres" },
+      url: `http://127.0.0.1:${POSTGRES_PORT}/api/ready`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+    },
+  ],
+});

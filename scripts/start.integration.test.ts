@@ -1,0 +1,31 @@
+// `npm start` refuses bad configuration before it builds or serves anything.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+function start(env: Record<string, string>) {
+  return spawnSync(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/start.ts"], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
+
+describe("npm start with bad configuration", () => {
+  it("stops with a message naming DATABASE_URL when it is malformed", () => {
+    const result = start({ DATABASE_URL: "postgres//missing-colon" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Interlock cannot start.");
+    expect(result.stderr).toMatch(/DATABASE_URL: is not a valid URL/);
+  });
+
+  it("names every bad variable", () => {
+    const result = start({ DATABASE_URL: "mysql://root@db/x", PORT: "http" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/DATABASE_URL: must use the postgres:\/\/ or postgresql:\/\/ scheme/);
+    expect(result.stderr).toMatch(/PORT: must be a number/);
+  });
+});
