@@ -1,16 +1,13 @@
 // `npm run db:migrate`: applies prisma/migrations to the configured store and exits.
-import nextEnv from "@next/env";
-import path from "node:path";
-import { openDatabase } from "../server/adapters/prisma/database";
+import { databaseConfigFromEnv, openDatabase } from "../server/adapters/prisma/database";
 import { applyMigrations } from "../server/adapters/prisma/migrate";
-import { parseEnv } from "../server/env";
+import { loadConfigOrExit } from "./lib/config";
 
-nextEnv.loadEnvConfig(path.resolve(import.meta.dirname, ".."), false, { info: () => {}, error: console.error });
-const env = parseEnv(process.env);
-const db = await openDatabase(env.DATABASE_URL ? { kind: "postgres", url: env.DATABASE_URL, poolSize: 2 } : { kind: "pglite", dataDir: env.pgliteDir });
+const env = loadConfigOrExit();
+const db = await openDatabase({ ...databaseConfigFromEnv(env), ...(env.DATABASE_URL ? { poolSize: 2 } : {}) });
 try {
   const report = await applyMigrations(db);
-  console.log(`${db.location}: applied ${report.applied.length} migration(s) ${report.applied.join(", ")}; ${report.alreadyApplied} already applied`);
+  console.log(`${db.location}: applied ${report.applied.length} migration(s)${report.applied.length ? ` (${report.applied.join(", ")})` : ""}; ${report.alreadyApplied} already applied`);
 } finally {
   await db.close();
 }

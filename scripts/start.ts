@@ -5,26 +5,13 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
-import nextEnv from "@next/env";
-import { EnvError, parseEnv, type Env } from "../server/env";
+import { loadConfigOrExit, projectRoot as root } from "./lib/config";
 
-const root = path.resolve(import.meta.dirname, "..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const fingerprintFile = path.join(root, ".next", "interlock-source-fingerprint");
 const SOURCES = ["app", "components", "lib", "server", "public", "prisma/schema.prisma", "instrumentation.ts", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
 
-nextEnv.loadEnvConfig(root, false, { info: () => {}, error: console.error });
-
-let env: Env;
-try {
-  env = parseEnv(process.env);
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(`Interlock cannot start.\n${error.message}`);
-    process.exit(1);
-  }
-  throw error;
-}
+const env = loadConfigOrExit();
 
 /** A hash of every source file that goes into the build, to rebuild only when one changed. */
 function sourceFingerprint(): string {

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from "./core/clock";
 import type { DependencyProbe } from "./core/health/check-readiness";
 import type { MarkerStore, TopologyStore } from "./core/topology/ports";
 import { seedDemoTopology } from "./core/topology/seed-demo-topology";
-import { openDatabase, type Database } from "./adapters/prisma/database";
+import { databaseConfigFromEnv, openDatabase, type Database } from "./adapters/prisma/database";
 import { applyMigrations } from "./adapters/prisma/migrate";
 import { PrismaMarkerStore, PrismaTopologyStore } from "./adapters/prisma/topology-store";
 import { getEnv, type Env } from "./env";
@@ -37,9 +37,7 @@ export function getContainer(): Promise<Container> {
 async function buildContainer(): Promise<Container> {
   const env = getEnv();
   const log = getLogger();
-  const db = await openDatabase(
-    env.DATABASE_URL ? { kind: "postgres", url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE } : { kind: "pglite", dataDir: env.pgliteDir },
-  );
+  const db = await openDatabase(databaseConfigFromEnv(env));
   try {
     const migrations = await applyMigrations(db).catch((error: unknown) => {
       throw storeError(db, env, error);

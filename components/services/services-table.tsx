@@ -7,9 +7,18 @@ const CRITICALITY_STYLE: Record<ServiceSummary["criticality"], string> = {
   LOW: "bg-slate-100 text-slate-700",
 };
 
+// Service names never break at their hyphens: each is a chip that wraps as a whole.
 function NameList({ names, empty }: { names: string[]; empty: string }) {
   if (names.length === 0) return <span className="text-slate-400">{empty}</span>;
-  return <span className="text-slate-700">{names.join(", ")}</span>;
+  return (
+    <ul className="flex flex-wrap gap-1">
+      {names.map((name) => (
+        <li key={name} className="whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">
+          {name}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 export function ServicesTable({ services }: { services: ServiceSummary[] }) {

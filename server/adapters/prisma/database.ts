@@ -32,6 +32,11 @@ export type DatabaseConfig =
   | { kind: "postgres"; url: string; poolSize: number }
   | { kind: "pglite"; dataDir: string | null /* null: in memory */ };
 
+/** The store the configuration asks for: Postgres when DATABASE_URL is set, else embedded PGlite on disk. */
+export function databaseConfigFromEnv(env: { DATABASE_URL?: string | undefined; DATABASE_POOL_SIZE: number; pgliteDir: string }): DatabaseConfig {
+  return env.DATABASE_URL ? { kind: "postgres", url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE } : { kind: "pglite", dataDir: env.pgliteDir };
+}
+
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.kind === "postgres" ? openPostgres(config.url, config.poolSize) : openPglite(config.dataDir);
 }
