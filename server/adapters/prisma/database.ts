@@ -1,5 +1,6 @@
 import "server-only";
 import fs from "node:fs";
+import path from "node:path";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -89,9 +90,15 @@ function openPostgres(url: string, poolSize: number): Database {
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
-  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
-  await pglite.waitReady;
+  const releaseLock = dataDir ? claimDataDir(dataDir) : () => {};
+  let pglite: PGlite;
+  try {
+    pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+    await pglite.waitReady;
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   // PGlite is a single connection: the session is the database itself, and
   // its transaction() keeps other queries out until the callback ends.
@@ -120,6 +127,42 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     async close() {
       await prisma.$disconnect();
       await pglite.close();
+      releaseLock();
     },
   };
+}
+
+/**
+ * PGlite has no guard of its own against a second process opening the same
+ * files, and two writers would corrupt them. A lock file holding the owner's pid
+ * refuses a second opener while the first lives; a dead owner's lock is taken over.
+ */
+export function claimDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lockPath = path.join(dataDir, "interlock.pid");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new Error(
+          `the embedded store at ${dataDir} is in use by ${owner === process.pid ? "this process already" : `another Interlock process (pid ${owner})`}; stop it, or use another INTERLOCK_DATA_DIR or a DATABASE_URL`,
+        );
+      }
+      fs.rmSync(lockPath, { force: true }); // stale: its owner is gone
+    }
+  }
+  throw new Error(`could not take the lock file ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

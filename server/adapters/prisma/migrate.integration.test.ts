@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../testing/postgres";
-import { openDatabase, type Database } from "./database";
+import { claimDataDir, openDatabase, type Database } from "./database";
 import { applyMigrations, readMigrations, type Migration } from "./migrate";
 
 const migrations = readMigrations();
@@ -103,6 +104,39 @@ describe("embedded store on disk", () => {
       expect((await applyMigrations(second, migrations)).alreadyApplied).toBe(migrations.length);
       await second.close();
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("embedded store lock", () => {
+  it("refuses a second opener of the same data directory while the first is open, and frees it on close", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "interlock-lock-"));
+    try {
+      const first = await openDatabase({ kind: "pglite", dataDir: dir });
+      await expect(openDatabase({ kind: "pglite", dataDir: dir })).rejects.toThrow(/is in use by this process already/);
+      await first.close();
+      const again = await openDatabase({ kind: "pglite", dataDir: dir });
+      await again.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names the other process that holds it, and takes over a lock whose owner is dead", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "interlock-lock-"));
+    const holder = spawn("sleep", ["30"]);
+    try {
+      fs.writeFileSync(path.join(dir, "interlock.pid"), String(holder.pid));
+      expect(() => claimDataDir(dir)).toThrow(new RegExp(`another Interlock process \\(pid ${holder.pid}\\)`));
+      holder.kill("SIGKILL");
+      await new Promise((resolve) => holder.once("exit", resolve));
+      const release = claimDataDir(dir);
+      expect(fs.readFileSync(path.join(dir, "interlock.pid"), "utf8")).toBe(String(process.pid));
+      release();
+      expect(fs.existsSync(path.join(dir, "interlock.pid"))).toBe(false);
+    } finally {
+      holder.kill("SIGKILL");
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
