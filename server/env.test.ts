@@ -60,3 +60,17 @@ describe("parseEnv", () => {
     expect(problemsOf({ DATABASE_POOL_SIZE: "0" })[0]).toMatchObject({ variable: "DATABASE_POOL_SIZE" });
   });
 });
+
+describe("parseEnv: audit settings", () => {
+  it("keeps checkpoints and a generated key in the data directory by default", () => {
+    const env = parseEnv({ INTERLOCK_DATA_DIR: "/srv/interlock" });
+    expect(env.auditCheckpointFile).toBe("/srv/interlock/audit-checkpoints.jsonl");
+    expect(env.auditKeyFile).toBe("/srv/interlock/audit-signing-key.pem");
+    expect(env.AUDIT_CHECKPOINT_EVERY).toBe(1000);
+    expect(env.AUDIT_CHECKPOINT_INTERVAL_SECONDS).toBe(60);
+  });
+
+  it("refuses a checkpoint cadence below one", () => {
+    expect(problemsOf({ AUDIT_CHECKPOINT_EVERY: "0" })[0]).toMatchObject({ variable: "AUDIT_CHECKPOINT_EVERY" });
+  });
+});

@@ -36,11 +36,19 @@ export const ZEnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
   PORT: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").default(3000),
   HOST: z.string().min(1, "must not be empty").default("0.0.0.0"),
+  AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_FILE: z.string().min(1, "must not be empty").optional(),
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(1000),
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").default(60),
 });
 
 export type Env = z.infer<typeof ZEnvSchema> & {
   /** Where embedded PGlite keeps its files (only used when DATABASE_URL is unset). */
   pgliteDir: string;
+  /** The JSONL file audit checkpoints are copied to, outside the database. */
+  auditCheckpointFile: string;
+  /** Where a generated audit signing key is kept when AUDIT_SIGNING_KEY is unset. */
+  auditKeyFile: string;
   store: "postgres" | "pglite";
 };
 
@@ -62,6 +70,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   return {
     ...env,
     pgliteDir: path.resolve(env.INTERLOCK_DATA_DIR, "pglite"),
+    auditCheckpointFile: path.resolve(env.AUDIT_CHECKPOINT_FILE ?? path.join(env.INTERLOCK_DATA_DIR, "audit-checkpoints.jsonl")),
+    auditKeyFile: path.resolve(env.INTERLOCK_DATA_DIR, "audit-signing-key.pem"),
     store: env.DATABASE_URL ? "postgres" : "pglite",
   };
 }

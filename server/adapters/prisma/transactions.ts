@@ -1,0 +1,31 @@
+import "server-only";
+import type { StoreTransaction } from "../../core/audit/ports";
+import type { Database, SqlExecutor } from "./database";
+import type { Prisma } from "./generated/client";
+
+// A store transaction as the core sees it (opaque) and as the Prisma adapters
+// use it (an interactive transaction client).
+
+interface PrismaStoreTransaction extends StoreTransaction {
+  readonly prisma: Prisma.TransactionClient;
+}
+
+/** Runs `fn` in one Prisma transaction; everything written through `tx` commits together or not at all. */
+export function runInTransaction<T>(db: Database, fn: (tx: StoreTransaction, prisma: Prisma.TransactionClient) => Promise<T>, options?: { timeoutMs?: number }): Promise<T> {
+  return db.prisma.$transaction((prisma) => fn({ __storeTransaction: true, prisma } as PrismaStoreTransaction, prisma), { timeout: options?.timeoutMs ?? 15_000, maxWait: 10_000 });
+}
+
+export function prismaOf(tx: StoreTransaction): Prisma.TransactionClient {
+  const prisma = (tx as Partial<PrismaStoreTransaction>).prisma;
+  if (!prisma) throw new Error("not a transaction of the Prisma store");
+  return prisma;
+}
+
+/** Raw SQL inside a Prisma transaction, through the same interface as a raw session. */
+export function sqlOf(tx: StoreTransaction): SqlExecutor {
+  const prisma = prismaOf(tx);
+  return {
+    query: <R,>(sql: string, params: unknown[] = []) => prisma.$queryRawUnsafe<R[]>(sql, ...params),
+    exec: async (sql: string) => void (await prisma.$executeRawUnsafe(sql)),
+  };
+}
