@@ -1,11 +1,22 @@
 import "server-only";
+import crypto, { type KeyObject } from "node:crypto";
+import { AuditLog } from "./core/audit/audit-log";
+import { createCheckpointSigner } from "./core/audit/checkpoint-signing";
+import type { AuditStore, CheckpointSink } from "./core/audit/ports";
 import { systemClock, type Clock } from "./core/clock";
+import type { GraphStore } from "./core/graph/ports";
 import type { DependencyProbe } from "./core/health/check-readiness";
 import type { MarkerStore, TopologyStore } from "./core/topology/ports";
 import { seedDemoTopology } from "./core/topology/seed-demo-topology";
 import { databaseConfigFromEnv, openDatabase, type Database } from "./adapters/prisma/database";
 import { applyMigrations } from "./adapters/prisma/migrate";
+import { neo4jConfigFromEnv } from "./adapters/neo4j/neo4j-config";
+import { Neo4jGraphStore } from "./adapters/neo4j/neo4j-graph-store";
+import { PostgresGraphStore } from "./adapters/prisma/postgres-graph-store";
 import { PrismaMarkerStore, PrismaTopologyStore } from "./adapters/prisma/topology-store";
+import { PrismaAuditStore } from "./adapters/prisma/audit-store";
+import { JsonlCheckpointSink } from "./adapters/audit/checkpoint-file-sink";
+import { loadAuditSigningKey } from "./adapters/audit/signing-key";
 import { getEnv, type Env } from "./env";
 import { getLogger, type Logger } from "./logger";
 
@@ -20,6 +31,9 @@ export interface Container {
   db: Database;
   topology: TopologyStore;
   markers: MarkerStore;
+  /** The dependency graph: Neo4j when NEO4J_URI is set, else the store's own tables. */
+  graph: GraphStore;
+  audit: { log: AuditLog; store: AuditStore; sink: CheckpointSink; publicKey: KeyObject };
   probes: DependencyProbe[];
 }
 
@@ -45,24 +59,54 @@ async function buildContainer(): Promise<Container> {
     log.info({ store: db.kind, location: db.location, applied: migrations.applied, alreadyApplied: migrations.alreadyApplied }, "store ready");
     if (migrations.unknown.length > 0) log.warn({ unknown: migrations.unknown }, "the store has migrations this build does not know: is a newer version running?");
 
+    const audit = buildAudit(env, db, log);
+    await audit.log.append({ category: "SYSTEM_HEALTH", severity: "INFO", actor: "system", action: "interlock.started", payload: { store: db.kind, migrationsApplied: migrations.applied, pid: process.pid } });
+
     const topology = new PrismaTopologyStore(db.prisma);
     const markers = new PrismaMarkerStore(db.prisma);
     if (env.INTERLOCK_SEED_DEMO) {
       const outcome = await seedDemoTopology({ topology, markers, now: systemClock.now() });
-      if (outcome.seeded) log.info({ created: outcome.created }, "seeded the demo topology");
+      if (outcome.seeded) {
+        log.info({ created: outcome.created }, "seeded the demo topology");
+        await audit.log.append({ category: "SYSTEM_HEALTH", severity: "INFO", actor: "system", action: "topology.seeded", payload: { source: "demo", created: outcome.created } });
+      }
     }
-    return { env, log, clock: systemClock, db, topology, markers, probes: [{ name: "store", check: () => db.ping() }] };
+    audit.log.startCheckpointTimer();
+    const neo4j = neo4jConfigFromEnv(process.env);
+    const graph = neo4j ? Neo4jGraphStore.open(neo4j) : new PostgresGraphStore(db);
+    return { env, log, clock: systemClock, db, topology, markers, graph, audit, probes: [{ name: "store", check: () => db.ping() }] };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
   }
 }
 
+function buildAudit(env: Env, db: Database, log: Logger): Container["audit"] {
+  const privateKey = loadAuditSigningKey({ configured: env.AUDIT_SIGNING_KEY, keyFile: env.auditKeyFile });
+  const store = new PrismaAuditStore(db);
+  const sink = new JsonlCheckpointSink(env.auditCheckpointFile);
+  const auditLog = new AuditLog({
+    store,
+    sink,
+    signer: createCheckpointSigner(privateKey),
+    clock: systemClock,
+    config: { checkpointEvery: env.AUDIT_CHECKPOINT_EVERY, checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000, maxBatch: 500 },
+    onBackgroundError: (error) => log.error({ err: error }, "audit checkpoint failed"),
+  });
+  return { log: auditLog, store, sink, publicKey: crypto.createPublicKey(privateKey) };
+}
+
 /** Closes the store if it was opened; for shutdown and tests. */
 export async function disposeContainer(): Promise<void> {
   const pending = globalForContainer.__interlockContainer;
   globalForContainer.__interlockContainer = undefined;
-  if (pending) await (await pending.catch(() => null))?.db.close();
+  const container = pending ? await pending.catch(() => null) : null;
+  if (!container) return;
+  container.audit.log.stopCheckpointTimer();
+  await container.audit.log.settle();
+  await container.audit.log.checkpoint().catch(() => null);
+  if (container.graph instanceof Neo4jGraphStore) await container.graph.close();
+  await container.db.close();
 }
 
 /** Start-up failures name the store and the variable that chose it, so the fix is obvious. */

@@ -27,7 +27,19 @@ const postgresUrl = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** Neo4j is optional: without NEO4J_URI the dependency graph lives in the store's own tables. */
+export const NEO4J_ENV_FIELDS = {
+  NEO4J_URI: z
+    .string()
+    .regex(/^(neo4j|neo4j\+s|neo4j\+ssc|bolt|bolt\+s|bolt\+ssc):\/\/[^\s]+$/, "must be a neo4j:// or bolt:// URL (e.g. bolt://localhost:7687)")
+    .optional(),
+  NEO4J_USER: z.string().min(1, "must not be empty").default("neo4j"),
+  NEO4J_PASSWORD: z.string().default(""),
+  NEO4J_DATABASE: z.string().min(1, "must not be empty").optional(),
+};
+
 export const ZEnvSchema = z.object({
+  ...NEO4J_ENV_FIELDS,
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(200, "must be at most 200").default(10),

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AuditEventInput } from "../../core/audit/types";
 import { auditFixture } from "../../testing/audit";
-import { createTestDatabase, type TestDatabase } from "../../testing/postgres";
-import { openDatabase, type Database } from "./database";
-import { applyMigrations } from "./migrate";
+import { openTestStore, type TestStore } from "../../testing/stores";
+import type { Database } from "./database";
 import { runInTransaction } from "./transactions";
 
 const event = (i: number, extra: Partial<AuditEventInput> = {}): AuditEventInput => ({
@@ -18,18 +17,13 @@ const event = (i: number, extra: Partial<AuditEventInput> = {}): AuditEventInput
 });
 
 describe.each(["postgres", "pglite"] as const)("audit chain on %s", (kind) => {
-  let testDb: TestDatabase | undefined;
+  let store_: TestStore;
   let db: Database;
   let fx: ReturnType<typeof auditFixture>;
 
   beforeAll(async () => {
-    if (kind === "postgres") {
-      testDb = await createTestDatabase("audit");
-      db = await openDatabase({ kind: "postgres", url: testDb.url, poolSize: 8 });
-    } else {
-      db = await openDatabase({ kind: "pglite", dataDir: null });
-    }
-    await applyMigrations(db);
+    store_ = await openTestStore(kind, "audit", { poolSize: 8 });
+    db = store_.db;
   });
   beforeEach(async () => {
     await db.withSession((s) => s.exec(`TRUNCATE audit_events, audit_checkpoints`));
@@ -40,8 +34,7 @@ describe.each(["postgres", "pglite"] as const)("audit chain on %s", (kind) => {
     fx.cleanup();
   });
   afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
+    await store_?.close();
   });
 
   it("round trip: nested JSON, unicode and microsecond timestamps verify clean after being read back", async () => {

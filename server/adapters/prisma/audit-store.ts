@@ -1,8 +1,5 @@
 import "server-only";
-import { chainFieldsOf } from "../../core/audit/canonical-hash";
-import { chainRowFromRecord } from "../../core/audit/export-format";
-import type { AuditCounts, AuditPage, AuditQuery, AuditStore, ChainWriter, StoreTransaction } from "../../core/audit/ports";
-import type { ChainRow } from "../../core/audit/verify-chain";
+import type { AuditCounts, AuditPage, AuditQuery, AuditStore, ChainScan, ChainScanRow, ChainWriter, StoreTransaction } from "../../core/audit/ports";
 import type { AuditCategory, AuditCheckpoint, AuditRecord, AuditSeverity, ChainHead, JsonValue } from "../../core/audit/types";
 import type { Database, SqlExecutor } from "./database";
 import { sqlOf } from "./transactions";
@@ -58,8 +55,10 @@ function toRecord(row: RecordRow): AuditRecord {
   };
 }
 
+const HEAD_SQL = `SELECT e.seq::text AS seq, e.hash FROM audit_events e ORDER BY e.seq DESC LIMIT 1`;
+
 async function readHead(sql: SqlExecutor): Promise<ChainHead | null> {
-  const rows = await sql.query<{ seq: string; hash: string }>(`SELECT e.seq::text AS seq, e.hash FROM audit_events e ORDER BY e.seq DESC LIMIT 1`);
+  const rows = await sql.query<{ seq: string; hash: string }>(HEAD_SQL);
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
 }
 
@@ -92,67 +91,115 @@ export class PrismaAuditStore implements AuditStore {
   constructor(private readonly db: Database) {}
 
   async appendUnderLock<T>(tx: StoreTransaction | null, fn: (writer: ChainWriter) => Promise<T>): Promise<T> {
-    const run = async (sql: SqlExecutor) => {
+    if (tx) {
+      const sql = sqlOf(tx);
       await sql.query(`SELECT pg_advisory_xact_lock($1::bigint)::text`, [CHAIN_LOCK_KEY]);
       return fn({ head: () => readHead(sql), insert: (records) => insertRecords(sql, records) });
+    }
+    // Our own transaction: BEGIN, the lock and the head read travel in one round
+    // trip. They are separate statements, so the head is read after the lock is held.
+    const run = async (sql: SqlExecutor, opened: Record<string, unknown>[]) => {
+      let openedHead: ChainHead | null | undefined = opened[0] ? { seq: Number(opened[0].seq), hash: String(opened[0].hash) } : null;
+      const head = async () => {
+        if (openedHead !== undefined) {
+          const first = openedHead;
+          openedHead = undefined;
+          return first;
+        }
+        return readHead(sql);
+      };
+      return fn({ head, insert: (records) => insertRecords(sql, records) });
     };
-    if (tx) return run(sqlOf(tx));
-    return this.db.withSession((session) => session.transaction(run));
+    const opening = `SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY}::bigint)::text; ${HEAD_SQL}`;
+    // In a transaction of our own we can retry: a unique violation (someone wrote
+    // to the chain without taking the lock) or a serialization failure just means
+    // "read the head again". Inside a caller's transaction the caller must retry.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.withSession((session) => session.transaction(run, opening));
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (attempt >= 3 || (code !== "23505" && code !== "40001" && code !== "40P01")) throw error;
+      }
+    }
   }
 
   head(): Promise<ChainHead | null> {
     return this.db.withSession(readHead);
   }
 
-  async *streamChain(fromSeq: number, batchSize: number): AsyncIterable<ChainRow> {
-    let next = fromSeq;
-    for (;;) {
-      const rows = await this.chainBatch(next, batchSize);
-      for (const row of rows) yield row;
-      if (rows.length < batchSize) return;
-      next = rows.at(-1)!.seq + 1;
-    }
-  }
-
   /**
-   * One batch of the chain: only what the hash chain needs. Whether the other
-   * columns still match the hashed text is checked separately, in one pass
-   * inside Postgres (findColumnMismatch), so the two run side by side.
+   * The whole check in Postgres, next to the data: each row's canonical text is
+   * parsed once (jsonb_to_record), hashed (pg_catalog.sha256, schema-qualified
+   * so nothing in a writable schema can stand in for it), compared with its
+   * columns, linked to the row before it (lag) and to any checkpoint at its
+   * seq. Only the first failing row comes back. Large chains are cut into two
+   * seq ranges scanned on two connections at once (PGlite runs them in turn).
    */
-  private async chainBatch(fromSeq: number, limit: number): Promise<ChainRow[]> {
-    const rows = await this.db.withSession((s) =>
-      s.query<{ seq: string; hash: string; canonical: string }>(`SELECT e.seq::text AS seq, e.hash, e.canonical FROM audit_events e WHERE e.seq >= $1 ORDER BY e.seq LIMIT $2`, [fromSeq, limit]),
-    );
-    return rows.map((r) => {
-      const fields = chainFieldsOf(r.canonical); // null: not JSON any more, and the hash check reports it
-      return { seq: Number(r.seq), hash: r.hash, canonical: r.canonical, canonicalSeq: fields?.seq ?? -1, canonicalPrevHash: fields?.prevHash ?? "", columnsMatch: true };
-    });
+  async scanChain(checkpoints: AuditCheckpoint[]): Promise<ChainScan | null> {
+    const [bounds] = await this.db.withSession((s) => s.query<{ total: string; last: string | null }>(`SELECT count(*)::text AS total, max(e.seq)::text AS last FROM audit_events e`));
+    const total = Number(bounds?.total ?? 0);
+    const lastSeq = Number(bounds?.last ?? 0);
+    const parts = this.db.kind === "postgres" && lastSeq > 200_000 ? 2 : 1;
+    const ranges = Array.from({ length: parts }, (_, k) => [Math.floor((lastSeq * k) / parts) + 1, Math.floor((lastSeq * (k + 1)) / parts)] as const);
+    const cpSeqs = checkpoints.map((c) => String(c.seq));
+    const cpHashes = checkpoints.map((c) => c.hash);
+    let found: (ChainScanRow | null)[];
+    try {
+      found = await Promise.all(ranges.map(([lo, hi]) => this.scanRange(lo, hi, cpSeqs, cpHashes)));
+    } catch (error) {
+      if ((error as { code?: string }).code === "22P02") return null; // invalid_text_representation: a canonical text is not JSON
+      throw error;
+    }
+    const firstProblem = found.filter((r): r is ChainScanRow => r !== null).sort((a, b) => a.seq - b.seq)[0] ?? null;
+    let checked = total;
+    if (firstProblem) {
+      const [row] = await this.db.withSession((s) => s.query<{ n: string }>(`SELECT count(*)::text AS n FROM audit_events e WHERE e.seq <= $1`, [firstProblem.seq]));
+      checked = Number(row?.n ?? 0);
+    }
+    return { total, checked, lastSeq, firstProblem };
   }
 
-  async findColumnMismatch(): Promise<number | null> {
-    try {
-      const [row] = await this.db.withSession((s) =>
-        s.query<{ bad: string | null }>(
-          // jsonb_to_record parses each canonical text once; seq and prevHash are left
-          // to the chain pass, which tells a moved row (reordered) from an edited one.
-          `SELECT min(e.seq)::text AS bad
-             FROM audit_events e,
-                  jsonb_to_record(e.canonical::jsonb) AS c(category text, severity text, actor text, service text, "operationId" text,
-                                                           "correlationId" text, action text, payload jsonb, at text, "prevHash" text)
-            WHERE NOT (c.category = e.category::text AND c.severity = e.severity::text AND c.actor = e.actor
-                       AND c.service IS NOT DISTINCT FROM e.service AND c."operationId" IS NOT DISTINCT FROM e.operation_id::text
-                       AND c."correlationId" IS NOT DISTINCT FROM e.correlation_id AND c.action = e.action AND c.payload = e.payload
-                       AND c.at = to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AND c."prevHash" = e.prev_hash)`,
-        ),
-      );
-      return row?.bad ? Number(row.bad) : null;
-    } catch {
-      // Some canonical text is no longer JSON, so the set-based check cannot run: compare row by row instead.
-      for await (const record of this.streamRecords(5_000)) {
-        if (!chainRowFromRecord(record).columnsMatch) return record.seq;
-      }
-      return null;
-    }
+  private async scanRange(lo: number, hi: number, cpSeqs: string[], cpHashes: string[]): Promise<ChainScanRow | null> {
+    const rows = await this.db.withSession((s) =>
+      s.query<{ seq: string; hash: string; prev_seq: string | null; prev_hash: string | null; hash_ok: boolean | null; cseq: string | null; cprev: string | null; cols_ok: boolean | null; cp_hash: string | null }>(
+        `SELECT x.* FROM (
+           SELECT e.seq::text AS seq, e.hash, lag(e.seq) OVER w AS prev_seq, lag(e.hash) OVER w AS prev_hash,
+                  encode(pg_catalog.sha256(convert_to(e.canonical, 'UTF8')), 'hex') = e.hash AS hash_ok,
+                  c.seq::text AS cseq, c."prevHash" AS cprev,
+                  (c.category = e.category::text AND c.severity = e.severity::text AND c.actor = e.actor
+                   AND c.service IS NOT DISTINCT FROM e.service AND c."operationId" IS NOT DISTINCT FROM e.operation_id::text
+                   AND c."correlationId" IS NOT DISTINCT FROM e.correlation_id AND c.action = e.action AND c.payload = e.payload
+                   AND c.at = to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AND c."prevHash" = e.prev_hash) AS cols_ok,
+                  cp.hash AS cp_hash, e.seq AS n
+             FROM audit_events e
+             CROSS JOIN LATERAL json_to_record(e.canonical::json) AS c(seq bigint, category text, severity text, actor text, service text, "operationId" text,
+                                                                          "correlationId" text, action text, payload jsonb, at text, "prevHash" text)
+             LEFT JOIN unnest($3::text[]::bigint[], $4::text[]) AS cp(seq, hash) ON cp.seq = e.seq
+            -- from the row before the range (its true predecessor, even if rows were deleted) to the end of the range
+            WHERE e.seq >= coalesce((SELECT max(p.seq) FROM audit_events p WHERE p.seq < $1), 0) AND e.seq <= $2
+           WINDOW w AS (ORDER BY e.seq)
+         ) x
+         WHERE x.n >= $1
+           AND (x.n <> coalesce(x.prev_seq, 0) + 1 OR x.hash_ok IS NOT TRUE OR x.cseq IS DISTINCT FROM x.seq OR x.cols_ok IS NOT TRUE
+                OR x.cprev IS DISTINCT FROM coalesce(x.prev_hash, repeat('0', 64)) OR (x.cp_hash IS NOT NULL AND x.cp_hash <> x.hash))
+         ORDER BY x.n LIMIT 1`,
+        [lo, hi, cpSeqs, cpHashes],
+      ),
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      seq: Number(r.seq),
+      hash: r.hash,
+      prevSeq: r.prev_seq === null ? null : Number(r.prev_seq),
+      prevRowHash: r.prev_hash,
+      hashOk: r.hash_ok === true,
+      canonicalSeq: r.cseq === null ? null : Number(r.cseq),
+      canonicalPrevHash: r.cprev,
+      columnsOk: r.cols_ok === true,
+      checkpointHash: r.cp_hash,
+    };
   }
 
   private recordBatch(fromSeq: number, limit: number): Promise<AuditRecord[]> {
@@ -184,6 +231,7 @@ export class PrismaAuditStore implements AuditStore {
     if (query.service) add(`e.service = ?`, query.service);
     if (query.operationId) add(`e.operation_id = ?::uuid`, query.operationId);
     if (query.correlationId) add(`e.correlation_id = ?`, query.correlationId);
+    if (query.action) add(`e.action = ?`, query.action);
     if (query.from) add(`e.at >= ?::timestamptz`, query.from.toISOString());
     if (query.to) add(`e.at <= ?::timestamptz`, query.to.toISOString());
     if (query.beforeSeq) add(`e.seq < ?::bigint`, query.beforeSeq);

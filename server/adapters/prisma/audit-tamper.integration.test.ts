@@ -83,6 +83,11 @@ describe("audit tamper detection", () => {
     expect(await fx.verify()).toMatchObject({ valid: false, firstBadSeq: 37, kind: "edited" });
   });
 
+  it("the hashed text of one event made unreadable (the store's scan cannot parse it; the records are streamed instead)", async () => {
+    await sql(`UPDATE audit_events SET canonical = canonical || '}' WHERE seq = 12`);
+    expect(await fx.verify()).toMatchObject({ valid: false, firstBadSeq: 12, kind: "edited", checked: 12 });
+  });
+
   it("one event rewritten and rehashed", async () => {
     const [record] = await readRecords(37);
     await rewrite(record!, record!.prevHash, { actor: "mallory" });
@@ -138,5 +143,24 @@ describe("audit tamper detection", () => {
     lines[1].hash = "f".repeat(64);
     fs.writeFileSync(fx.sinkFile, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
     expect(await fx.verify()).toMatchObject({ valid: false, firstBadSeq: 40, kind: "forged-checkpoint" });
+  });
+});
+
+describe("recorded verification and statistics", () => {
+  it("records each verdict in the log, and the statistics report the latest", async () => {
+    const { verifyAndRecord } = await import("../../core/audit/verify-and-record");
+    const { auditStatistics } = await import("../../core/audit/audit-statistics");
+    const deps = { store: fx.store, sink: fx.sink, publicKey: fx.publicKey, log: fx.log, actor: "sre@example.com" };
+    expect((await verifyAndRecord(deps)).valid).toBe(true);
+    let stats = await auditStatistics({ store: fx.store, now: new Date() });
+    expect(stats).toMatchObject({ total: 101, hashChainValid: true, uniqueActors: 2 });
+    expect(stats.byCategory).toEqual({ STATE_TRANSITION: 100, SYSTEM_HEALTH: 1 });
+
+    await sql(`UPDATE audit_events SET actor = 'mallory' WHERE seq = 5`);
+    const broken = await verifyAndRecord(deps);
+    expect(broken).toMatchObject({ valid: false, firstBadSeq: 5, kind: "edited" });
+    stats = await auditStatistics({ store: fx.store, now: new Date() });
+    expect(stats.hashChainValid).toBe(false);
+    expect(stats.bySeverity.CRITICAL).toBe(1);
   });
 });

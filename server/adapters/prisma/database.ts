@@ -16,7 +16,12 @@ export interface SqlExecutor {
 
 /** One connection, held for the duration of a callback (session-level advisory locks need that). */
 export interface SqlSession extends SqlExecutor {
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction. `opening`, a parameterless script, runs right
+   * after BEGIN in the same round trip (each of its statements still sees the
+   * effects of the ones before), and `fn` receives its last statement's rows.
+   */
+  transaction<T>(fn: (tx: SqlExecutor, opened: Record<string, unknown>[]) => Promise<T>, opening?: string): Promise<T>;
 }
 
 export interface Database {
@@ -63,10 +68,11 @@ function openPostgres(url: string, poolSize: number): Database {
         };
         return await fn({
           ...executor,
-          async transaction(body) {
-            await client.query("BEGIN");
+          async transaction(body, opening) {
+            const begun = await client.query(opening ? `BEGIN; ${opening}` : "BEGIN");
+            const results = Array.isArray(begun) ? begun : [begun];
             try {
-              const result = await body(executor);
+              const result = await body(executor, opening ? (results.at(-1)?.rows ?? []) : []);
               await client.query("COMMIT");
               return result;
             } catch (error) {
@@ -113,13 +119,17 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     withSession: (fn) =>
       fn({
         ...executor,
-        transaction: (body) =>
-          pglite.transaction((tx) =>
-            body({
-              query: async <R,>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows,
-              exec: async (sql: string) => void (await tx.exec(sql)),
-            }),
-          ),
+        transaction: (body, opening) =>
+          pglite.transaction(async (tx) => {
+            const opened = opening ? ((await tx.exec(opening)).at(-1)?.rows ?? []) : [];
+            return body(
+              {
+                query: async <R,>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows,
+                exec: async (sql: string) => void (await tx.exec(sql)),
+              },
+              opened as Record<string, unknown>[],
+            );
+          }),
       }),
     async ping() {
       await pglite.query("SELECT 1");

@@ -6,6 +6,7 @@ import { DEMO_TOPOLOGY } from "../../core/topology/demo-topology";
 import { listServices } from "../../core/topology/list-services";
 import { seedDemoTopology } from "../../core/topology/seed-demo-topology";
 import { createTestDatabase, type TestDatabase } from "../../testing/postgres";
+import { openTestStore, type TestStore } from "../../testing/stores";
 import { openDatabase, type Database } from "./database";
 import { applyMigrations } from "./migrate";
 import { PrismaMarkerStore, PrismaTopologyStore } from "./topology-store";
@@ -14,21 +15,15 @@ const now = new Date("2026-11-23T10:00:00Z");
 const stores = (db: Database) => ({ topology: new PrismaTopologyStore(db.prisma), markers: new PrismaMarkerStore(db.prisma), now });
 
 describe.each(["postgres", "pglite"] as const)("demo topology seed on %s", (kind) => {
-  let testDb: TestDatabase | undefined;
+  let store_: TestStore;
   let db: Database;
 
   beforeAll(async () => {
-    if (kind === "postgres") {
-      testDb = await createTestDatabase("topology");
-      db = await openDatabase({ kind: "postgres", url: testDb.url, poolSize: 4 });
-    } else {
-      db = await openDatabase({ kind: "pglite", dataDir: null });
-    }
-    await applyMigrations(db);
+    store_ = await openTestStore(kind, "topology", { poolSize: 4 });
+    db = store_.db;
   });
   afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
+    await store_?.close();
   });
 
   it("seeds every service, edge and resource group on first start", async () => {

@@ -1,10 +1,11 @@
 import type { AuditCounts, AuditStore } from "./ports";
 import type { VerificationResult } from "./types";
+import { VERIFICATION_ACTION } from "./verify-and-record";
 
 export interface AuditStatistics extends AuditCounts {
   /** Events per hour since the first event (the seed's events_per_hour). */
   eventsPerHour: number;
-  /** The last verification's verdict, or null when none has run in this process. */
+  /** The last recorded verification's verdict, or null when none has run. */
   hashChainValid: boolean | null;
   lastVerification: VerificationResult | null;
 }
@@ -20,6 +21,9 @@ export function summariseAudit(counts: AuditCounts, lastVerification: Verificati
   };
 }
 
-export async function auditStatistics(deps: { store: AuditStore; lastVerification: VerificationResult | null; now: Date }): Promise<AuditStatistics> {
-  return summariseAudit(await deps.store.counts(), deps.lastVerification, deps.now);
+/** Statistics with the verdict of the last verification recorded in the log itself. */
+export async function auditStatistics(deps: { store: AuditStore; now: Date }): Promise<AuditStatistics> {
+  const [counts, last] = await Promise.all([deps.store.counts(), deps.store.query({ action: VERIFICATION_ACTION, limit: 1 })]);
+  const payload = last.events[0]?.payload as unknown as VerificationResult | undefined;
+  return summariseAudit(counts, payload && typeof payload.valid === "boolean" ? payload : null, deps.now);
 }

@@ -15,31 +15,6 @@ export function sha256Hex(text: string): string {
   return crypto.hash("sha256", text, "hex");
 }
 
-/**
- * The chain fields of a canonical text without parsing all of it. In RFC 8785
- * output the top-level keys are sorted, so `prevHash` and `seq` come after
- * `payload` and are followed only by `service` and `severity`, whose values are
- * plain strings (where any quote is escaped). The last `,"prevHash":"` and
- * `,"seq":` are therefore the top-level ones even when the payload has keys of
- * the same names. Falls back to a full parse when the text is not in that shape.
- */
-export function chainFieldsOf(canonical: string): { seq: number; prevHash: string } | null {
-  const p = canonical.lastIndexOf(',"prevHash":"');
-  const q = canonical.lastIndexOf(',"seq":');
-  if (p > 0 && q > p) {
-    const prevHash = canonical.slice(p + 13, p + 13 + 64);
-    const seqEnd = canonical.indexOf(",", q + 7);
-    const seq = Number(canonical.slice(q + 7, seqEnd === -1 ? canonical.length - 1 : seqEnd));
-    if (/^[0-9a-f]{64}$/.test(prevHash) && canonical[p + 13 + 64] === '"' && Number.isSafeInteger(seq)) return { seq, prevHash };
-  }
-  try {
-    const body = JSON.parse(canonical) as { seq?: unknown; prevHash?: unknown };
-    return typeof body.seq === "number" && typeof body.prevHash === "string" ? { seq: body.seq, prevHash: body.prevHash } : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The object whose canonical form is hashed: every stored field but the hash itself. */
 export function hashedBody(record: Omit<AuditRecord, "hash" | "canonical">): Record<string, JsonValue> {
   return {

@@ -1,4 +1,3 @@
-import type { ChainRow } from "./verify-chain";
 import type { AuditCategory, AuditCheckpoint, AuditRecord, AuditSeverity, ChainHead } from "./types";
 
 /**
@@ -16,6 +15,31 @@ export interface ChainWriter {
   insert(records: AuditRecord[]): Promise<void>;
 }
 
+/** The first row of a chain scan that failed a check, with what each check found. */
+export interface ChainScanRow {
+  seq: number;
+  hash: string;
+  /** The row before it in seq order (null for the first row). */
+  prevSeq: number | null;
+  prevRowHash: string | null;
+  /** sha256(canonical) equals the stored hash. */
+  hashOk: boolean;
+  canonicalSeq: number | null;
+  canonicalPrevHash: string | null;
+  /** Every queryable column equals the hashed text. */
+  columnsOk: boolean;
+  /** The checkpoint taken at this seq, if any. */
+  checkpointHash: string | null;
+}
+
+export interface ChainScan {
+  /** Rows in the table, and rows at or before the problem (all rows when none). */
+  total: number;
+  checked: number;
+  lastSeq: number;
+  firstProblem: ChainScanRow | null;
+}
+
 export interface AuditQuery {
   category?: AuditCategory;
   severity?: AuditSeverity;
@@ -23,6 +47,7 @@ export interface AuditQuery {
   service?: string;
   operationId?: string;
   correlationId?: string;
+  action?: string;
   from?: Date;
   to?: Date;
   /** Keyset cursor: return events with seq below this one (newest first). */
@@ -54,11 +79,13 @@ export interface AuditStore {
    */
   appendUnderLock<T>(tx: StoreTransaction | null, fn: (writer: ChainWriter) => Promise<T>): Promise<T>;
   head(): Promise<ChainHead | null>;
-  /** Every event from `fromSeq` on, in sequence order, fetched in batches (columnsMatch left to findColumnMismatch). */
-  streamChain(fromSeq: number, batchSize: number): AsyncIterable<ChainRow>;
-  /** The first seq whose queryable columns no longer equal its hashed canonical text, or null. */
-  findColumnMismatch(): Promise<number | null>;
-  /** Full records in sequence order, for export. */
+  /**
+   * Checks the whole chain where the data is and returns the first row that
+   * fails any check, or null when the store cannot (a canonical text is no
+   * longer JSON); the caller then streams the records and checks them itself.
+   */
+  scanChain(checkpoints: AuditCheckpoint[]): Promise<ChainScan | null>;
+  /** Full records in sequence order, in batches (export, and verification's fallback). */
   streamRecords(batchSize: number): AsyncIterable<AuditRecord>;
   query(query: AuditQuery): Promise<AuditPage>;
   counts(): Promise<AuditCounts>;

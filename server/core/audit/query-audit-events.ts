@@ -11,6 +11,7 @@ export const ZAuditQuerySchema = z
     service: z.string().min(1).max(200).optional(),
     operationId: z.uuid().optional(),
     correlationId: z.string().min(1).max(200).optional(),
+    action: z.string().min(1).max(200).optional(),
     from: z.coerce.date().optional(),
     to: z.coerce.date().optional(),
     beforeSeq: z.coerce.number().int().positive().optional(),

@@ -1,22 +1,54 @@
 import type { KeyObject } from "node:crypto";
-import type { AuditStore, CheckpointSink } from "./ports";
-import type { VerificationResult } from "./types";
-import { verifyChain } from "./verify-chain";
+import { chainRowFromRecord } from "./export-format";
+import type { AuditStore, ChainScan, CheckpointSink } from "./ports";
+import { GENESIS_HASH } from "./canonical-hash";
+import type { AuditCheckpoint, TamperKind, VerificationResult } from "./types";
+import { ChainVerifier, reconcileCheckpoints } from "./verify-chain";
 
 /**
  * Verifies the stored chain end to end against the checkpoints in the table
- * and in the external sink. Two passes run side by side: the hash chain,
- * streamed in batches (constant memory), and the store's own check that every
- * queryable column still equals the hashed text. The earlier problem wins.
+ * and in the external sink (a bad signature on either is a forged checkpoint).
+ * The store checks every row where the data is (hash, position, link,
+ * columns, checkpoints) and hands back the first failure; when it cannot (a
+ * canonical text that is no longer JSON), the records are streamed through
+ * the same checks here. Either way memory stays constant.
  */
 export async function verifyAuditLog(deps: { store: AuditStore; sink: CheckpointSink; publicKey: KeyObject; batchSize?: number }): Promise<VerificationResult> {
   const [tableCheckpoints, sinkCheckpoints] = await Promise.all([deps.store.listCheckpoints(), deps.sink.readAll()]);
-  const [chain, mismatch] = await Promise.all([
-    verifyChain({ rows: deps.store.streamChain(1, deps.batchSize ?? 10_000), tableCheckpoints, sinkCheckpoints, publicKey: deps.publicKey }),
-    deps.store.findColumnMismatch(),
-  ]);
-  if (mismatch !== null && (chain.firstBadSeq === null || mismatch < chain.firstBadSeq)) {
-    return { ...chain, valid: false, firstBadSeq: mismatch, kind: "edited", detail: `seq ${mismatch}: a column no longer matches the hashed content` };
+  const { checkpoints, forged } = reconcileCheckpoints(tableCheckpoints, sinkCheckpoints, deps.publicKey);
+  if (forged) {
+    return { valid: false, checked: 0, firstBadSeq: forged.seq, kind: forged.kind, detail: forged.detail, checkpoints: tableCheckpoints.length + sinkCheckpoints.length, lastSeq: 0 };
   }
-  return chain;
+  const scan = await deps.store.scanChain(checkpoints);
+  if (scan) return resultOfScan(scan, checkpoints);
+  const verifier = new ChainVerifier(checkpoints);
+  for await (const record of deps.store.streamRecords(deps.batchSize ?? 10_000)) {
+    if (!verifier.push(chainRowFromRecord(record))) break;
+  }
+  return verifier.finish();
+}
+
+/** Names and locates the first failure of a scan, with the same precedence as ChainVerifier. */
+export function resultOfScan(scan: ChainScan, checkpoints: AuditCheckpoint[]): VerificationResult {
+  const base = { checked: scan.checked, checkpoints: checkpoints.length, lastSeq: scan.lastSeq };
+  const problem = scan.firstProblem;
+  const bad = (seq: number, kind: TamperKind, detail: string): VerificationResult => ({ ...base, valid: false, firstBadSeq: seq, kind, detail });
+  if (problem) {
+    const expected = (problem.prevSeq ?? 0) + 1;
+    if (problem.seq > expected) {
+      return bad(expected, "deleted", `${problem.seq - expected === 1 ? `seq ${expected} is` : `seq ${expected}–${problem.seq - 1} are`} missing`);
+    }
+    if (!problem.hashOk) return bad(problem.seq, "edited", `seq ${problem.seq}: its content does not hash to its stored hash`);
+    if (problem.canonicalSeq !== problem.seq) return bad(problem.seq, "reordered", `the event stored at seq ${problem.seq} was written as seq ${problem.canonicalSeq ?? "?"}`);
+    if (!problem.columnsOk) return bad(problem.seq, "edited", `seq ${problem.seq}: a column no longer matches the hashed content`);
+    if (problem.canonicalPrevHash !== (problem.prevRowHash ?? GENESIS_HASH)) {
+      const seq = Math.max(1, problem.seq - 1);
+      return bad(seq, "edited", `seq ${problem.seq} links to a hash that seq ${problem.seq - 1} no longer has: seq ${seq} was rewritten`);
+    }
+    const from = checkpoints.filter((c) => c.seq < problem.seq).reduce((m, c) => Math.max(m, c.seq), 0) + 1;
+    return bad(from, "edited", `seq ${problem.seq} differs from the signed checkpoint taken at that point: events between seq ${from} and ${problem.seq} were rewritten`);
+  }
+  const newest = checkpoints.reduce((m, c) => Math.max(m, c.seq), 0);
+  if (newest > scan.lastSeq) return bad(scan.lastSeq + 1, "truncated", `the chain ends at seq ${scan.lastSeq} but a signed checkpoint records seq ${newest}`);
+  return { ...base, valid: true, firstBadSeq: null, kind: null, detail: null };
 }

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "../errors";
+import { getConflictPolicy } from "./get-conflict-policy";
+import { DEFAULT_CONFLICT_POLICY, parseConflictPolicy } from "./policy";
+import type { ConflictPolicyStore } from "./ports";
+import { CONFLICT_TYPES } from "./types";
+import { updateConflictPolicy } from "./update-conflict-policy";
+
+/** An in-memory store: the port is two methods over JSON, this is the whole of it. */
+class MemoryPolicyStore implements ConflictPolicyStore {
+  value: unknown | null = null;
+  writes = 0;
+  async read() {
+    return this.value === null ? null : structuredClone(this.value);
+  }
+  async write(policy: unknown) {
+    this.writes++;
+    this.value = structuredClone(policy);
+  }
+}
+
+function validationIssues(fn: () => unknown): { path: string; message: string }[] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("VALIDATION_FAILED");
+    return (error as AppError).details.issues as { path: string; message: string }[];
+  }
+  throw new Error("expected a validation error");
+}
+
+describe("conflict policy", () => {
+  it("has seed 000's defaults and a rule for every type", () => {
+    expect(Object.keys(DEFAULT_CONFLICT_POLICY.rules).sort()).toEqual([...CONFLICT_TYPES].sort());
+    expect(DEFAULT_CONFLICT_POLICY.rules.DIRECT).toEqual({ enabled: true, severity: "CRITICAL", action: "BLOCK" });
+    expect(DEFAULT_CONFLICT_POLICY.rules.DEPENDENCY).toEqual({ enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" });
+    expect(DEFAULT_CONFLICT_POLICY.rules.DOWNSTREAM).toEqual({ enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" });
+    expect(DEFAULT_CONFLICT_POLICY.depth).toBe(3);
+  });
+
+  it("completes a partial policy from the defaults and accepts the seed's lower-case spelling", () => {
+    const policy = parseConflictPolicy({ rules: { downstream: { severity: "medium", action: "warn" } } });
+    expect(policy.rules.DOWNSTREAM).toEqual({ enabled: true, severity: "MEDIUM", action: "WARN" });
+    expect(policy.rules.DIRECT).toEqual(DEFAULT_CONFLICT_POLICY.rules.DIRECT);
+    expect(parseConflictPolicy({})).toEqual(DEFAULT_CONFLICT_POLICY);
+  });
+
+  it("refuses bad values and unknown keys, naming each", () => {
+    const issues = validationIssues(() =>
+      parseConflictPolicy({ depth: 0, timingWindowSeconds: -1, rules: { DIRECT: { action: "explode" }, DEPENDANCY: { severity: "HIGH" } }, extra: 1 }),
+    );
+    const paths = issues.map((i) => i.path).sort();
+    expect(paths).toEqual(["", "depth", "rules", "rules.DIRECT.action", "timingWindowSeconds"].sort());
+    expect(issues.find((i) => i.path === "rules.DIRECT.action")!.message).toContain("BLOCK");
+    expect(validationIssues(() => parseConflictPolicy({ depth: 7 }))[0]!.message).toBe("must be at most 6");
+    expect(validationIssues(() => parseConflictPolicy("block everything"))).toHaveLength(1);
+  });
+
+  it("update validates before writing, stores the complete policy, and get reads it back", async () => {
+    const store = new MemoryPolicyStore();
+    expect(await getConflictPolicy({ policies: store })).toEqual(DEFAULT_CONFLICT_POLICY);
+    await expect(updateConflictPolicy({ policies: store }, { depth: "three" }, "admin")).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    expect(store.writes).toBe(0);
+    const saved = await updateConflictPolicy({ policies: store }, { depth: 2, rules: { TIMING: { enabled: false } } }, "admin");
+    expect(store.value).toEqual(saved);
+    expect(await getConflictPolicy({ policies: store })).toEqual({ ...DEFAULT_CONFLICT_POLICY, depth: 2, rules: { ...DEFAULT_CONFLICT_POLICY.rules, TIMING: { enabled: false, severity: "LOW", action: "DELAY" } } });
+  });
+
+  it("a stored policy that no longer validates fails closed instead of falling back to defaults", async () => {
+    const store = new MemoryPolicyStore();
+    store.value = { depth: 99 };
+    await expect(getConflictPolicy({ policies: store })).rejects.toMatchObject({ code: "INTERNAL", message: expect.stringContaining("conflicts.policy") });
+  });
+});

@@ -1,0 +1,32 @@
+// A migrated store for an integration suite: a fresh Postgres database (dropped
+// afterwards) or an in-memory PGlite, so one suite runs against both.
+import { openDatabase, type Database } from "../adapters/prisma/database";
+import { applyMigrations } from "../adapters/prisma/migrate";
+import { createTestDatabase } from "./postgres";
+
+export type StoreKind = "postgres" | "pglite";
+
+export interface TestStore {
+  db: Database;
+  close(): Promise<void>;
+}
+
+export async function openTestStore(kind: StoreKind, label: string, options: { poolSize?: number; migrate?: boolean } = {}): Promise<TestStore> {
+  let db: Database;
+  let drop = async () => {};
+  if (kind === "postgres") {
+    const testDb = await createTestDatabase(label);
+    db = await openDatabase({ kind: "postgres", url: testDb.url, poolSize: options.poolSize ?? 4 });
+    drop = testDb.drop;
+  } else {
+    db = await openDatabase({ kind: "pglite", dataDir: null });
+  }
+  if (options.migrate ?? true) await applyMigrations(db);
+  return {
+    db,
+    async close() {
+      await db.close();
+      await drop();
+    },
+  };
+}
