@@ -40,9 +40,9 @@ export function ServicesTable({ services }: { services: ServiceSummary[] }) {
         <tbody className="divide-y divide-slate-100">
           {services.map((service) => (
             <tr key={service.name} data-testid="service-row">
-              <th scope="row" className="whitespace-nowrap px-3 py-2 font-mono text-sm font-medium text-slate-900">
-                {service.name}
-                <p className="font-sans text-xs font-normal text-slate-500">{service.description}</p>
+              <th scope="row" className="px-3 py-2 font-mono text-sm font-medium text-slate-900">
+                <span className="whitespace-nowrap">{service.name}</span>
+                <p className="max-w-56 font-sans text-xs font-normal text-slate-500">{service.description}</p>
               </th>
               <td className="px-3 py-2">{service.tier}</td>
               <td className="px-3 py-2">
