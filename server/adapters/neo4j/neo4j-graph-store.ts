@@ -1,6 +1,7 @@
 import "server-only";
 import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver";
 import { AppError } from "../../core/errors";
+import { assertEveryEdgeStored } from "../../core/graph/normalize-topology";
 import { normalizeTopology } from "../../core/graph/normalize-topology";
 import type { GraphStore } from "../../core/graph/ports";
 import { assertTraversalDepth } from "../../core/graph/traversal-depth";
@@ -127,9 +128,7 @@ export class Neo4jGraphStore implements GraphStore {
           );
           members += Number(created.records[0]?.get("n") ?? 0);
         }
-        if (dependencies !== topology.dependencies.length) {
-          throw new AppError("VALIDATION_FAILED", `${topology.dependencies.length - dependencies} dependency edge(s) name services that are not in the topology`);
-        }
+        assertEveryEdgeStored(topology.dependencies.length, dependencies);
         return {
           services: names.length,
           dependencies,

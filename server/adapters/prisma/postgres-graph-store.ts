@@ -1,6 +1,7 @@
 import "server-only";
 import crypto from "node:crypto";
 import { AppError } from "../../core/errors";
+import { assertEveryEdgeStored } from "../../core/graph/normalize-topology";
 import type { GraphStore } from "../../core/graph/ports";
 import { assertTraversalDepth } from "../../core/graph/traversal-depth";
 import type { GraphSnapshot, ReplaceTopologyReport, ServiceAtDistance } from "../../core/graph/types";
@@ -145,10 +146,7 @@ export class PostgresGraphStore implements GraphStore {
         );
 
         const dependencies = Number(edges[0]?.count ?? 0);
-        if (dependencies !== topology.dependencies.length) {
-          // Only an unvalidated topology gets here (an edge naming no service): refuse rather than drop edges silently.
-          throw new AppError("VALIDATION_FAILED", `${topology.dependencies.length - dependencies} dependency edge(s) name services that are not in the topology`);
-        }
+        assertEveryEdgeStored(topology.dependencies.length, dependencies);
         return {
           services: names.length,
           dependencies,

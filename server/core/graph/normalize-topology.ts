@@ -1,3 +1,4 @@
+import { AppError } from "../errors";
 import type { GraphSnapshot } from "./types";
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -16,4 +17,15 @@ export function normalizeTopology(topology: GraphSnapshot): GraphSnapshot {
       .map((g) => ({ name: g.name, kind: g.kind, description: g.description, members: [...g.members].sort(byString) }))
       .sort((a, b) => byString(a.name, b.name)),
   };
+}
+
+/**
+ * A store that wrote fewer edges than it was given met an edge naming a service
+ * outside the topology (only an unvalidated topology gets that far): refuse the
+ * whole replacement rather than drop edges silently.
+ */
+export function assertEveryEdgeStored(given: number, stored: number): void {
+  if (stored !== given) {
+    throw new AppError("VALIDATION_FAILED", `${given - stored} dependency edge(s) name services that are not in the topology`);
+  }
 }
