@@ -46,7 +46,7 @@ export default defineConfig({
     },
     {
       command: "node scripts/e2e-server.mjs",
-      env: { PORT: String(POSTGRES_PORT), DATABASE_URL: e2eDatabaseUrl, E2E_ADMIN_URL: adminUrl, E2E_FRESH: "postgres" },
+      env: { PORT: String(POSTGRES_PORT), DATABASE_URL: e2eDatabaseUrl, INTERLOCK_DATA_DIR: ".data/e2e-postgres", E2E_ADMIN_URL: adminUrl, E2E_FRESH: "postgres" },
       url: `http://127.0.0.1:${POSTGRES_PORT}/api/ready`,
       timeout: 300_000,
       reuseExistingServer: false,

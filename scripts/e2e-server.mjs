@@ -10,6 +10,8 @@ const root = path.resolve(import.meta.dirname, "..");
 if (process.env.E2E_FRESH === "pglite") {
   fs.rmSync(path.join(root, process.env.INTERLOCK_DATA_DIR ?? ".data/e2e"), { recursive: true, force: true });
 } else if (process.env.E2E_FRESH === "postgres") {
+  // A fresh database needs a fresh checkpoint file too.
+  fs.rmSync(path.join(root, process.env.INTERLOCK_DATA_DIR ?? ".data/e2e-postgres"), { recursive: true, force: true });
   const name = new URL(process.env.DATABASE_URL).pathname.slice(1);
   const admin = new pg.Client({ connectionString: process.env.E2E_ADMIN_URL });
   await admin.connect();

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimDataDir } from "../server/adapters/prisma/database";
 import { createTestDatabase, type TestDatabase } from "../server/testing/postgres";
@@ -11,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from "../server/testing/postgre
 const root = path.resolve(import.meta.dirname, "..");
 const EXAMPLE = path.join(root, "docs", "topology.example.yaml");
 
-function run(script: "graph-import" | "graph-export", args: string[], env: Record<string, string>) {
+function run(script: "graph-import" | "graph-export" | "audit-verify", args: string[], env: Record<string, string>) {
   return spawnSync(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", `scripts/${script}.ts`, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", INTERLOCK_SEED_DEMO: "false", ...env },
@@ -28,18 +29,25 @@ describe("graph:import and graph:export on Postgres", () => {
   beforeAll(async () => {
     db = await createTestDatabase("graph_cli");
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "interlock-graph-cli-"));
-    env = { DATABASE_URL: db.url };
+    env = { DATABASE_URL: db.url, INTERLOCK_DATA_DIR: dir };
   });
   afterAll(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
     await db?.drop();
   });
 
-  it("imports the example and exports it back byte for byte", () => {
+  it("imports the example and exports it back byte for byte", async () => {
     const imported = run("graph-import", [EXAMPLE], env);
     expect(imported.stderr).toBe("");
     expect(imported.status).toBe(0);
     expect(imported.stdout).toContain("42 services, 63 dependencies, 3 resource groups (9 memberships)");
+    // The import is on the audit trail, with who ran it, and the trail verifies.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query(`SELECT actor, action, payload FROM audit_events`);
+    await client.end();
+    expect(rows).toEqual([{ actor: `cli:${os.userInfo().username}`, action: "topology.imported", payload: expect.objectContaining({ file: "topology.example.yaml", services: 42, removedServices: [] }) }]);
+    expect(JSON.parse(run("audit-verify", [], env).stdout)).toMatchObject({ valid: true, checked: 1 });
     const out = path.join(dir, "out.yaml");
     const exported = run("graph-export", [out], env);
     expect(exported.status).toBe(0);

@@ -5,10 +5,12 @@
 // listed. Against the embedded store the server must be stopped (PGlite takes
 // one process at a time).
 import fs from "node:fs";
+import path from "node:path";
 import { describeFileProblems, parseTopologyFile } from "../server/adapters/topology-file/topology-file";
 import { isAppError } from "../server/core/errors";
 import { findDependencyCycles } from "../server/core/graph/find-dependency-cycles";
 import { importTopology } from "../server/core/graph/import-topology";
+import { auditFor, cliActor } from "./lib/audit";
 import { openScriptGraphStores } from "./lib/graph-stores";
 
 const args = process.argv.slice(2);
@@ -46,6 +48,23 @@ const stores = await openScriptGraphStores();
 try {
   const outcome = await importTopology({ graph: stores.postgres }, topology);
   if (stores.neo4j) await importTopology({ graph: stores.neo4j }, topology);
+  // Replacing the graph changes every later conflict decision: the trail records who did it and what changed.
+  const audit = auditFor(stores.env, stores.db);
+  await audit.log.append({
+    category: "SYSTEM_HEALTH",
+    severity: outcome.removedServices.length > 0 ? "WARNING" : "INFO",
+    actor: cliActor(),
+    action: "topology.imported",
+    payload: {
+      file: path.basename(file),
+      services: topology.services.length,
+      dependencies: topology.dependencies.length,
+      resourceGroups: topology.resourceGroups.length,
+      removedServices: outcome.removedServices,
+      cycles: cycles.map((c) => c.join(" ⇄ ")),
+    },
+  });
+  await audit.log.settle();
   console.log(`Imported ${file} into ${stores.describe()}: ${summary} (${outcome.members} memberships).`);
   if (outcome.removedServices.length > 0) console.log(`Removed ${outcome.removedServices.length} service(s) not in the file: ${outcome.removedServices.join(", ")}`);
   console.log(cycleText.charAt(0).toUpperCase() + cycleText.slice(1));

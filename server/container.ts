@@ -81,7 +81,8 @@ async function buildContainer(): Promise<Container> {
   }
 }
 
-function buildAudit(env: Env, db: Database, log: Logger): Container["audit"] {
+/** The audit log over a store, from configuration: the server and the command-line tools build it here. */
+export function buildAudit(env: Env, db: Database, log: Logger): Container["audit"] {
   const privateKey = loadAuditSigningKey({ configured: env.AUDIT_SIGNING_KEY, keyFile: env.auditKeyFile });
   const store = new PrismaAuditStore(db);
   const sink = new JsonlCheckpointSink(env.auditCheckpointFile);

@@ -70,6 +70,12 @@ describe("parseEnv: audit settings", () => {
     expect(env.AUDIT_CHECKPOINT_INTERVAL_SECONDS).toBe(60);
   });
 
+  it("keeps each Postgres database's checkpoints in a file of its own, named from the URL without credentials", () => {
+    const env = parseEnv({ INTERLOCK_DATA_DIR: "/srv/interlock", DATABASE_URL: "postgresql://u:secret@db.internal:6432/interlock_prod" });
+    expect(env.auditCheckpointFile).toBe("/srv/interlock/audit-checkpoints-db.internal-6432-interlock_prod.jsonl");
+    expect(parseEnv({ DATABASE_URL: "postgresql://u@db/x", AUDIT_CHECKPOINT_FILE: "/worm/cp.jsonl" }).auditCheckpointFile).toBe("/worm/cp.jsonl");
+  });
+
   it("refuses a checkpoint cadence below one", () => {
     expect(problemsOf({ AUDIT_CHECKPOINT_EVERY: "0" })[0]).toMatchObject({ variable: "AUDIT_CHECKPOINT_EVERY" });
   });

@@ -82,10 +82,23 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   return {
     ...env,
     pgliteDir: path.resolve(env.INTERLOCK_DATA_DIR, "pglite"),
-    auditCheckpointFile: path.resolve(env.AUDIT_CHECKPOINT_FILE ?? path.join(env.INTERLOCK_DATA_DIR, "audit-checkpoints.jsonl")),
+    auditCheckpointFile: path.resolve(env.AUDIT_CHECKPOINT_FILE ?? path.join(env.INTERLOCK_DATA_DIR, defaultCheckpointFileName(env.DATABASE_URL))),
     auditKeyFile: path.resolve(env.INTERLOCK_DATA_DIR, "audit-signing-key.pem"),
     store: env.DATABASE_URL ? "postgres" : "pglite",
   };
+}
+
+/**
+ * One checkpoint file per store, named from the configuration (never from
+ * anything in the database, which an attacker could change): checkpoints of one
+ * database must never be checked against another's chain, as happens when the
+ * same checkout runs on the embedded store and then on a DATABASE_URL.
+ */
+function defaultCheckpointFileName(databaseUrl: string | undefined): string {
+  if (!databaseUrl) return "audit-checkpoints.jsonl";
+  const url = new URL(databaseUrl);
+  const slug = `${url.hostname}-${url.port || "5432"}-${url.pathname.slice(1)}`.replace(/[^A-Za-z0-9._-]/g, "_");
+  return `audit-checkpoints-${slug}.jsonl`;
 }
 
 let cached: Env | undefined;

@@ -1,20 +1,21 @@
-// The audit pieces the command-line tools need, built from the same configuration as the server.
-import crypto from "node:crypto";
-import { JsonlCheckpointSink } from "../../server/adapters/audit/checkpoint-file-sink";
-import { loadAuditSigningKey } from "../../server/adapters/audit/signing-key";
-import { PrismaAuditStore } from "../../server/adapters/prisma/audit-store";
-import { databaseConfigFromEnv, openDatabase } from "../../server/adapters/prisma/database";
-import { applyMigrations } from "../../server/adapters/prisma/migrate";
+// The audit log for the command-line tools, built exactly as the server builds it.
+import os from "node:os";
+import type { Database } from "../../server/adapters/prisma/database";
+import { buildAudit } from "../../server/container";
 import type { Env } from "../../server/env";
+import { getLogger } from "../../server/logger";
+import { openScriptDatabase } from "./database";
+
+export function auditFor(env: Env, db: Database) {
+  return buildAudit(env, db, getLogger());
+}
 
 export async function openAudit(env: Env) {
-  const db = await openDatabase({ ...databaseConfigFromEnv(env), ...(env.DATABASE_URL ? { poolSize: 2 } : {}) });
-  await applyMigrations(db);
-  const privateKey = loadAuditSigningKey({ configured: env.AUDIT_SIGNING_KEY, keyFile: env.auditKeyFile });
-  return {
-    db,
-    store: new PrismaAuditStore(db),
-    sink: new JsonlCheckpointSink(env.auditCheckpointFile),
-    publicKey: crypto.createPublicKey(privateKey),
-  };
+  const db = await openScriptDatabase(env);
+  return { db, ...auditFor(env, db) };
+}
+
+/** Who ran a command, for the audit trail: the operating-system user. */
+export function cliActor(): string {
+  return `cli:${os.userInfo().username}`;
 }

@@ -4,13 +4,15 @@
 // set, holds the copy the server's graph queries read.
 import { neo4jConfigFromEnv } from "../../server/adapters/neo4j/neo4j-config";
 import { Neo4jGraphStore } from "../../server/adapters/neo4j/neo4j-graph-store";
-import { databaseConfigFromEnv, openDatabase, type Database } from "../../server/adapters/prisma/database";
-import { applyMigrations } from "../../server/adapters/prisma/migrate";
+import type { Database } from "../../server/adapters/prisma/database";
 import { PostgresGraphStore } from "../../server/adapters/prisma/postgres-graph-store";
 import type { GraphStore } from "../../server/core/graph/ports";
+import type { Env } from "../../server/env";
 import { loadConfigOrExit } from "./config";
+import { openScriptDatabase } from "./database";
 
 export interface ScriptGraphStores {
+  env: Env;
   db: Database;
   postgres: GraphStore;
   neo4j: (GraphStore & { close(): Promise<void> }) | null;
@@ -23,18 +25,11 @@ export interface ScriptGraphStores {
 export async function openScriptGraphStores(): Promise<ScriptGraphStores> {
   const env = loadConfigOrExit();
   const neo4jConfig = neo4jConfigFromEnv(process.env);
-  let db: Database;
-  try {
-    db = await openDatabase({ ...databaseConfigFromEnv(env), ...(env.DATABASE_URL ? { poolSize: 2 } : {}) });
-  } catch (error) {
-    // The embedded store takes one process at a time: say so instead of a stack trace.
-    console.error(`Cannot open the store: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
-  await applyMigrations(db);
+  const db = await openScriptDatabase(env);
   const postgres = new PostgresGraphStore(db);
   const neo4j = neo4jConfig ? Neo4jGraphStore.open(neo4jConfig) : null;
   return {
+    env,
     db,
     postgres,
     neo4j,

@@ -1,0 +1,17 @@
+// The store a command-line script works on, chosen and migrated the way the server does it.
+import { databaseConfigFromEnv, openDatabase, type Database } from "../../server/adapters/prisma/database";
+import { applyMigrations } from "../../server/adapters/prisma/migrate";
+import type { Env } from "../../server/env";
+
+export async function openScriptDatabase(env: Env): Promise<Database> {
+  let db: Database;
+  try {
+    db = await openDatabase({ ...databaseConfigFromEnv(env), ...(env.DATABASE_URL ? { poolSize: 2 } : {}) });
+  } catch (error) {
+    // The embedded store takes one process at a time: say so instead of a stack trace.
+    console.error(`Cannot open the store: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  await applyMigrations(db);
+  return db;
+}
