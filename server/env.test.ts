@@ -50,6 +50,15 @@ describe("parseEnv", () => {
     }
   });
 
+  it("takes locks from Redis only when REDIS_URL is a redis URL, with seed 000's lock defaults", () => {
+    const env = parseEnv({});
+    expect(env.REDIS_URL).toBeUndefined();
+    expect([env.LOCK_DEFAULT_TTL_SECONDS, env.LOCK_WAIT_TIMEOUT_SECONDS, env.LOCK_STALE_AFTER_SECONDS]).toEqual([300, 30, 600]);
+    expect(parseEnv({ REDIS_URL: "redis://:pw@cache:6379/2" }).REDIS_URL).toBe("redis://:pw@cache:6379/2");
+    expect(problemsOf({ REDIS_URL: "http://cache:6379" })[0]).toMatchObject({ variable: "REDIS_URL" });
+    expect(problemsOf({ LOCK_DEFAULT_TTL_SECONDS: "0" })[0]).toMatchObject({ variable: "LOCK_DEFAULT_TTL_SECONDS" });
+  });
+
   it("lists every bad variable at once", () => {
     const problems = problemsOf({ PORT: "eighty", LOG_LEVEL: "loud", INTERLOCK_SEED_DEMO: "maybe" });
     expect(problems.map((p) => p.variable).sort()).toEqual(["INTERLOCK_SEED_DEMO", "LOG_LEVEL", "PORT"]);

@@ -52,6 +52,12 @@ export const ZEnvSchema = z.object({
   AUDIT_CHECKPOINT_FILE: z.string().min(1, "must not be empty").optional(),
   AUDIT_CHECKPOINT_EVERY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(1000),
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").default(60),
+  // Locks (C3): Redis when REDIS_URL is set, else lease rows in the store.
+  REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]*$/, "must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)").optional(),
+  LOCK_KEY_PREFIX: z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").default("interlock:lock:"),
+  LOCK_DEFAULT_TTL_SECONDS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(86_400, "must be at most 86400").default(300),
+  LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").max(3_600, "must be at most 3600").default(30),
+  LOCK_STALE_AFTER_SECONDS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(600),
 });
 
 export type Env = z.infer<typeof ZEnvSchema> & {

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "LOCK_ORDER_VIOLATION",
   "DEADLOCK_DETECTED",
   "LOCK_TIMEOUT",
+  "LOCK_LOST", // a lease expired or was force-released while its holder still worked
   "RATE_LIMITED",
   "UNAVAILABLE", // a dependency (store, Redis, …) does not answer
   "INTERNAL",

@@ -20,7 +20,7 @@ function importsOf(file: string): string[] {
   return [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
 }
 
-const FORBIDDEN_IN_CORE = /^(next|next\/.*|react|react-dom|react\/.*|@prisma\/.*|ioredis|neo4j-driver|pg|@electric-sql\/.*|pglite-prisma-adapter|pino|server-only)$/;
+const FORBIDDEN_IN_CORE = /^(next|next\/.*|react|react-dom|react\/.*|@prisma\/.*|ioredis|neo4j-driver|pg|@electric-sql\/.*|pglite-prisma-adapter|pino|prom-client|server-only)$/;
 
 describe("layering", () => {
   it("finds the files it checks", () => {

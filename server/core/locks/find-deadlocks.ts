@@ -15,24 +15,43 @@ export interface Deadlock {
 
 /**
  * Finds circular waits in the wait-for graph (holder → the holders it waits
- * for) and chooses exactly one victim per cycle: the least important waiter,
- * then the one that has waited least (it loses the least work), then the
- * greatest id, so every process computing this picks the same victim.
- * A component with several cycles may need more than one victim: after each
- * choice the victim leaves the graph and the rest is examined again.
+ * for) and chooses one victim per deadlock: the least important waiter, then
+ * the one that has waited least (it loses the least work), then the greatest
+ * id, so every process computing this picks the same victim. Only a holder
+ * whose removal breaks every cycle of its component is eligible when one
+ * exists: a waiter caught in the component only because it queues behind a
+ * deadlocked holder is not refused for nothing. A component that no single
+ * removal can untangle gets a further victim on the next pass.
  */
 export function findDeadlocks(waitsFor: ReadonlyMap<string, readonly string[]>, waiters: ReadonlyMap<string, Waiter>): Deadlock[] {
   const graph = new Map<string, string[]>();
   for (const [holder, targets] of waitsFor) graph.set(holder, [...targets]);
   const deadlocks: Deadlock[] = [];
   for (;;) {
-    const cycle = stronglyConnected(graph).find((component) => component.length > 1 || (graph.get(component[0]!) ?? []).includes(component[0]!));
+    const cycle = stronglyConnected(graph).find((component) => isCyclic(graph, component));
     if (!cycle) return deadlocks;
-    const victim = [...cycle].sort((a, b) => compareVictims(a, b, waiters))[0]!;
+    const candidates = [...cycle].sort((a, b) => compareVictims(a, b, waiters));
+    const victim = candidates.find((candidate) => !hasCycleWithout(graph, cycle, candidate)) ?? candidates[0]!;
     deadlocks.push({ holders: [...cycle].sort(), victim });
-    graph.delete(victim);
-    for (const [holder, targets] of graph) graph.set(holder, targets.filter((t) => t !== victim));
+    removeNode(graph, victim);
   }
+}
+
+function isCyclic(graph: ReadonlyMap<string, readonly string[]>, component: readonly string[]): boolean {
+  return component.length > 1 || (graph.get(component[0]!) ?? []).includes(component[0]!);
+}
+
+function removeNode(graph: Map<string, string[]>, node: string): void {
+  graph.delete(node);
+  for (const [holder, targets] of graph) graph.set(holder, targets.filter((t) => t !== node));
+}
+
+/** Whether the component still contains a cycle once `removed` leaves the graph. */
+function hasCycleWithout(graph: ReadonlyMap<string, readonly string[]>, component: readonly string[], removed: string): boolean {
+  const members = new Set(component.filter((n) => n !== removed));
+  const sub = new Map<string, string[]>();
+  for (const node of members) sub.set(node, (graph.get(node) ?? []).filter((t) => members.has(t)));
+  return stronglyConnected(sub).some((c) => isCyclic(sub, c));
 }
 
 /** Negative when `a` should be the victim rather than `b`. */

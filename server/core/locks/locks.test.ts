@@ -78,6 +78,16 @@ describe("findDeadlocks", () => {
     expect(result.map((d) => d.victim).sort()).toEqual(["b", "d"]);
   });
 
+  it("does not refuse a bystander queued behind a deadlocked holder: one victim breaks the cycle", () => {
+    // h and x deadlock; w queues behind x's lock and is swept into the component.
+    // w waited least, yet refusing it would leave h and x stuck: a holder in the cycle goes.
+    const result = findDeadlocks(
+      new Map([["h", ["x"]], ["x", ["h", "w"]], ["w", ["h"]]]),
+      waiters([["h", { priorityClass: 2, waitingSince: 1 }], ["x", { priorityClass: 2, waitingSince: 2 }], ["w", { priorityClass: 2, waitingSince: 3 }]]),
+    );
+    expect(result).toEqual([{ holders: ["h", "w", "x"], victim: "x" }]);
+  });
+
   it("is deterministic on ties, so every process picks the same victim", () => {
     const tie = { priorityClass: 1, waitingSince: 7 };
     const graph = new Map([["x", ["y"]], ["y", ["x"]]]);

@@ -1,0 +1,370 @@
+// `npm run bench -- locks`: the distributed lock manager against the alternatives,
+// all in one run, on the same Redis (REDIS_URL, default redis://127.0.0.1:6379)
+// and the machine's Postgres:
+//   - raw: `SET key token NX PX 30000` + `DEL key` with ioredis (the limit: no
+//     ownership check on release, no fencing, no queue);
+//   - Redlock (@sesamecare-oss/redlock) on one ioredis client;
+//   - Interlock's LockManager over the Redis lock store;
+//   - Interlock's LockManager over the Postgres lock store.
+// For each: uncontended acquire+release pairs per second at concurrency 1 and 64
+// (every loop on its own resource) with acquire latency p50/p99; then the
+// contended hand-off: 32 waiters on one resource, the time from a release call to
+// the next holder's acquire returning.
+//
+// Client settings, per contender:
+//   - raw: its own ioredis client with `enableAutoPipelining: true` (the fastest a
+//     client can go: concurrent commands share one write);
+//   - Redlock: its own plain ioredis client (`new Redis(url)`, as its README shows),
+//     with the README's settings (retryCount 10, retryDelay 200, retryJitter 200,
+//     driftFactor 0.01; the library's own default jitter is 100); the hand-off run
+//     overrides retryCount to -1 (never give up). It declares peer ioredis >=5 and
+//     works unchanged on ioredis 6.0.0 (defineCommand + EVALSHA; checked here: every
+//     pair succeeds and the hand-off run never sees two holders at once);
+//   - Interlock on Redis: the store's own client from openRedisLockStore({ url, prefix }), which turns on
+//     `enableAutoPipelining` (plus a command timeout), and a duplicate of it for wake-ups;
+//   - Interlock on Postgres: a pg pool of PG_POOL_SIZE connections.
+// Every lease is 30 s. Interlock runs with `autoExtend: false`, as Redlock's
+// acquire() does not renew either (only its `using` does), so neither side pays
+// for renewal; the lease still arms its validity timer, as it must.
+//
+// BENCH_DURATION_MS sets the time per throughput case (default 3000),
+// BENCH_HANDOFFS the number of hand-offs measured (default 400).
+import crypto from "node:crypto";
+import { Redlock } from "@sesamecare-oss/redlock";
+import Redis from "ioredis";
+import { openDatabase } from "../server/adapters/prisma/database";
+import { PostgresLockStore } from "../server/adapters/prisma/lock-store";
+import { applyMigrations } from "../server/adapters/prisma/migrate";
+import { openRedisLockStore } from "../server/adapters/redis/lock-store";
+import { LockManager } from "../server/core/locks/lock-manager";
+import type { LockStore } from "../server/core/locks/ports";
+import { createTestDatabase } from "../server/testing/postgres";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
+const WARMUP_MS = Math.min(500, DURATION_MS / 4);
+const HANDOFFS = Number(process.env.BENCH_HANDOFFS ?? 400);
+const HANDOFF_WAITERS = 32;
+const HANDOFF_SKIP = 20; // the first hand-offs, while the waiters are still joining, are not counted
+const HANDOFF_HOLD_MS = 1;
+const HANDOFF_CAP_MS = 15_000; // stop measuring a contender's hand-offs after this long, whatever the count
+const TTL_MS = 30_000;
+const PG_POOL_SIZE = 16;
+const CONCURRENCIES = [1, 64] as const;
+const PREFIX = `bench:locks:${crypto.randomBytes(4).toString("hex")}:`;
+
+const RAW_NAME = "raw SET NX PX + DEL";
+const REDLOCK_NAME = "Redlock";
+const INTERLOCK_REDIS_NAME = "Interlock on Redis";
+const INTERLOCK_PG_NAME = "Interlock on Postgres";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One contender: `pair(worker)` acquires and releases the worker's own resource, returning the acquire latency (ms). */
+interface Contender {
+  name: string;
+  /** The Redis commands it sends (for the server-side cost per pair), none for Postgres. */
+  redisCommands: readonly string[];
+  pair(worker: number): Promise<number>;
+  /** Takes the one contended resource for waiter `w`, waiting as long as it takes; resolves to its release. */
+  contend?(worker: number): Promise<() => Promise<unknown>>;
+}
+
+interface ThroughputResult {
+  name: string;
+  concurrency: number;
+  opsPerSecond: number;
+  p50: number;
+  p99: number;
+  /** Client (this process) CPU per pair, µs. */
+  clientCpuUs: number;
+  /** Redis CPU per pair, µs (null for Postgres); includes whatever else used the same server meanwhile. */
+  redisCpuUs: number | null;
+  /** Redis commands per pair, by command, from INFO commandstats (null for Postgres). */
+  redisCalls: Record<string, { calls: number; usecPerCall: number }> | null;
+}
+
+interface HandoffResult {
+  name: string;
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  violations: number;
+}
+
+const percentile = (sorted: ArrayLike<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+async function redisStats(admin: Redis) {
+  const [stats, cpu] = await Promise.all([admin.info("commandstats"), admin.info("cpu")]);
+  const commands = new Map<string, { calls: number; usec: number }>();
+  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) commands.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+  const num = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(cpu)?.[1] ?? 0);
+  return { commands, cpuSeconds: num("used_cpu_user") + num("used_cpu_sys") };
+}
+
+async function throughput(contender: Contender, concurrency: number, admin: Redis): Promise<ThroughputResult> {
+  const run = async (ms: number, record: boolean) => {
+    const latencies: number[] = [];
+    const deadline = performance.now() + ms;
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, w) => {
+        while (performance.now() < deadline) {
+          const latency = await contender.pair(w);
+          if (record) latencies.push(latency);
+        }
+      }),
+    );
+    return latencies;
+  };
+  await run(WARMUP_MS, false);
+  const redis = contender.redisCommands.length > 0;
+  const before = redis ? await redisStats(admin) : null;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const latencies = await run(DURATION_MS, true);
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const after = redis ? await redisStats(admin) : null;
+  const n = latencies.length;
+  const sorted = Float64Array.from(latencies).sort();
+  let redisCalls: ThroughputResult["redisCalls"] = null;
+  if (before && after) {
+    redisCalls = {};
+    for (const [command, { calls, usec }] of after.commands) {
+      const prior = before.commands.get(command) ?? { calls: 0, usec: 0 };
+      const dc = calls - prior.calls;
+      // Only the commands this contender sends; other clients of the same Redis may send them too.
+      if (dc === 0 || !contender.redisCommands.includes(command)) continue;
+      redisCalls[command] = { calls: dc / n, usecPerCall: (usec - prior.usec) / dc };
+    }
+  }
+  return {
+    name: contender.name,
+    concurrency,
+    opsPerSecond: n / elapsed,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    clientCpuUs: ((cpu.user + cpu.system) / n),
+    redisCpuUs: before && after ? ((after.cpuSeconds - before.cpuSeconds) * 1e6) / n : null,
+    redisCalls,
+  };
+}
+
+/**
+ * 32 waiters loop acquire → hold 1 ms → release on one resource. A waiter that
+ * has just released asks again only once the lock has gone to someone else, so
+ * every release hands the lock to one of the 31 others already waiting (without
+ * that, a polling lock such as Redlock would be re-taken by the releaser itself,
+ * which is no hand-off at all). Hand-off latency: from the release call to the
+ * next holder's acquire returning, on this process's clock.
+ */
+async function handoff(contender: Contender): Promise<HandoffResult> {
+  const contend = contender.contend!;
+  const samples: number[] = [];
+  let grants = 0;
+  let releasedAt: number | null = null;
+  let holding = false;
+  let violations = 0;
+  let stop = false;
+  let signalGrant: () => void = () => {};
+  const startedAt = performance.now();
+  await Promise.all(
+    Array.from({ length: HANDOFF_WAITERS }, async (_, w) => {
+      while (!stop) {
+        const release = await contend(w);
+        const at = performance.now();
+        if (holding) violations += 1;
+        holding = true;
+        if (releasedAt !== null && !stop && ++grants > HANDOFF_SKIP) samples.push(at - releasedAt);
+        releasedAt = null;
+        signalGrant();
+        if (samples.length >= HANDOFFS || performance.now() - startedAt > HANDOFF_CAP_MS) stop = true;
+        await sleep(HANDOFF_HOLD_MS);
+        const granted = new Promise<void>((resolve) => (signalGrant = resolve));
+        holding = false;
+        releasedAt = performance.now();
+        await release();
+        if (stop) break;
+        await granted;
+      }
+    }),
+  );
+  const sorted = Float64Array.from(samples).sort();
+  return { name: contender.name, count: samples.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? NaN, violations };
+}
+
+// ---------------------------------------------------------------------------
+// The contenders.
+
+const admin = new Redis(REDIS_URL);
+/** Run last-in first-out: a manager closes before its store, a store before its database, the database before its drop. */
+const cleanups: (() => Promise<unknown>)[] = [];
+
+function rawContender(): Contender {
+  const client = new Redis(REDIS_URL, { enableAutoPipelining: true });
+  cleanups.push(() => client.quit());
+  return {
+    name: RAW_NAME,
+    redisCommands: ["set", "del"],
+    async pair(w) {
+      const key = `${PREFIX}raw:${w}`;
+      const t = performance.now();
+      const ok = await client.set(key, crypto.randomUUID(), "PX", TTL_MS, "NX");
+      const latency = performance.now() - t;
+      if (ok !== "OK") throw new Error(`raw: ${key} was taken`);
+      await client.del(key);
+      return latency;
+    },
+  };
+}
+
+function redlockContender(): Contender {
+  const client = new Redis(REDIS_URL);
+  // The README's configuration.
+  const redlock = new Redlock([client], { driftFactor: 0.01, retryCount: 10, retryDelay: 200, retryJitter: 200, automaticExtensionThreshold: 500 });
+  cleanups.push(() => redlock.quit());
+  const contendedKey = `${PREFIX}redlock:contended`;
+  return {
+    name: REDLOCK_NAME,
+    redisCommands: ["evalsha", "select", "exists", "set", "get", "del"],
+    async pair(w) {
+      const t = performance.now();
+      const lock = await redlock.acquire([`${PREFIX}redlock:${w}`], TTL_MS);
+      const latency = performance.now() - t;
+      await lock.release();
+      return latency;
+    },
+    async contend() {
+      const lock = await redlock.acquire([contendedKey], TTL_MS, { retryCount: -1 });
+      return () => lock.release();
+    },
+  };
+}
+
+/** The LockManager over `store`, with the product's defaults (re-check 1 s, wake-ups from the store). */
+async function interlockContender(name: string, store: LockStore): Promise<Contender> {
+  const manager = await LockManager.start({ store, onBackgroundError: (error, context) => process.stderr.write(`${name}: ${context}: ${String(error)}\n`) });
+  cleanups.push(() => manager.close());
+  const options = { ttlMs: TTL_MS, autoExtend: false };
+  const contended = { scope: "SERVICE", resource: `${PREFIX}contended` } as const;
+  return {
+    name,
+    redisCommands: store.backend === "redis" ? ["evalsha", "time", "hgetall", "hset", "hdel", "pexpire", "publish"] : [],
+    async pair(w) {
+      const t = performance.now();
+      const lease = await manager.acquire(`bench-${w}`, { scope: "SERVICE", resource: `${PREFIX}${w}` }, options);
+      const latency = performance.now() - t;
+      if (!(await lease.release())) throw new Error(`${name}: the lease on ${w} was lost before its release`);
+      return latency;
+    },
+    async contend(w) {
+      const lease = await manager.acquire(`waiter-${w}`, contended, { ...options, waitTimeoutMs: 120_000 });
+      return () => lease.release();
+    },
+  };
+}
+
+async function redisContender(): Promise<Contender> {
+  // The store's own client: openRedisLockStore creates it (auto-pipelining on, command timeout) and close() quits it.
+  const store = await openRedisLockStore({ url: REDIS_URL, prefix: `${PREFIX}interlock:` });
+  cleanups.push(() => store.close());
+  return interlockContender(INTERLOCK_REDIS_NAME, store);
+}
+
+async function postgresContender(): Promise<Contender> {
+  const testDb = await createTestDatabase("bench_locks");
+  cleanups.push(() => testDb.drop());
+  const db = await openDatabase({ kind: "postgres", url: testDb.url, poolSize: PG_POOL_SIZE });
+  cleanups.push(() => db.close());
+  await applyMigrations(db);
+  const store = new PostgresLockStore(db);
+  cleanups.push(() => store.close());
+  return interlockContender(INTERLOCK_PG_NAME, store);
+}
+
+// ---------------------------------------------------------------------------
+
+const contenders: Contender[] = [rawContender(), redlockContender()];
+const results: ThroughputResult[] = [];
+const handoffs: HandoffResult[] = [];
+
+try {
+  contenders.push(await redisContender(), await postgresContender());
+  for (const concurrency of CONCURRENCIES) {
+    for (const contender of contenders) {
+      process.stderr.write(`${contender.name}, concurrency ${concurrency}…\n`);
+      results.push(await throughput(contender, concurrency, admin));
+    }
+  }
+  for (const contender of contenders) {
+    if (!contender.contend) continue;
+    process.stderr.write(`${contender.name}, hand-off among ${HANDOFF_WAITERS} waiters…\n`);
+    handoffs.push(await handoff(contender));
+  }
+
+  const ms = (v: number) => v.toFixed(2).padStart(8);
+  console.log(`\nlocks benchmark (Redis ${new URL(REDIS_URL).host}; ${DURATION_MS} ms per case; acquire+release pairs, each loop on its own resource)\n`);
+  console.log(`${"contender".padEnd(26)} ${"conc".padStart(4)} ${"pairs/s".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"client µs".padStart(10)} ${"redis µs".padStart(9)}  redis calls per pair (µs each)`);
+  for (const r of results) {
+    const calls = r.redisCalls ? Object.entries(r.redisCalls).map(([c, v]) => `${c}×${v.calls.toFixed(2)} (${v.usecPerCall.toFixed(1)})`).join(", ") : "";
+    console.log(
+      `${r.name.padEnd(26)} ${String(r.concurrency).padStart(4)} ${Math.round(r.opsPerSecond).toLocaleString("en").padStart(9)} ${ms(r.p50)} ${ms(r.p99)} ${r.clientCpuUs.toFixed(0).padStart(10)} ${(r.redisCpuUs === null ? "" : r.redisCpuUs.toFixed(0)).padStart(9)}  ${calls}`,
+    );
+  }
+  console.log(`\ncontended hand-off: 1 resource, ${HANDOFF_WAITERS} waiters, hold ${HANDOFF_HOLD_MS} ms; release call → next holder's acquire returning\n`);
+  console.log(`${"contender".padEnd(26)} ${"count".padStart(6)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"max ms".padStart(8)}  exclusivity`);
+  for (const h of handoffs) console.log(`${h.name.padEnd(26)} ${String(h.count).padStart(6)} ${ms(h.p50)} ${ms(h.p99)} ${ms(h.max)}  ${h.violations === 0 ? "held" : `${h.violations} overlapping grants!`}`);
+
+  const at = (name: string, c: number) => results.find((r) => r.name === name && r.concurrency === c);
+  const handoffOf = (name: string) => handoffs.find((h) => h.name === name);
+  const [RAW, RL, IR, IP] = [RAW_NAME, REDLOCK_NAME, INTERLOCK_REDIS_NAME, INTERLOCK_PG_NAME];
+  const ratio = (a: ThroughputResult | undefined, b: ThroughputResult | undefined) => (a && b ? a.opsPerSecond / b.opsPerSecond : NaN);
+  const vsRedlock = ratio(at(IR, 64), at(RL, 64));
+  const vsRaw = ratio(at(IR, 64), at(RAW, 64));
+  console.log(
+    `\nat concurrency 64: Interlock on Redis = ${vsRedlock.toFixed(2)} × Redlock (target ≥ 1.2), ${vsRaw.toFixed(2)} × raw (target ≥ 0.6); ` +
+      `Interlock on Postgres = ${ratio(at(IP, 64), at(IR, 64)).toFixed(2)} × Interlock on Redis`,
+  );
+  console.log(`hand-off p50: Interlock on Redis ${handoffOf(IR)?.p50.toFixed(2)} ms (target ≤ 5), Redlock ${handoffOf(RL)?.p50.toFixed(2)} ms, Interlock on Postgres ${handoffOf(IP)?.p50.toFixed(2)} ms`);
+  console.log(`(client µs: this process's CPU per pair; redis µs: the Redis server's CPU per pair, including anything else using it meanwhile)`);
+
+  const round = (v: number | null | undefined, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? null : Number(v.toFixed(d)));
+  const figures: Record<string, number | string | null> = { bench: "locks" };
+  const ids: [string, string][] = [[RAW, "raw"], [RL, "redlock"], [IR, "interlock_redis"], [IP, "interlock_pg"]];
+  // The headline figures first: concurrency 64 throughput and the hand-off p50s.
+  for (const [name, id] of ids) figures[`${id}_ops_s`] = round(at(name, 64)?.opsPerSecond);
+  figures.redlock_handoff_p50_ms = round(handoffOf(RL)?.p50, 2);
+  figures.interlock_handoff_p50_ms = round(handoffOf(IR)?.p50, 2);
+  figures.interlock_redis_vs_redlock_c64 = round(vsRedlock, 2);
+  figures.interlock_redis_vs_raw_c64 = round(vsRaw, 2);
+  for (const [name, id] of ids) {
+    for (const c of CONCURRENCIES) {
+      const r = at(name, c);
+      if (c !== 64) figures[`${id}_c${c}_ops_s`] = round(r?.opsPerSecond);
+      figures[`${id}_c${c}_p50_ms`] = round(r?.p50, 3);
+      figures[`${id}_c${c}_p99_ms`] = round(r?.p99, 3);
+    }
+    figures[`${id}_c64_client_us_per_pair`] = round(at(name, 64)?.clientCpuUs, 1);
+    if (name !== IP) figures[`${id}_c64_redis_us_per_pair`] = round(at(name, 64)?.redisCpuUs, 1);
+  }
+  figures.redlock_handoff_p99_ms = round(handoffOf(RL)?.p99, 2);
+  figures.interlock_handoff_p99_ms = round(handoffOf(IR)?.p99, 2);
+  figures.interlock_pg_handoff_p50_ms = round(handoffOf(IP)?.p50, 2);
+  figures.interlock_pg_handoff_p99_ms = round(handoffOf(IP)?.p99, 2);
+  figures.handoffs = Math.min(...handoffs.map((h) => h.count));
+  figures.handoff_waiters = HANDOFF_WAITERS;
+  figures.exclusivity_violations = handoffs.reduce((n, h) => n + h.violations, 0);
+  figures.duration_ms = DURATION_MS;
+  console.log(JSON.stringify(figures));
+} finally {
+  // Remove every key this run created, then close every client.
+  let cursor = "0";
+  do {
+    const [next, keys] = await admin.scan(cursor, "MATCH", `${PREFIX}*`, "COUNT", 1000);
+    if (keys.length) await admin.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => process.stderr.write(`cleanup: ${String(error)}\n`));
+  await admin.quit();
+}

@@ -1,0 +1,39 @@
+// The lock store contract against every backend: real Redis, real Postgres, and PGlite.
+import crypto from "node:crypto";
+import { Redis } from "ioredis";
+import { PostgresLockStore } from "../adapters/prisma/lock-store";
+import { openRedisLockStore } from "../adapters/redis/lock-store";
+import { describeLockStoreContract } from "./lock-store-contract";
+import { openTestStore } from "./stores";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+describeLockStoreContract("Redis", async () => {
+  const prefix = `test:contract:${crypto.randomBytes(4).toString("hex")}:`;
+  const store = await openRedisLockStore({ url: REDIS_URL, prefix });
+  return {
+    store,
+    async close() {
+      await store.close();
+      // The store keeps statistics for days; a test leaves nothing behind.
+      const redis = new Redis(REDIS_URL);
+      try {
+        let cursor = "0";
+        do {
+          const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+          cursor = next;
+          if (keys.length) await redis.del(...keys);
+        } while (cursor !== "0");
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+});
+
+for (const kind of ["postgres", "pglite"] as const) {
+  describeLockStoreContract(kind === "postgres" ? "Postgres" : "PGlite", async () => {
+    const testStore = await openTestStore(kind, "lock_contract", { poolSize: 8 });
+    return { store: new PostgresLockStore(testStore.db), close: () => testStore.close() };
+  });
+}
