@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { AppError } from "../errors";
+import { operationEvent, transitionEvent } from "./audit-events";
+import type { OrchestratorDeps } from "./orchestrator-deps";
+import type { OperationRecord } from "./ports";
+import { planTransition } from "./state-machine";
+
+export const ZCancelOperationInput = z.strictObject({
+  operationId: z.uuid(),
+  actor: z.string().trim().min(1).max(200),
+  /** True for an operator or admin, who may cancel anyone's operation; others only their own. */
+  mayCancelOthers: z.boolean().default(false),
+  reason: z.string().trim().max(2000).optional(),
+});
+export type CancelOperationInput = z.input<typeof ZCancelOperationInput>;
+
+/**
+ * Cancels an operation that has not started changing anything (INIT, LOCKED,
+ * SAFETY_CHECK) or is waiting for review. IN_PROGRESS cannot be cancelled
+ * (seed 000's table): the refusal says so and what to do instead. A worker
+ * driving the operation finds its next write refused (the version moved),
+ * releases its locks and stops.
+ */
+export async function cancelOperation(deps: OrchestratorDeps, input: unknown): Promise<OperationRecord> {
+  const parsed = ZCancelOperationInput.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
+    throw new AppError("VALIDATION_FAILED", `Invalid cancellation: ${problems.join("; ")}`, { problems });
+  }
+  const c = parsed.data;
+  const op = await deps.store.get(c.operationId);
+  if (!op) throw new AppError("NOT_FOUND", `Operation ${c.operationId} does not exist`, { operationId: c.operationId });
+  if (!c.mayCancelOthers && op.actor.trim().toLowerCase() !== c.actor.trim().toLowerCase()) {
+    throw new AppError("FORBIDDEN", `${c.actor} may cancel only their own operations; ${op.id} was requested by ${op.actor}`, { operationId: op.id, requester: op.actor });
+  }
+  if (op.state === "IN_PROGRESS") {
+    throw new AppError("INVALID_TRANSITION", `Operation ${op.id} is IN_PROGRESS and cannot move to CANCELLED: it is already changing ${op.service}; submit a ROLLBACK to undo it`, {
+      operationId: op.id,
+      from: op.state,
+      to: "CANCELLED",
+    });
+  }
+  const now = deps.clock.now();
+  const transition = planTransition(op, "CANCELLED", { actor: c.actor, at: now, metadata: c.reason ? { reason: c.reason } : {} });
+  const reason = `Cancelled by ${c.actor}${c.reason ? `: ${c.reason}` : ""}`;
+  await deps.store.transact(async (tx) => {
+    if (op.state === "PAUSED_FOR_HUMAN_REVIEW") {
+      const review = await deps.store.pendingReview(op.id);
+      if (review && !(await deps.store.decideReview(tx, { reviewId: review.id, status: "CANCELLED", decidedBy: c.actor, decidedAt: now, approvalId: null, notes: c.reason ?? null }))) {
+        throw new AppError("VERSION_CONFLICT", `Operation ${op.id}'s review was decided at the same moment; reload it`, { operationId: op.id });
+      }
+    }
+    const [applied] = await deps.store.applyTransitions(tx, [
+      { operationId: op.id, expectedVersion: op.version, expectedOwner: null, transition, changes: { result: "CANCELLED", reason, finished: true, releaseClaim: true } },
+    ]);
+    if (!applied) {
+      const now2 = await deps.store.get(op.id);
+      throw new AppError("VERSION_CONFLICT", `Operation ${op.id} moved on to ${now2?.state ?? "another state"} while it was being cancelled; reload it and try again if it can still be cancelled`, { operationId: op.id, state: now2?.state ?? null });
+    }
+    await deps.audit.appendInTransaction(tx, [operationEvent(op, "MANUAL_INTERVENTION", "WARNING", "operation.cancelled", { reason: c.reason ?? null, from: op.state }, c.actor), transitionEvent(op, transition, "WARNING")]);
+  });
+  deps.publish({ operationId: op.id, service: op.service, type: op.type, state: "CANCELLED", kind: "cancelled", at: now });
+  return { ...op, state: "CANCELLED", version: transition.version, result: "CANCELLED", reason };
+}

@@ -1,0 +1,118 @@
+import { OperationRun } from "./drive-operation";
+import { expireReviews } from "./expire-reviews";
+import type { OrchestratorDeps } from "./orchestrator-deps";
+
+/**
+ * One process's share of the work. It claims operations that need a worker
+ * (new ones, ones a dead worker left, approved ones) under a lease in the
+ * store, so each operation is driven by one worker at a time across every
+ * process; renews its claims while it drives them; and hands back capacity as
+ * runs finish. It is woken by submissions (LISTEN/NOTIFY across processes, a
+ * direct poke within one) and polls as insurance.
+ */
+export class OperationWorker {
+  private readonly runs = new Map<string, { run: OperationRun; done: Promise<void> }>();
+  private claiming = false;
+  private claimAgain = false;
+  private stopped = true;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private unlisten: (() => Promise<void>) | null = null;
+
+  constructor(
+    private readonly deps: OrchestratorDeps,
+    readonly workerId: string,
+  ) {}
+
+  get active(): number {
+    return this.runs.size;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unlisten = await this.deps.store.onWork(() => this.poke());
+    const { pollMs, claimLeaseMs, sweepMs } = this.deps.config;
+    this.timers = [
+      setInterval(() => this.poke(), pollMs),
+      setInterval(() => void this.renewClaims(), Math.max(50, Math.floor(claimLeaseMs / 3))),
+      setInterval(() => void this.sweep(), sweepMs),
+    ];
+    for (const t of this.timers) t.unref?.();
+    this.poke();
+  }
+
+  /** Stops claiming; waits (up to `graceMs`) for the runs under way to reach a resting state. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.unlisten?.().catch(() => {});
+    this.unlisten = null;
+    const pending = [...this.runs.values()].map((r) => r.done);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.allSettled(pending), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Claims as much work as there is capacity for. */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = true;
+    void this.claimLoop().finally(() => {
+      this.claiming = false;
+      if (this.claimAgain && !this.stopped) {
+        this.claimAgain = false;
+        this.poke();
+      }
+    });
+  }
+
+  private async claimLoop(): Promise<void> {
+    try {
+      for (;;) {
+        this.claimAgain = false;
+        const capacity = this.deps.config.concurrency - this.runs.size;
+        if (capacity <= 0 || this.stopped) return;
+        const claimed = await this.deps.store.claim(this.workerId, capacity, this.deps.config.claimLeaseMs);
+        for (const operation of claimed) {
+          const run = new OperationRun(this.deps, operation, this.workerId);
+          const done = run
+            .run()
+            .catch((error) => this.deps.onBackgroundError(error, `operation ${operation.id}`))
+            .finally(() => {
+              this.runs.delete(operation.id);
+              this.poke();
+            });
+          this.runs.set(operation.id, { run, done });
+        }
+        if (claimed.length < capacity && !this.claimAgain) return;
+      }
+    } catch (error) {
+      this.deps.onBackgroundError(error, "claiming operations");
+    }
+  }
+
+  private async renewClaims(): Promise<void> {
+    const ids = [...this.runs.keys()];
+    if (ids.length === 0) return;
+    try {
+      const kept = new Set(await this.deps.store.renewClaims(this.workerId, ids, this.deps.config.claimLeaseMs));
+      // A run that finished meanwhile gave its claim back itself; only live runs can have lost theirs.
+      for (const id of ids) if (!kept.has(id)) this.runs.get(id)?.run.claimLost();
+    } catch (error) {
+      this.deps.onBackgroundError(error, "renewing operation claims");
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      await expireReviews(this.deps);
+    } catch (error) {
+      this.deps.onBackgroundError(error, "expiring reviews");
+    }
+  }
+}

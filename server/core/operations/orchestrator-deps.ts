@@ -1,0 +1,44 @@
+import type { AuditLog } from "../audit/audit-log";
+import type { Clock } from "../clock";
+import type { ConflictPolicy } from "../conflicts/policy";
+import type { OperationExecutor } from "../executors/ports";
+import type { GateConfig } from "../gates/gate-config";
+import type { SignalSource } from "../gates/ports";
+import type { GraphIndex } from "../graph/graph-index";
+import type { LockManager } from "../locks/lock-manager";
+import type { LockStore } from "../locks/ports";
+import type { OrchestratorConfig } from "./orchestrator-config";
+import type { OperationStore } from "./ports";
+import type { TransitionCommitter } from "./transition-committer";
+import type { OperationState, OperationType } from "./types";
+
+/** Told after a change commits: the console's live updates and the notifier listen here. */
+export interface OperationEvent {
+  operationId: string;
+  service: string;
+  type: OperationType;
+  state: OperationState;
+  /** What happened, e.g. "transition", "review.approved". */
+  kind: string;
+  at: Date;
+}
+
+/** Everything the orchestrator's use cases work with; built once in the container. */
+export interface OrchestratorDeps {
+  store: OperationStore;
+  audit: AuditLog;
+  committer: TransitionCommitter;
+  locks: LockManager;
+  /** For taking back the locks of a dead worker's attempt. */
+  lockStore: LockStore;
+  graph: { current(now: Date): Promise<GraphIndex> };
+  conflictPolicy: () => Promise<ConflictPolicy>;
+  gateConfig: () => Promise<GateConfig>;
+  signals: SignalSource;
+  executorFor: (type: OperationType) => OperationExecutor;
+  clock: Clock;
+  config: OrchestratorConfig;
+  newId: () => string;
+  publish: (event: OperationEvent) => void;
+  onBackgroundError: (error: unknown, context: string) => void;
+}

@@ -1,0 +1,186 @@
+// What the orchestrator needs from the store. Every method that changes an
+// operation takes the caller's open transaction, so a status change, its
+// transition row, its evidence and its audit events commit together.
+import type { StoreTransaction } from "../audit/ports";
+import type { JsonValue } from "../audit/types";
+import type { Conflict, FinishedOperationRef, OperationRef } from "../conflicts/types";
+import type { ExecutionStep } from "../executors/ports";
+import type { GateResult } from "../gates/types";
+import type { LockKey, LockMode } from "../locks/types";
+import type { Transition } from "./state-machine";
+import type { ActorKind, OperationParams, OperationResult, OperationSnapshot, OperationType } from "./types";
+
+export type { StoreTransaction };
+
+/** One lock an operation takes, as stored with it. */
+export interface LockRequirement extends LockKey {
+  mode: LockMode;
+}
+
+export interface OperationRecord extends OperationSnapshot {
+  result: OperationResult | null;
+  priority: number;
+  reason: string | null;
+  error: string | null;
+  idempotencyKey: string | null;
+  paramsHash: string;
+  incidentId: string | null;
+  /** Arrival order across processes. */
+  seq: bigint;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  attempt: number;
+  notBefore: Date | null;
+  resumeApproved: boolean;
+  lockKeys: LockRequirement[];
+  conflictCheck: { [key: string]: JsonValue } | null;
+  outcome: { [key: string]: JsonValue } | null;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface NewOperation {
+  id: string;
+  type: OperationType;
+  service: string;
+  actor: string;
+  actorKind: ActorKind;
+  correlationId: string;
+  idempotencyKey: string | null;
+  params: OperationParams;
+  paramsHash: string;
+  inflightKey: string;
+  priority: number;
+  lockKeys: LockRequirement[];
+  incidentId: string | null;
+  createdAt: Date;
+}
+
+/** Column changes that ride along with a transition. Absent fields are left as they are. */
+export interface OperationChanges {
+  result?: OperationResult;
+  reason?: string;
+  error?: string;
+  /** Sets started_at (first time only). */
+  started?: boolean;
+  /** Sets finished_at and frees the in-flight key (a new identical submission may run). */
+  finished?: boolean;
+  /** The worker lets go of the operation (finished, or waiting for a person). */
+  releaseClaim?: boolean;
+  resumeApproved?: boolean;
+  conflictCheck?: { [key: string]: JsonValue };
+  outcome?: { [key: string]: JsonValue };
+}
+
+export interface NewReview {
+  id: string;
+  operationId: string;
+  requestedBy: string;
+  reason: string;
+  severity: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+  evidence: { [key: string]: JsonValue };
+  evidenceHash: string;
+  escalationPlan: { level: number; at: string }[];
+  nextEscalationAt: Date | null;
+  timeoutAt: Date | null;
+  createdAt: Date;
+}
+
+export interface TransitionWrite {
+  operationId: string;
+  /** The version the writer read; the write applies only if it is still current. */
+  expectedVersion: number;
+  /** The worker that must still own the operation (null: not a worker's write, e.g. a person's decision). */
+  expectedOwner: string | null;
+  transition: Transition;
+  changes: OperationChanges;
+  gateResults?: GateResult[];
+  conflicts?: Conflict[];
+  review?: NewReview;
+}
+
+export type ReviewStatus = "PENDING" | "APPROVED" | "REJECTED" | "EXPIRED" | "CANCELLED";
+
+export interface ReviewRecord {
+  id: string;
+  operationId: string;
+  status: ReviewStatus;
+  requestedBy: string;
+  reason: string;
+  severity: NewReview["severity"];
+  evidence: { [key: string]: JsonValue };
+  evidenceHash: string;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  approvalId: string | null;
+  notes: string | null;
+  escalationLevel: number;
+  escalationPlan: { level: number; at: string }[];
+  nextEscalationAt: Date | null;
+  timeoutAt: Date | null;
+  createdAt: Date;
+}
+
+export interface TransitionRecord {
+  from: string | null;
+  to: string;
+  version: number;
+  actor: string;
+  at: Date;
+  metadata: { [key: string]: JsonValue };
+}
+
+export interface OperationStore {
+  transact<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+
+  /**
+   * Inserts each operation unless its idempotency key or its in-flight key is
+   * taken; returns, per input, the inserted row or the operation holding the
+   * key (null only if that one finished between the two reads: try again).
+   */
+  insertOperations(tx: StoreTransaction, operations: NewOperation[]): Promise<({ created: true; operation: OperationRecord } | { created: false; existing: OperationRecord | null })[]>;
+
+  get(id: string): Promise<OperationRecord | null>;
+  /** Which of these service names the dependency graph has. */
+  knownServices(names: string[]): Promise<Set<string>>;
+  /** The review most recently decided for an operation (who approved, with which id). */
+  latestDecidedReview(operationId: string): Promise<ReviewRecord | null>;
+  /** Sets resume_approved on a paused operation (its review was approved); false when it is no longer paused. */
+  markResumeApproved(tx: StoreTransaction, operationId: string): Promise<boolean>;
+
+  /** Applies the writes whose version (and owner) still match; returns which did. */
+  applyTransitions(tx: StoreTransaction, writes: TransitionWrite[]): Promise<boolean[]>;
+
+  /**
+   * Takes up to `limit` operations that need a worker (active, or paused and
+   * approved) and that no live worker owns, most urgent first; each gets the
+   * claim for `leaseMs` and its attempt counter incremented.
+   */
+  claim(workerId: string, limit: number, leaseMs: number): Promise<OperationRecord[]>;
+  /** Extends this worker's claims; returns the ids it still owns. */
+  renewClaims(workerId: string, ids: string[], leaseMs: number): Promise<string[]>;
+  /** Gives an operation back without a transition (a DELAY: try again at `notBefore`), saying why. */
+  releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string): Promise<void>;
+
+  /** Unfinished operations that arrived before `beforeSeq` (what a candidate is checked against). */
+  listUnfinished(beforeSeq: bigint): Promise<OperationRef[]>;
+  listRecentlyFinished(since: Date): Promise<FinishedOperationRef[]>;
+  /** When the last change (not a verification) to `service`, other than `excludeId`, finished. */
+  lastChangeFinishedAt(service: string, excludeId: string): Promise<Date | null>;
+
+  recordStep(operationId: string, attempt: number, step: ExecutionStep): Promise<void>;
+  listSteps(operationId: string): Promise<ExecutionStep[]>;
+  listTransitions(operationId: string): Promise<TransitionRecord[]>;
+
+  pendingReview(operationId: string): Promise<ReviewRecord | null>;
+  /** Decides a PENDING review; false when it was no longer pending (someone decided first). */
+  decideReview(tx: StoreTransaction, decision: { reviewId: string; status: Exclude<ReviewStatus, "PENDING">; decidedBy: string; decidedAt: Date; approvalId: string | null; notes: string | null }): Promise<boolean>;
+  /** PENDING reviews whose timeout has passed. */
+  listTimedOutReviews(now: Date, limit: number): Promise<ReviewRecord[]>;
+
+  /** Tells workers in every process that there is work (after a commit). */
+  announceWork(): Promise<void>;
+  /** Calls `onWork` whenever any process announces work; resolves once listening. */
+  onWork(listener: () => void): Promise<() => Promise<void>>;
+}

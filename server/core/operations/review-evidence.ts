@@ -1,0 +1,71 @@
+import { canonicalJson, sha256Hex } from "../audit/canonical-hash";
+import type { JsonValue } from "../audit/types";
+import type { Conflict, ConflictSeverity } from "../conflicts/types";
+import { CONFLICT_SEVERITIES } from "../conflicts/types";
+import type { GateResult } from "../gates/types";
+import type { NewReview, OperationRecord } from "./ports";
+
+export interface PauseReason {
+  /** One sentence per cause, joined: what the reviewer is asked to look at. */
+  reason: string;
+  severity: ConflictSeverity;
+}
+
+/**
+ * Why an operation pauses: the conflicts whose action is PAUSE_FOR_REVIEW and
+ * the failed gates configured to pause. A failed gate counts as HIGH (seed
+ * 000's workflow 3 pauses an exhausted error budget with severity high).
+ */
+export function pauseReasonOf(conflicts: readonly Conflict[], pausingGates: readonly GateResult[]): PauseReason {
+  const reasons = [...conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW").map((c) => c.explanation), ...pausingGates.map((g) => g.reason)];
+  const severities: ConflictSeverity[] = [...conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW").map((c) => c.severity), ...(pausingGates.length > 0 ? (["HIGH"] as const) : [])];
+  const severity = severities.reduce<ConflictSeverity>((a, b) => (CONFLICT_SEVERITIES.indexOf(b) > CONFLICT_SEVERITIES.indexOf(a) ? b : a), "LOW");
+  return { reason: reasons.join(" ") || "Paused for review", severity };
+}
+
+/**
+ * The review a pause creates: the evidence the reviewer is shown (the
+ * operation and its parameters, conflicts with their explanations, every gate
+ * result, the blast radius) and the SHA-256 of its canonical JSON, so a
+ * decision records exactly which evidence it was made on. Escalation
+ * deadlines are fixed now, for the notifier.
+ */
+export function buildReview(input: {
+  id: string;
+  operation: OperationRecord;
+  conflicts: readonly Conflict[];
+  gates: readonly GateResult[];
+  blastRadius: JsonValue;
+  pause: PauseReason;
+  now: Date;
+  escalationMinutes: readonly number[];
+  timeoutMs: number;
+}): NewReview {
+  const op = input.operation;
+  const evidence: { [key: string]: JsonValue } = {
+    operation: { id: op.id, type: op.type, service: op.service, actor: op.actor, correlationId: op.correlationId, params: op.params, createdAt: op.createdAt.toISOString() },
+    reason: input.pause.reason,
+    severity: input.pause.severity,
+    conflicts: input.conflicts.map((c) => JSON.parse(JSON.stringify(c)) as JsonValue),
+    gates: input.gates.map((g) => ({ gate: g.gate, passed: g.passed, skipped: g.skipped, observed: g.observed, threshold: g.threshold, unit: g.unit, reason: g.reason })),
+    blastRadius: input.blastRadius,
+  };
+  const escalationPlan = input.escalationMinutes.map((minutes, i) => ({ level: i + 1, at: new Date(input.now.getTime() + minutes * 60_000).toISOString() }));
+  return {
+    id: input.id,
+    operationId: op.id,
+    requestedBy: "system",
+    reason: input.pause.reason,
+    severity: input.pause.severity,
+    evidence,
+    evidenceHash: evidenceHash(evidence),
+    escalationPlan,
+    nextEscalationAt: escalationPlan[0] ? new Date(escalationPlan[0].at) : null,
+    timeoutAt: new Date(input.now.getTime() + input.timeoutMs),
+    createdAt: input.now,
+  };
+}
+
+export function evidenceHash(evidence: { [key: string]: JsonValue }): string {
+  return sha256Hex(canonicalJson(evidence));
+}

@@ -1,0 +1,54 @@
+// Operations (C1) and their state machine (C2): the vocabulary shared by the
+// orchestrator, its store, the gates and the executors. The names match the
+// Prisma enums so rows are stored without translation.
+import type { JsonValue } from "../audit/types";
+import { OPERATION_TYPES, type OperationType } from "../conflicts/types";
+
+export { OPERATION_TYPES, type OperationType };
+
+/** Seed 000's nine states. */
+export const OPERATION_STATES = [
+  "INIT",
+  "LOCKED",
+  "SAFETY_CHECK",
+  "IN_PROGRESS",
+  "PAUSED_FOR_HUMAN_REVIEW",
+  "COMPLETED",
+  "FAILED",
+  "ROLLED_BACK",
+  "CANCELLED",
+] as const;
+export type OperationState = (typeof OPERATION_STATES)[number];
+
+export const OPERATION_RESULTS = [
+  "SUCCESS",
+  "BLOCKED_BY_CONFLICT",
+  "BLOCKED_BY_GATE",
+  "PAUSED_FOR_REVIEW",
+  "LOCK_TIMEOUT",
+  "FAILED",
+  "ROLLED_BACK",
+  "CANCELLED",
+  "ALREADY_RUNNING",
+] as const;
+export type OperationResult = (typeof OPERATION_RESULTS)[number];
+
+export const ACTOR_KINDS = ["HUMAN", "AUTOMATION"] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+export type OperationParams = { [key: string]: JsonValue };
+
+/** What an executor and a gate see of an operation. */
+export interface OperationSnapshot {
+  id: string;
+  type: OperationType;
+  /** The target service's name. */
+  service: string;
+  actor: string;
+  actorKind: ActorKind;
+  correlationId: string;
+  params: OperationParams;
+  state: OperationState;
+  version: number;
+  createdAt: Date;
+}
