@@ -17,6 +17,26 @@ import { PrismaMarkerStore, PrismaTopologyStore } from "./adapters/prisma/topolo
 import { PrismaAuditStore } from "./adapters/prisma/audit-store";
 import { JsonlCheckpointSink } from "./adapters/audit/checkpoint-file-sink";
 import { loadAuditSigningKey } from "./adapters/audit/signing-key";
+import os from "node:os";
+import { getConflictPolicy } from "./core/conflicts/get-conflict-policy";
+import { createSimulatedExecutors } from "./core/executors/executor-registry";
+import type { SignalSource } from "./core/gates/ports";
+import { getGateConfig } from "./core/gates/get-gate-config";
+import { CachedGraphIndex } from "./core/graph/cached-graph-index";
+import { LockManager } from "./core/locks/lock-manager";
+import type { LockStore } from "./core/locks/ports";
+import { DEFAULT_ORCHESTRATOR_CONFIG } from "./core/operations/orchestrator-config";
+import { Orchestrator } from "./core/operations/orchestrator";
+import { cachedSetting } from "./core/settings-cache";
+import { PrismaConflictPolicyStore } from "./adapters/prisma/conflict-policy-store";
+import { PostgresDeploymentLedger } from "./adapters/prisma/deployment-ledger";
+import { PrismaGateConfigStore } from "./adapters/prisma/gate-config-store";
+import { PostgresLockStore } from "./adapters/prisma/lock-store";
+import { PostgresOperationStore } from "./adapters/prisma/operation-store";
+import { openRedisLockStore } from "./adapters/redis/lock-store";
+import { PrometheusSignalSource, prometheusSignalConfigFromEnv } from "./adapters/signals/prometheus-signal-source";
+import { SimulatedSignalSource } from "./adapters/signals/simulated-signal-source";
+import { WebhookExecutor, webhookExecutorConfigFromEnv } from "./adapters/executors/webhook-executor";
 import { getEnv, type Env } from "./env";
 import { getLogger, type Logger } from "./logger";
 
@@ -34,6 +54,11 @@ export interface Container {
   /** The dependency graph: Neo4j when NEO4J_URI is set, else the store's own tables. */
   graph: GraphStore;
   audit: { log: AuditLog; store: AuditStore; sink: CheckpointSink; publicKey: KeyObject };
+  /** Distributed locks: Redis when REDIS_URL is set, else lease rows in the store. */
+  locks: { manager: LockManager; store: LockStore };
+  /** Production's signals: Prometheus when PROMETHEUS_URL is set, else the simulated source. */
+  signals: SignalSource;
+  orchestrator: Orchestrator;
   probes: DependencyProbe[];
 }
 
@@ -74,7 +99,9 @@ async function buildContainer(): Promise<Container> {
     audit.log.startCheckpointTimer();
     const neo4j = neo4jConfigFromEnv(process.env);
     const graph = neo4j ? Neo4jGraphStore.open(neo4j) : new PostgresGraphStore(db);
-    return { env, log, clock: systemClock, db, topology, markers, graph, audit, probes: [{ name: "store", check: () => db.ping() }] };
+    const { locks, signals, orchestrator } = await buildOrchestrator(env, db, graph, audit.log, log);
+    const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
+    return { env, log, clock: systemClock, db, topology, markers, graph, audit, locks, signals, orchestrator, probes };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
@@ -97,12 +124,75 @@ export function buildAudit(env: Env, db: Database, log: Logger): Container["audi
   return { log: auditLog, store, sink, publicKey: crypto.createPublicKey(privateKey) };
 }
 
+/**
+ * The orchestrator and what it runs on, from configuration (DESIGN.md §3):
+ * locks on Redis or the store, signals from Prometheus or the simulation,
+ * changes through the deploy system's webhook or the simulated executors.
+ * This process drives operations unless ORCHESTRATOR_WORKER=false.
+ */
+async function buildOrchestrator(env: Env, db: Database, graph: GraphStore, auditLog: AuditLog, log: Logger) {
+  const lockStore: LockStore = env.REDIS_URL ? await openRedisLockStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresLockStore(db);
+  const onBackgroundError = (error: unknown, context: string) => log.error({ err: error, context }, "background work failed");
+  const manager = await LockManager.start({
+    store: lockStore,
+    config: { defaultTtlMs: env.LOCK_DEFAULT_TTL_SECONDS * 1000, defaultWaitTimeoutMs: env.LOCK_WAIT_TIMEOUT_SECONDS * 1000 },
+    onBackgroundError,
+  });
+  const prometheus = prometheusSignalConfigFromEnv(process.env);
+  const signals: SignalSource = prometheus ? new PrometheusSignalSource(prometheus) : new SimulatedSignalSource();
+  const simulated = createSimulatedExecutors({ signals, ledger: new PostgresDeploymentLedger(db) });
+  const webhook = webhookExecutorConfigFromEnv(process.env);
+  // With a deploy system configured, every change goes to it; verifications stay local (they only read signals).
+  const executors = webhook
+    ? (["DEPLOYMENT", "ROLLBACK", "REMEDIATION", "CONFIG_CHANGE", "MAINTENANCE"] as const).reduce((registry, type) => registry.with(type, new WebhookExecutor(webhook)), simulated)
+    : simulated;
+  const policies = new PrismaConflictPolicyStore(db.prisma);
+  const gates = new PrismaGateConfigStore(db.prisma);
+  const conflictPolicy = cachedSetting(() => getConflictPolicy({ policies }), 5_000);
+  const gateConfig = cachedSetting(() => getGateConfig({ gates }), 5_000);
+  const workerId = `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+  const orchestrator = new Orchestrator(
+    {
+      store: new PostgresOperationStore(db),
+      audit: auditLog,
+      locks: manager,
+      lockStore,
+      graph: new CachedGraphIndex(graph, 30_000),
+      conflictPolicy: () => conflictPolicy.get(),
+      gateConfig: () => gateConfig.get(),
+      signals,
+      executorFor: (type) => executors.forType(type),
+      clock: systemClock,
+      config: {
+        ...DEFAULT_ORCHESTRATOR_CONFIG,
+        concurrency: env.ORCHESTRATOR_CONCURRENCY,
+        claimLeaseMs: env.ORCHESTRATOR_CLAIM_SECONDS * 1000,
+        lockTtlMs: env.LOCK_DEFAULT_TTL_SECONDS * 1000,
+        lockWaitMs: env.LOCK_WAIT_TIMEOUT_SECONDS * 1000,
+        executorTimeoutMs: env.EXECUTOR_TIMEOUT_MINUTES * 60_000,
+        reviewTimeoutMs: env.REVIEW_TIMEOUT_MINUTES * 60_000,
+        reviewTimeoutOutcome: ({ reject: "REJECT", keep_waiting: "KEEP_WAITING", escalate_only: "ESCALATE_ONLY" } as const)[env.REVIEW_TIMEOUT_OUTCOME],
+        timeScale: env.SIMULATION_TIME_SCALE,
+      },
+      newId: () => crypto.randomUUID(),
+      onBackgroundError,
+    },
+    workerId,
+  );
+  if (env.ORCHESTRATOR_WORKER) await orchestrator.start();
+  log.info({ locks: lockStore.backend, signals: signals.kind, executor: webhook ? "webhook" : "simulated", worker: env.ORCHESTRATOR_WORKER ? workerId : null }, "orchestrator ready");
+  return { locks: { manager, store: lockStore }, signals, orchestrator };
+}
+
 /** Closes the store if it was opened; for shutdown and tests. */
 export async function disposeContainer(): Promise<void> {
   const pending = globalForContainer.__interlockContainer;
   globalForContainer.__interlockContainer = undefined;
   const container = pending ? await pending.catch(() => null) : null;
   if (!container) return;
+  await container.orchestrator.stop(10_000);
+  await container.locks.manager.close();
+  await container.locks.store.close();
   container.audit.log.stopCheckpointTimer();
   await container.audit.log.settle();
   await container.audit.log.checkpoint().catch(() => null);

@@ -58,6 +58,15 @@ export const ZEnvSchema = z.object({
   LOCK_DEFAULT_TTL_SECONDS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(86_400, "must be at most 86400").default(300),
   LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").max(3_600, "must be at most 3600").default(30),
   LOCK_STALE_AFTER_SECONDS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(600),
+  // The orchestrator (C1). PROMETHEUS_* and EXECUTOR_WEBHOOK_* are validated by their adapters at start-up.
+  ORCHESTRATOR_WORKER: booleanString.default(true),
+  ORCHESTRATOR_CONCURRENCY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(1024, "must be at most 1024").default(64),
+  ORCHESTRATOR_CLAIM_SECONDS: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(3_600, "must be at most 3600").default(30),
+  EXECUTOR_TIMEOUT_MINUTES: z.coerce.number({ message: "must be a number" }).min(0.1, "must be at least 0.1").max(1_440, "must be at most 1440").default(30),
+  REVIEW_TIMEOUT_MINUTES: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(43_200, "must be at most 43200").default(240),
+  REVIEW_TIMEOUT_OUTCOME: z.enum(["reject", "keep_waiting", "escalate_only"], { message: "must be one of reject, keep_waiting, escalate_only" }).default("reject"),
+  // Simulated waits (canary bake times) run this many times faster; 60 turns seed 001's 5-minute bakes into 5 s.
+  SIMULATION_TIME_SCALE: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(100_000, "must be at most 100000").default(60),
 });
 
 export type Env = z.infer<typeof ZEnvSchema> & {

@@ -39,6 +39,12 @@ export interface OrchestratorFixtureOptions {
   /** Reuse an audit fixture (several orchestrators on one store share one chain). */
   audit?: ReturnType<typeof auditFixture>;
   seedTopology?: boolean;
+  /**
+   * Key prefix of the Redis lock store (default: a fresh random one per
+   * fixture). Processes of one test that must see each other's locks (the
+   * crash-recovery test's workers) share it.
+   */
+  redisPrefix?: string;
 }
 
 export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
@@ -46,7 +52,7 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
   const clock = options.clock ?? systemClock;
   if (options.seedTopology ?? true) await seedDemoTopology({ topology: new PrismaTopologyStore(db.prisma), markers: new PrismaMarkerStore(db.prisma), now: clock.now() });
   const audit = options.audit ?? auditFixture(db);
-  const lockStore: LockStore = options.locks === "store" ? new PostgresLockStore(db) : await openRedisLockStore({ prefix: `interlock:test:${crypto.randomUUID()}:` });
+  const lockStore: LockStore = options.locks === "store" ? new PostgresLockStore(db) : await openRedisLockStore({ prefix: options.redisPrefix ?? `interlock:test:${crypto.randomUUID()}:` });
   const errors: { error: unknown; context: string }[] = [];
   const onBackgroundError = (error: unknown, context: string) => errors.push({ error, context });
   const locks = await LockManager.start({ store: lockStore, onBackgroundError });

@@ -15,7 +15,7 @@ import type {
 } from "../../core/operations/ports";
 import type { ActorKind, OperationResult, OperationState, OperationType } from "../../core/operations/types";
 import type { Database, SqlExecutor } from "./database";
-import { runInTransaction, sqlOf } from "./transactions";
+import { runInRawTransaction, sqlOf } from "./transactions";
 
 // Operations, their transitions, evidence and reviews in Postgres (and PGlite).
 // Raw SQL on purpose: the orchestrator group-commits the transitions of many
@@ -155,7 +155,7 @@ export class PostgresOperationStore implements OperationStore {
   constructor(private readonly db: Database) {}
 
   transact<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return runInTransaction(this.db, (tx) => fn(tx));
+    return runInRawTransaction(this.db, fn);
   }
 
   async insertOperations(tx: StoreTransaction, operations: NewOperation[]) {
@@ -406,21 +406,22 @@ export class PostgresOperationStore implements OperationStore {
     ]);
   }
 
-  async listUnfinished(beforeSeq: bigint): Promise<OperationRef[]> {
+  async listUnfinished(beforeSeq: bigint, services: string[]): Promise<OperationRef[]> {
     const rows = await this.db.query<{ id: string; type: string; service: string; actor: string; created_at: Date | string; params: unknown }>(
       `SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.params
-       FROM operations o JOIN services s ON s.id = o.service_id WHERE o.state IN ${UNFINISHED} AND o.seq < $1::bigint`,
-      [beforeSeq.toString()],
+       FROM services s JOIN operations o ON o.service_id = s.id
+       WHERE s.name = ANY($2::text[]) AND o.state IN ${UNFINISHED} AND o.seq < $1::bigint`,
+      [beforeSeq.toString(), services],
     );
     return rows.map((r) => ({ id: r.id, type: r.type as OperationType, service: r.service, actor: r.actor, createdAt: date(r.created_at), params: json(r.params) }));
   }
 
-  async listRecentlyFinished(since: Date): Promise<FinishedOperationRef[]> {
+  async listRecentlyFinished(since: Date, services: string[]): Promise<FinishedOperationRef[]> {
     const rows = await this.db.query<{ id: string; type: string; service: string; actor: string; created_at: Date | string; finished_at: Date | string; params: unknown }>(
       `SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.finished_at, o.params
        FROM operations o JOIN services s ON s.id = o.service_id
-       WHERE o.finished_at >= $1::timestamptz AND o.state IN ('COMPLETED','ROLLED_BACK')`,
-      [since.toISOString()],
+       WHERE s.name = ANY($2::text[]) AND o.finished_at >= $1::timestamptz AND o.state IN ('COMPLETED','ROLLED_BACK')`,
+      [since.toISOString(), services],
     );
     return rows.map((r) => ({ id: r.id, type: r.type as OperationType, service: r.service, actor: r.actor, createdAt: date(r.created_at), finishedAt: date(r.finished_at), params: json(r.params) }));
   }

@@ -1,5 +1,6 @@
 import type { AuditEventInput, JsonValue } from "../audit/types";
 import { detectConflicts } from "../conflicts/detect-conflicts";
+import { relatedServices } from "../conflicts/related-services";
 import type { Conflict, ConflictCheck } from "../conflicts/types";
 import { AppError, isAppError } from "../errors";
 import type { ExecutionContext, ExecutionOutcome } from "../executors/ports";
@@ -13,6 +14,16 @@ import type { OperationChanges, OperationRecord, TransitionWrite } from "./ports
 import { buildReview, pauseReasonOf } from "./review-evidence";
 import { planTransition } from "./state-machine";
 import type { OperationResult, OperationState } from "./types";
+
+interface MoveOptions {
+  actor?: string;
+  metadata?: { [key: string]: JsonValue };
+  changes?: OperationChanges;
+  events?: AuditEventInput[];
+  gateResults?: TransitionWrite["gateResults"];
+  review?: TransitionWrite["review"];
+  conflicts?: Conflict[];
+}
 
 /** Another writer moved the operation on (a cancel, a worker that took over): stop without writing. */
 class Superseded extends Error {
@@ -71,7 +82,10 @@ export class OperationRun {
       if (this.op.state === "INIT") {
         if (!(await this.checkConflicts())) return;
         await this.lock();
-        await this.move("LOCKED", { metadata: { locks: this.leases.map((l) => ({ scope: l.key.scope, resource: l.key.resource, fencingToken: l.fencingToken.toString() })) } });
+        await this.moveThrough([
+          ["LOCKED", { metadata: { locks: this.leases.map((l) => ({ scope: l.key.scope, resource: l.key.resource, fencingToken: l.fencingToken.toString() })) } }],
+          ["SAFETY_CHECK", {}],
+        ]);
       } else {
         await this.lock();
       }
@@ -91,10 +105,12 @@ export class OperationRun {
   private async checkConflicts(): Promise<boolean> {
     const now = this.deps.clock.now();
     const policy = await this.deps.conflictPolicy();
-    const [graph, inFlight, recentlyFinished] = await Promise.all([
-      this.deps.graph.current(now),
-      this.deps.store.listUnfinished(this.op.seq),
-      this.deps.store.listRecentlyFinished(new Date(now.getTime() - policy.timingWindowSeconds * 1000)),
+    const graph = await this.deps.graph.current(now);
+    // Only the neighbourhood's operations can conflict: load those, not every operation in flight.
+    const related = relatedServices(graph, this.op.service, policy.depth);
+    const [inFlight, recentlyFinished] = await Promise.all([
+      this.deps.store.listUnfinished(this.op.seq, related),
+      this.deps.store.listRecentlyFinished(new Date(now.getTime() - policy.timingWindowSeconds * 1000), related),
     ]);
     const check = detectConflicts({
       candidate: { id: this.op.id, type: this.op.type, service: this.op.service, actor: this.op.actor, createdAt: this.op.createdAt, params: this.op.params },
@@ -199,7 +215,8 @@ export class OperationRun {
       const released = await lease.release().catch(() => false);
       events.push(lockReleasedEvent(this.op, lease, this.releaseReason, released));
     }
-    if (events.length > 0) await this.deps.audit.appendMany(events).catch((error) => this.deps.onBackgroundError(error, `audit of lock release for ${this.op.id}`));
+    // append, not appendMany: concurrent runs' release events share one group commit.
+    if (events.length > 0) await Promise.all(events.map((e) => this.deps.audit.append(e))).catch((error) => this.deps.onBackgroundError(error, `audit of lock release for ${this.op.id}`));
   }
 
   // ── SAFETY_CHECK: gates ─────────────────────────────────────────
@@ -327,20 +344,37 @@ export class OperationRun {
 
   // ── writing ─────────────────────────────────────────────────────
 
-  private async move(
-    to: OperationState,
-    opts: { actor?: string; metadata?: { [key: string]: JsonValue }; changes?: OperationChanges; events?: AuditEventInput[]; gateResults?: TransitionWrite["gateResults"]; review?: TransitionWrite["review"]; conflicts?: Conflict[] },
-  ): Promise<void> {
-    const transition = planTransition(this.op, to, { actor: opts.actor ?? "system", at: this.deps.clock.now(), metadata: opts.metadata });
-    const changes = { ...this.pendingChanges, ...opts.changes };
-    const conflicts = [...this.pendingConflicts, ...(opts.conflicts ?? [])];
-    const events = [...this.pendingEvents, ...(opts.events ?? [])];
-    const severity = to === "FAILED" ? "ERROR" : to === "ROLLED_BACK" || to === "PAUSED_FOR_HUMAN_REVIEW" ? "WARNING" : "INFO";
+  private move(to: OperationState, opts: MoveOptions): Promise<void> {
+    return this.moveThrough([[to, opts]]);
+  }
+
+  /**
+   * Writes one or more successive transitions. Each is planned, stored and
+   * audited on its own (its own version, row and event); consecutive ones
+   * with no work between them (LOCKED then SAFETY_CHECK) commit together,
+   * which saves a transaction per operation and loses nothing: either both
+   * states are durable or neither is.
+   */
+  private async moveThrough(steps: [OperationState, MoveOptions][]): Promise<void> {
+    let current: { id: string; state: OperationState; version: number } = this.op;
+    const items: { write: TransitionWrite; events: AuditEventInput[] }[] = [];
+    let changes: OperationChanges = {};
+    steps.forEach(([to, opts], i) => {
+      const transition = planTransition(current, to, { actor: opts.actor ?? "system", at: this.deps.clock.now(), metadata: opts.metadata });
+      const first = i === 0;
+      const stepChanges = { ...(first ? this.pendingChanges : {}), ...opts.changes };
+      const conflicts = [...(first ? this.pendingConflicts : []), ...(opts.conflicts ?? [])];
+      const events = [...(first ? this.pendingEvents : []), ...(opts.events ?? [])];
+      const severity = to === "FAILED" ? "ERROR" : to === "ROLLED_BACK" || to === "PAUSED_FOR_HUMAN_REVIEW" ? "WARNING" : "INFO";
+      items.push({
+        write: { operationId: this.op.id, expectedVersion: current.version, expectedOwner: this.workerId, transition, changes: stepChanges, gateResults: opts.gateResults, review: opts.review, conflicts },
+        events: [...events, transitionEvent(this.op, transition, severity)],
+      });
+      changes = { ...changes, ...stepChanges };
+      current = { id: this.op.id, state: to, version: transition.version };
+    });
     try {
-      await this.deps.committer.commit(
-        { operationId: this.op.id, expectedVersion: this.op.version, expectedOwner: this.workerId, transition, changes, gateResults: opts.gateResults, review: opts.review, conflicts },
-        [...events, transitionEvent(this.op, transition, severity)],
-      );
+      await this.deps.committer.commitAll(items);
     } catch (error) {
       if (isAppError(error) && error.code === "VERSION_CONFLICT") throw new Superseded(error);
       throw error;
@@ -350,13 +384,15 @@ export class OperationRun {
     this.pendingChanges = {};
     this.op = {
       ...this.op,
-      state: to,
-      version: transition.version,
+      state: current.state,
+      version: current.version,
       result: changes.result ?? this.op.result,
       conflictCheck: changes.conflictCheck ?? this.op.conflictCheck,
       resumeApproved: changes.resumeApproved ?? this.op.resumeApproved,
     };
-    this.deps.publish({ operationId: this.op.id, service: this.op.service, type: this.op.type, state: to, kind: "transition", at: transition.at });
+    for (const { write } of items) {
+      this.deps.publish({ operationId: this.op.id, service: this.op.service, type: this.op.type, state: write.transition.to, kind: "transition", at: write.transition.at });
+    }
   }
 
   /** A move to a final state: the claim is given back and the in-flight key freed. */

@@ -163,9 +163,10 @@ export interface OperationStore {
   /** Gives an operation back without a transition (a DELAY: try again at `notBefore`), saying why. */
   releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string): Promise<void>;
 
-  /** Unfinished operations that arrived before `beforeSeq` (what a candidate is checked against). */
-  listUnfinished(beforeSeq: bigint): Promise<OperationRef[]>;
-  listRecentlyFinished(since: Date): Promise<FinishedOperationRef[]>;
+  /** Unfinished operations on these services that arrived before `beforeSeq` (what a candidate is checked against). */
+  listUnfinished(beforeSeq: bigint, services: string[]): Promise<OperationRef[]>;
+  /** Changes on these services that finished since `since` (the TIMING window). */
+  listRecentlyFinished(since: Date, services: string[]): Promise<FinishedOperationRef[]>;
   /** When the last change (not a verification) to `service`, other than `excludeId`, finished. */
   lastChangeFinishedAt(service: string, excludeId: string): Promise<Date | null>;
 

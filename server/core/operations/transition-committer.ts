@@ -18,20 +18,37 @@ interface Item {
  * refused with VERSION_CONFLICT; the others in its batch still commit.
  */
 export class TransitionCommitter {
-  private readonly group: GroupCommit<Item, boolean>;
+  // One group item per commitAll call: successive transitions of one operation
+  // always travel in the same batch, whatever else is being written at once.
+  private readonly group: GroupCommit<Item[], boolean[]>;
 
   constructor(
     private readonly store: OperationStore,
     private readonly audit: AuditLog,
     maxBatch: number,
   ) {
-    this.group = new GroupCommit((items) => this.writeBatch(items), maxBatch);
+    this.group = new GroupCommit(async (groups) => {
+      const applied = await this.writeBatch(groups.flat());
+      let k = 0;
+      return groups.map((g) => g.map(() => applied[k++]!));
+    }, maxBatch, 2);
   }
 
-  async commit(write: TransitionWrite, events: AuditEventInput[]): Promise<void> {
-    events.forEach(assertValidAuditInput); // one bad event must not fail a whole batch
-    const applied = await this.group.submit({ write, events });
-    if (!applied) {
+  commit(write: TransitionWrite, events: AuditEventInput[]): Promise<void> {
+    return this.commitAll([{ write, events }]);
+  }
+
+  /**
+   * Successive transitions of one operation (each expecting the version the
+   * one before produces), committed in the same transaction when they land
+   * in one batch, in order when they do not.
+   */
+  async commitAll(items: Item[]): Promise<void> {
+    for (const item of items) item.events.forEach(assertValidAuditInput); // one bad event must not fail a whole batch
+    const outcomes = await this.group.submit(items);
+    const refused = outcomes.findIndex((applied) => !applied);
+    if (refused >= 0) {
+      const write = items[refused]!.write;
       const t = write.transition;
       throw new AppError("VERSION_CONFLICT", `Operation ${write.operationId} changed before the move ${t.from} → ${t.to} could be written (expected version ${write.expectedVersion}${write.expectedOwner ? `, claimed by ${write.expectedOwner}` : ""})`, {
         operationId: write.operationId,

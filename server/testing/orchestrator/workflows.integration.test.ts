@@ -182,3 +182,26 @@ describe("seed 000 workflows (Postgres + Redis)", () => {
     await f.locks.releaseAll(holder);
   });
 });
+
+describe("the embedded default (PGlite, locks in the store)", () => {
+  it("runs workflow 1 and workflow 3 end to end", async () => {
+    const store = await openTestStore("pglite", "embedded");
+    const f = await orchestratorFixture({ db: store.db, locks: "store", config: { timeScale: 10_000 } });
+    try {
+      await f.orchestrator.start();
+      const ok = await f.orchestrator.submit({ type: "DEPLOYMENT", service: "payment-service", actor: "alice@example.com", params: { version: "1.2.3" } });
+      f.signals.set("user-service", { errorBudgetPct: 2.5 });
+      const paused = await f.orchestrator.submit({ type: "DEPLOYMENT", service: "user-service", actor: "bob@example.com", params: { version: "2.0.0" } });
+      expect((await f.waitFor(ok.operation.id)).state).toBe("COMPLETED");
+      expect(await statesOf(f, ok.operation.id)).toEqual(["INIT", "LOCKED", "SAFETY_CHECK", "IN_PROGRESS", "COMPLETED"]);
+      await f.waitFor(paused.operation.id, (op) => op.state === "PAUSED_FOR_HUMAN_REVIEW");
+      await f.orchestrator.decide({ operationId: paused.operation.id, decision: "APPROVE", actor: "alice@example.com", notes: "ok" });
+      expect((await f.waitFor(paused.operation.id)).state).toBe("COMPLETED");
+      expect((await f.lockStore.snapshot()).locks).toEqual([]);
+      expect((await f.audit.verify()).valid).toBe(true);
+    } finally {
+      await f.close();
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { AppError, isAppError } from "../errors";
+import { DEFAULT_GATE_CONFIG, GATE_CONFIG_SETTING, parseGateConfig, type GateConfig } from "./gate-config";
+
+/** Where the run-time gate configuration is kept (the settings table by default), as raw JSON. */
+export interface GateConfigStore {
+  read(): Promise<unknown | null>;
+  write(config: unknown, updatedBy: string): Promise<void>;
+}
+
+/**
+ * The gate configuration in force: the stored one, or seed 000's defaults when
+ * none was saved. A stored configuration that no longer validates stops the
+ * gates with an error naming the setting: a safety check fails closed rather
+ * than silently reverting to thresholds an admin changed on purpose.
+ */
+export async function getGateConfig(deps: { gates: GateConfigStore }): Promise<GateConfig> {
+  const stored = await deps.gates.read();
+  if (stored === null) return DEFAULT_GATE_CONFIG;
+  try {
+    return parseGateConfig(stored);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    throw new AppError("INTERNAL", `The stored safety gate configuration (setting "${GATE_CONFIG_SETTING}") is invalid: ${error.message}`, error.details, { cause: error });
+  }
+}
+
+/** Validates and stores a new configuration; returns what is now in force. */
+export async function updateGateConfig(deps: { gates: GateConfigStore }, input: unknown, updatedBy: string): Promise<GateConfig> {
+  const config = parseGateConfig(input);
+  await deps.gates.write(config, updatedBy);
+  return config;
+}
