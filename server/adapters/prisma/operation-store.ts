@@ -1,7 +1,6 @@
 import "server-only";
 import crypto from "node:crypto";
 import type { JsonValue } from "../../core/audit/types";
-import type { FinishedOperationRef, OperationRef } from "../../core/conflicts/types";
 import type { ExecutionStep } from "../../core/executors/ports";
 import type {
   LockRequirement,
@@ -406,24 +405,26 @@ export class PostgresOperationStore implements OperationStore {
     ]);
   }
 
-  async listUnfinished(beforeSeq: bigint, services: string[]): Promise<OperationRef[]> {
-    const rows = await this.db.query<{ id: string; type: string; service: string; actor: string; created_at: Date | string; params: unknown }>(
-      `SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.params
-       FROM services s JOIN operations o ON o.service_id = s.id
-       WHERE s.name = ANY($2::text[]) AND o.state IN ${UNFINISHED} AND o.seq < $1::bigint`,
-      [beforeSeq.toString(), services],
-    );
-    return rows.map((r) => ({ id: r.id, type: r.type as OperationType, service: r.service, actor: r.actor, createdAt: date(r.created_at), params: json(r.params) }));
-  }
-
-  async listRecentlyFinished(since: Date, services: string[]): Promise<FinishedOperationRef[]> {
-    const rows = await this.db.query<{ id: string; type: string; service: string; actor: string; created_at: Date | string; finished_at: Date | string; params: unknown }>(
-      `SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.finished_at, o.params
-       FROM operations o JOIN services s ON s.id = o.service_id
-       WHERE s.name = ANY($2::text[]) AND o.finished_at >= $1::timestamptz AND o.state IN ('COMPLETED','ROLLED_BACK')`,
-      [since.toISOString(), services],
-    );
-    return rows.map((r) => ({ id: r.id, type: r.type as OperationType, service: r.service, actor: r.actor, createdAt: date(r.created_at), finishedAt: date(r.finished_at), params: json(r.params) }));
+  async loadNeighbourhood(services: string[], since: Date, ownServices: string[]) {
+    const [rows, last] = await Promise.all([
+      this.db.query<{ id: string; type: string; service: string; actor: string; created_at: Date | string; params: unknown; seq: string; finished_at: Date | string | null }>(
+        `SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.params, o.seq::text AS seq,
+                CASE WHEN o.state IN ${UNFINISHED} THEN NULL ELSE o.finished_at END AS finished_at
+         FROM services s JOIN operations o ON o.service_id = s.id
+         WHERE s.name = ANY($1::text[])
+           AND (o.state IN ${UNFINISHED} OR (o.state IN ('COMPLETED','ROLLED_BACK') AND o.finished_at >= $2::timestamptz))`,
+        [services, since.toISOString()],
+      ),
+      this.db.query<{ service: string; at: Date | string }>(
+        `SELECT s.name AS service, max(o.finished_at) AS at FROM services s JOIN operations o ON o.service_id = s.id
+         WHERE s.name = ANY($1::text[]) AND o.type <> 'VERIFICATION' AND o.state IN ('COMPLETED','ROLLED_BACK') GROUP BY s.name`,
+        [ownServices],
+      ),
+    ]);
+    return {
+      operations: rows.map((r) => ({ id: r.id, type: r.type as OperationType, service: r.service, actor: r.actor, createdAt: date(r.created_at), params: json<Record<string, unknown>>(r.params), seq: BigInt(r.seq), finishedAt: dateOrNull(r.finished_at) })),
+      lastChange: new Map(last.filter((r) => r.at !== null).map((r) => [r.service, date(r.at)])),
+    };
   }
 
   async lastChangeFinishedAt(service: string, excludeId: string): Promise<Date | null> {

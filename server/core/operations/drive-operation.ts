@@ -108,10 +108,9 @@ export class OperationRun {
     const graph = await this.deps.graph.current(now);
     // Only the neighbourhood's operations can conflict: load those, not every operation in flight.
     const related = relatedServices(graph, this.op.service, policy.depth);
-    const [inFlight, recentlyFinished] = await Promise.all([
-      this.deps.store.listUnfinished(this.op.seq, related),
-      this.deps.store.listRecentlyFinished(new Date(now.getTime() - policy.timingWindowSeconds * 1000), related),
-    ]);
+    const { inFlight, recentlyFinished, lastChangeFinishedAt } = await this.deps.neighbourhood.load(this.op, related, new Date(now.getTime() - policy.timingWindowSeconds * 1000));
+    // Read now for the cooldown gate: a change to this service finishing before the gates run would have been in flight now, a DIRECT conflict.
+    this.lastChangeFinishedAt = lastChangeFinishedAt;
     const check = detectConflicts({
       candidate: { id: this.op.id, type: this.op.type, service: this.op.service, actor: this.op.actor, createdAt: this.op.createdAt, params: this.op.params },
       inFlight,
@@ -162,6 +161,8 @@ export class OperationRun {
     return true;
   }
 
+  /** Read with the neighbourhood at INIT; undefined for a run resumed past INIT (read at the gates then). */
+  private lastChangeFinishedAt: Date | null | undefined = undefined;
   private pendingConflicts: Conflict[] = [];
   private pendingChanges: OperationChanges = {};
 
@@ -231,7 +232,7 @@ export class OperationRun {
     } catch (error) {
       signalError = error instanceof Error ? error.message : String(error);
     }
-    const lastChangeFinishedAt = await this.deps.store.lastChangeFinishedAt(this.op.service, this.op.id);
+    const lastChangeFinishedAt = this.lastChangeFinishedAt !== undefined ? this.lastChangeFinishedAt : await this.deps.store.lastChangeFinishedAt(this.op.service, this.op.id);
     const blast = (this.op.conflictCheck?.blastRadius ?? null) as { score?: number; totalServices?: number } | null;
     const evaluation = evaluateGates({ operationType: this.op.type, signals, signalError, blastRadiusPct: estimatedImpactPct(blast), lastChangeFinishedAt, now }, config);
     const gateEvent = operationEvent(this.op, "SAFETY_GATES", evaluation.decision === "PASS" ? "INFO" : evaluation.decision === "BLOCK" ? "ERROR" : "WARNING", "safety_gates.checked", {

@@ -9,6 +9,7 @@ import type { LockManager } from "../locks/lock-manager";
 import type { LockStore } from "../locks/ports";
 import type { OrchestratorConfig } from "./orchestrator-config";
 import type { OperationStore } from "./ports";
+import type { NeighbourhoodLoader } from "./neighbourhood-loader";
 import type { TransitionCommitter } from "./transition-committer";
 import type { OperationState, OperationType } from "./types";
 
@@ -28,6 +29,7 @@ export interface OrchestratorDeps {
   store: OperationStore;
   audit: AuditLog;
   committer: TransitionCommitter;
+  neighbourhood: NeighbourhoodLoader;
   locks: LockManager;
   /** For taking back the locks of a dead worker's attempt. */
   lockStore: LockStore;

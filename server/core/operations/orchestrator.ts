@@ -4,9 +4,10 @@ import type { OperationEvent, OrchestratorDeps } from "./orchestrator-deps";
 import { OperationWorker } from "./operation-worker";
 import type { OperationRecord } from "./ports";
 import { OperationSubmitter, type SubmitOutcome } from "./submit-operation";
+import { NeighbourhoodLoader } from "./neighbourhood-loader";
 import { TransitionCommitter } from "./transition-committer";
 
-export type OrchestratorParts = Omit<OrchestratorDeps, "committer" | "publish">;
+export type OrchestratorParts = Omit<OrchestratorDeps, "committer" | "neighbourhood" | "publish">;
 
 /**
  * The orchestrator (C1): the entry point for submissions, decisions and
@@ -22,7 +23,7 @@ export class Orchestrator {
 
   constructor(parts: OrchestratorParts, workerId: string) {
     const committer = new TransitionCommitter(parts.store, parts.audit, parts.config.maxBatch);
-    this.deps = { ...parts, committer, publish: (event) => this.publish(event) };
+    this.deps = { ...parts, committer, neighbourhood: new NeighbourhoodLoader(parts.store), publish: (event) => this.publish(event) };
     this.worker = new OperationWorker(this.deps, workerId);
     this.submitter = new OperationSubmitter({ store: parts.store, audit: parts.audit, clock: parts.clock, newId: parts.newId, onSubmitted: () => this.announce() }, parts.config.maxBatch);
   }

@@ -3,7 +3,7 @@
 // transition row, its evidence and its audit events commit together.
 import type { StoreTransaction } from "../audit/ports";
 import type { JsonValue } from "../audit/types";
-import type { Conflict, FinishedOperationRef, OperationRef } from "../conflicts/types";
+import type { Conflict, OperationRef } from "../conflicts/types";
 import type { ExecutionStep } from "../executors/ports";
 import type { GateResult } from "../gates/types";
 import type { LockKey, LockMode } from "../locks/types";
@@ -163,10 +163,13 @@ export interface OperationStore {
   /** Gives an operation back without a transition (a DELAY: try again at `notBefore`), saying why. */
   releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string): Promise<void>;
 
-  /** Unfinished operations on these services that arrived before `beforeSeq` (what a candidate is checked against). */
-  listUnfinished(beforeSeq: bigint, services: string[]): Promise<OperationRef[]>;
-  /** Changes on these services that finished since `since` (the TIMING window). */
-  listRecentlyFinished(since: Date, services: string[]): Promise<FinishedOperationRef[]>;
+  /**
+   * In one read: every unfinished operation on `services`, every change on
+   * them finished since `since`, and for each of `ownServices` when its last
+   * change finished (the cooldown). Rows carry their arrival order and, when
+   * finished, their finish time.
+   */
+  loadNeighbourhood(services: string[], since: Date, ownServices: string[]): Promise<{ operations: (OperationRef & { seq: bigint; finishedAt: Date | null })[]; lastChange: Map<string, Date> }>;
   /** When the last change (not a verification) to `service`, other than `excludeId`, finished. */
   lastChangeFinishedAt(service: string, excludeId: string): Promise<Date | null>;
 
