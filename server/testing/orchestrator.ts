@@ -88,7 +88,8 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const op = await store.get(id);
-      if (op && until(op)) return op;
+      // A finished operation's run still releases its locks and records that: let it.
+      if (op && until(op)) return isFinished(op.state) ? (await orchestrator.worker.settled(id), op) : op;
       if (Date.now() > deadline) throw new Error(`operation ${id} did not reach the expected state in ${timeoutMs} ms; it is ${op?.state ?? "missing"} (${op?.reason ?? ""})`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

@@ -23,11 +23,12 @@ export function leasePayload(lease: Lease): Payload {
 }
 
 export function lockAcquiredEvent(op: OperationRecord, lease: Lease): AuditEventInput {
-  return operationEvent(op, "LOCK_OPERATION", "INFO", "lock.acquired", { ...leasePayload(lease), ttlMs: lease.ttlMs, expiresAt: lease.expiresAt.toISOString() });
+  return operationEvent(op, "LOCK_OPERATION", "INFO", "lock.acquired", { ...leasePayload(lease), acquiredAt: lease.acquiredAt.toISOString(), ttlMs: lease.ttlMs, expiresAt: lease.expiresAt.toISOString() });
 }
 
-export function lockReleasedEvent(op: OperationRecord, lease: Lease, reason: string, released: boolean): AuditEventInput {
-  return operationEvent(op, "LOCK_OPERATION", released ? "INFO" : "WARNING", released ? "lock.released" : "lock.release_failed", { ...leasePayload(lease), reason });
+/** `at`: when the release happened; the event is written just after, and may land in the chain after the next holder's grant. */
+export function lockReleasedEvent(op: OperationRecord, lease: Lease, reason: string, released: boolean, at: Date): AuditEventInput {
+  return operationEvent(op, "LOCK_OPERATION", released ? "INFO" : "WARNING", released ? "lock.released" : "lock.release_failed", { ...leasePayload(lease), reason, releasedAt: at.toISOString() });
 }
 
 export const SEVERITY_OF_CONFLICT: Record<ConflictSeverity, AuditSeverity> = { LOW: "INFO", MEDIUM: "WARNING", HIGH: "ERROR", CRITICAL: "CRITICAL" };

@@ -214,7 +214,7 @@ export class OperationRun {
     this.pendingEvents = [];
     for (const lease of leases) {
       const released = await lease.release().catch(() => false);
-      events.push(lockReleasedEvent(this.op, lease, this.releaseReason, released));
+      events.push(lockReleasedEvent(this.op, lease, this.releaseReason, released, this.deps.clock.now()));
     }
     // append, not appendMany: concurrent runs' release events share one group commit.
     if (events.length > 0) await Promise.all(events.map((e) => this.deps.audit.append(e))).catch((error) => this.deps.onBackgroundError(error, `audit of lock release for ${this.op.id}`));

@@ -41,6 +41,11 @@ export class OperationWorker {
     this.poke();
   }
 
+  /** Resolves once this worker no longer drives `operationId` (its run reached a resting state and released its locks). */
+  async settled(operationId: string): Promise<void> {
+    await this.runs.get(operationId)?.done;
+  }
+
   /** Stops claiming; waits (up to `graceMs`) for the runs under way to reach a resting state. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;

@@ -147,11 +147,14 @@ describe("seed 000 workflows (Postgres + Redis)", () => {
   it("workflow 4: two deployments that both need the shared database run one after the other, locks taken SYSTEM before SERVICE", async () => {
     // Workflow 4 is about lock ordering; let the shared-database conflict warn instead of pausing.
     const policy = { ...DEFAULT_CONFLICT_POLICY, rules: { ...DEFAULT_CONFLICT_POLICY.rules, SHARED_RESOURCE: { enabled: true, severity: "HIGH" as const, action: "WARN" as const }, DEPENDENCY: { enabled: true, severity: "HIGH" as const, action: "WARN" as const } } };
+    const intervals = new Map<string, { start: number; end: number; dbToken: bigint }>();
     const slow: OperationExecutor = {
       name: "slow",
       async execute(ctx) {
         ctx.assertFenced();
+        const start = performance.now();
         await new Promise((resolve) => setTimeout(resolve, 300));
+        intervals.set(ctx.operation.id, { start, end: performance.now(), dbToken: ctx.fences.find((fence) => fence.key.resource === "postgres-db")!.fencingToken });
         return { status: "SUCCEEDED", summary: "schema change applied", detail: {} };
       },
     };
@@ -168,11 +171,12 @@ describe("seed 000 workflows (Postgres + Redis)", () => {
       const acquired = lockEvents.filter((e) => e.operationId === id && e.action === "lock.acquired").map((e) => (e.payload as { scope: string }).scope);
       expect(acquired).toEqual(["SYSTEM", "SERVICE"]);
     }
-    // The database lock was held by one at a time: acquire, release, acquire, release.
-    const db = lockEvents.filter((e) => (e.payload as { resource: string }).resource === "postgres-db").map((e) => `${e.action}:${e.operationId}`);
-    expect(db).toHaveLength(4);
-    expect(db[0]!.split(":")[1]).toBe(db[1]!.split(":")[1]);
-    expect(db.map((d) => d.split(":")[0])).toEqual(["lock.acquired", "lock.released", "lock.acquired", "lock.released"]);
+    // The two schema changes ran one after the other, never together, each under its own fencing token.
+    const [first, second] = [...intervals.values()].sort((x, y) => x.start - y.start);
+    expect(second!.start).toBeGreaterThanOrEqual(first!.end);
+    expect(second!.dbToken > first!.dbToken).toBe(true);
+    const db = lockEvents.filter((e) => (e.payload as { resource: string }).resource === "postgres-db");
+    expect(db.map((e) => e.action).sort()).toEqual(["lock.acquired", "lock.acquired", "lock.released", "lock.released"]);
     // And acquiring out of order is refused with a message naming both locks.
     const holder = "workflow-4-check";
     await f.locks.acquire(holder, { scope: "DEPLOYMENT", resource: "payment-service" });
