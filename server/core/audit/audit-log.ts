@@ -1,6 +1,6 @@
 import { AppError } from "../errors";
 import type { Clock } from "../clock";
-import { isoFromMicros, sealEvents } from "./canonical-hash";
+import { isoFromMicros, prepareEvent, sealPrepared } from "./canonical-hash";
 import type { CheckpointSigner } from "./checkpoint-signing";
 import type { AuditStore, CheckpointSink, StoreTransaction } from "./ports";
 import { AUDIT_CATEGORIES, AUDIT_SEVERITIES, type AuditCheckpoint, type AuditEventInput, type AuditRecord } from "./types";
@@ -92,10 +92,11 @@ export class AuditLog {
   }
 
   private write(tx: StoreTransaction | null, inputs: AuditEventInput[]): Promise<AuditRecord[]> {
+    const prepared = inputs.map(prepareEvent);
     return this.deps.store.appendUnderLock(tx, async (writer) => {
       const head = await writer.head();
       // Timestamps are taken under the lock, so they never go backwards along the chain within a process.
-      const records = sealEvents(head, inputs.map((input) => ({ input, at: isoFromMicros(this.deps.clock.nowMicros()) })));
+      const records = sealPrepared(head, prepared.map((event) => ({ event, at: isoFromMicros(this.deps.clock.nowMicros()) })));
       await writer.insert(records);
       return records;
     });

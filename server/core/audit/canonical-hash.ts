@@ -68,6 +68,56 @@ export function sealEvents(head: ChainHead | null, inputs: { input: AuditEventIn
   });
 }
 
+/**
+ * An event with everything but its place in the chain already serialised:
+ * the canonical text is cut where `at`, `prevHash` and `seq` go (RFC 8785's
+ * key order puts them there: action, actor, at, category, correlationId,
+ * operationId, payload, prevHash, seq, service, severity). Preparing happens
+ * before the chain lock is taken, so the lock is held only to fill in three
+ * values and hash, not to canonicalise payloads.
+ */
+export interface PreparedEvent {
+  fields: Omit<AuditRecord, "seq" | "at" | "prevHash" | "hash" | "canonical">;
+  beforeAt: string;
+  beforePrevHash: string;
+  afterSeq: string;
+}
+
+export function prepareEvent(input: AuditEventInput): PreparedEvent {
+  const fields = {
+    category: input.category,
+    severity: input.severity,
+    actor: input.actor,
+    service: input.service ?? null,
+    // Lower case, as Postgres prints a uuid, so the column and the hashed text agree.
+    operationId: input.operationId?.toLowerCase() ?? null,
+    correlationId: input.correlationId ?? null,
+    action: input.action,
+    payload: normalisePayload(input.payload ?? {}),
+  };
+  const c = (value: JsonValue) => canonicalJson(value);
+  return {
+    fields,
+    beforeAt: `{"action":${c(fields.action)},"actor":${c(fields.actor)},"at":`,
+    beforePrevHash: `,"category":${c(fields.category)},"correlationId":${c(fields.correlationId)},"operationId":${c(fields.operationId)},"payload":${c(fields.payload)},"prevHash":`,
+    afterSeq: `,"service":${c(fields.service)},"severity":${c(fields.severity)}}`,
+  };
+}
+
+/** sealEvents for prepared events: the same records, byte for byte, with the serialising done beforehand. */
+export function sealPrepared(head: ChainHead | null, prepared: { event: PreparedEvent; at: string }[]): AuditRecord[] {
+  let seq = head?.seq ?? 0;
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  return prepared.map(({ event, at }) => {
+    seq += 1;
+    const canonical = `${event.beforeAt}${JSON.stringify(at)}${event.beforePrevHash}"${prevHash}","seq":${seq}${event.afterSeq}`;
+    const hash = sha256Hex(canonical);
+    const record = { seq, ...event.fields, at, prevHash, canonical, hash };
+    prevHash = hash;
+    return record;
+  });
+}
+
 /** The payload as JSON would carry it (drops undefined, turns -0 into 0), so what is hashed is what is stored. */
 function normalisePayload(payload: { [key: string]: JsonValue }): { [key: string]: JsonValue } {
   return JSON.parse(JSON.stringify(payload)) as { [key: string]: JsonValue };

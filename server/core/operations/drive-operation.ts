@@ -216,8 +216,8 @@ export class OperationRun {
       const released = await lease.release().catch(() => false);
       events.push(lockReleasedEvent(this.op, lease, this.releaseReason, released, this.deps.clock.now()));
     }
-    // append, not appendMany: concurrent runs' release events share one group commit.
-    if (events.length > 0) await Promise.all(events.map((e) => this.deps.audit.append(e))).catch((error) => this.deps.onBackgroundError(error, `audit of lock release for ${this.op.id}`));
+    // With the next batch of transitions: one chain-lock hold for both.
+    if (events.length > 0) await this.deps.committer.appendEvents(events).catch((error) => this.deps.onBackgroundError(error, `audit of lock release for ${this.op.id}`));
   }
 
   // ── SAFETY_CHECK: gates ─────────────────────────────────────────

@@ -81,15 +81,23 @@ export class OperationWorker {
       for (;;) {
         this.claimAgain = false;
         const capacity = this.deps.config.concurrency - this.runs.size;
-        if (capacity <= 0 || this.stopped) return;
+        // A claim sorts every runnable operation: while busy, claim in batches, not for each freed slot.
+        const worthClaiming = this.runs.size === 0 || capacity >= Math.max(1, Math.floor(this.deps.config.concurrency / 8));
+        if (capacity <= 0 || !worthClaiming || this.stopped) return;
         const claimed = await this.deps.store.claim(this.workerId, capacity, this.deps.config.claimLeaseMs);
         for (const operation of claimed) {
+          // Claimed again while this worker still drives it: its claim lapsed (a renewal
+          // came too late) and nobody else took it. The store's owner check cannot tell
+          // two runs of this worker apart, so the earlier run is stopped and the new one
+          // starts only once it has settled: never two runs of one operation at once.
+          const previous = this.runs.get(operation.id);
+          previous?.run.claimLost();
           const run = new OperationRun(this.deps, operation, this.workerId);
-          const done = run
-            .run()
+          const done = (previous?.done ?? Promise.resolve())
+            .then(() => run.run())
             .catch((error) => this.deps.onBackgroundError(error, `operation ${operation.id}`))
             .finally(() => {
-              this.runs.delete(operation.id);
+              if (this.runs.get(operation.id)?.run === run) this.runs.delete(operation.id);
               this.poke();
             });
           this.runs.set(operation.id, { run, done });
@@ -102,12 +110,14 @@ export class OperationWorker {
   }
 
   private async renewClaims(): Promise<void> {
-    const ids = [...this.runs.keys()];
+    // The runs as they are now: one claimed again while the renewal is under way is not the one it lost.
+    const entries = [...this.runs].map(([id, { run }]) => ({ id, run }));
+    const ids = entries.map((e) => e.id);
     if (ids.length === 0) return;
     try {
       const kept = new Set(await this.deps.store.renewClaims(this.workerId, ids, this.deps.config.claimLeaseMs));
       // A run that finished meanwhile gave its claim back itself; only live runs can have lost theirs.
-      for (const id of ids) if (!kept.has(id)) this.runs.get(id)?.run.claimLost();
+      for (const { id, run } of entries) if (!kept.has(id)) run.claimLost();
     } catch (error) {
       this.deps.onBackgroundError(error, "renewing operation claims");
     }

@@ -6,7 +6,8 @@ import { GroupCommit } from "./group-commit";
 import type { OperationStore, TransitionWrite } from "./ports";
 
 interface Item {
-  write: TransitionWrite;
+  /** null: audit events only (a lock released after the last transition), written with the next batch. */
+  write: TransitionWrite | null;
   events: AuditEventInput[];
 }
 
@@ -43,7 +44,17 @@ export class TransitionCommitter {
    * one before produces), committed in the same transaction when they land
    * in one batch, in order when they do not.
    */
-  async commitAll(items: Item[]): Promise<void> {
+  /**
+   * Audit events that go with no state change (lock releases after a final
+   * transition), written in the next batch: one chain-lock hold for both.
+   */
+  async appendEvents(events: AuditEventInput[]): Promise<void> {
+    if (events.length === 0) return;
+    events.forEach(assertValidAuditInput);
+    await this.group.submit([{ write: null, events }]);
+  }
+
+  async commitAll(items: (Item & { write: TransitionWrite })[]): Promise<void> {
     for (const item of items) item.events.forEach(assertValidAuditInput); // one bad event must not fail a whole batch
     const outcomes = await this.group.submit(items);
     const refused = outcomes.findIndex((applied) => !applied);
@@ -65,14 +76,15 @@ export class TransitionCommitter {
     const rounds: number[][] = [];
     const roundOf = new Map<string, number>();
     items.forEach((item, i) => {
+      if (!item.write) return;
       const round = (roundOf.get(item.write.operationId) ?? -1) + 1;
       roundOf.set(item.write.operationId, round);
       (rounds[round] ??= []).push(i);
     });
     return this.store.transact(async (tx) => {
-      const applied = new Array<boolean>(items.length).fill(false);
+      const applied = items.map((item) => item.write === null);
       for (const round of rounds) {
-        const ok = await this.store.applyTransitions(tx, round.map((i) => items[i]!.write));
+        const ok = await this.store.applyTransitions(tx, round.map((i) => items[i]!.write!));
         round.forEach((i, k) => (applied[i] = ok[k]!));
       }
       const events = items.flatMap((item, i) => (applied[i] ? item.events : []));
