@@ -268,11 +268,15 @@ export class PostgresOperationStore implements OperationStore {
       outcome: w.changes.outcome ?? null,
     }));
     // One statement: the guarded UPDATE (version, and owner when a worker writes)
-    // and the transition rows of exactly the updates that applied.
+    // and the transition rows of exactly the updates that applied. The rows are
+    // locked first, in id order (l), as renewClaims locks them: two statements that
+    // each lock several operations in whatever order their plans visit them can
+    // deadlock (a batch of transitions against its own worker's claim renewal).
     const applied = await sql.query<{ id: string }>(
       `WITH w AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(id uuid, expected int, owner text, from_state text, to_state text,
           version int, actor text, metadata jsonb, at timestamptz, tid uuid, result text, reason text, error text, started boolean,
           finished boolean, release_claim boolean, resume_approved boolean, conflict_check jsonb, outcome jsonb)),
+        l AS MATERIALIZED (SELECT o.id FROM operations o WHERE o.id IN (SELECT w.id FROM w) ORDER BY o.id FOR NO KEY UPDATE OF o),
         u AS (
           UPDATE operations o SET
             state = w.to_state::"OperationState",
@@ -289,7 +293,7 @@ export class PostgresOperationStore implements OperationStore {
             conflict_check = COALESCE(w.conflict_check, o.conflict_check),
             outcome = COALESCE(w.outcome, o.outcome),
             updated_at = w.at
-          FROM w
+          FROM w JOIN l ON l.id = w.id
           WHERE o.id = w.id AND o.version = w.expected AND o.state = w.from_state::"OperationState"
             AND (w.owner IS NULL OR (o.lease_owner = w.owner AND o.lease_expires_at > clock_timestamp()))
           RETURNING o.id),
@@ -388,21 +392,22 @@ export class PostgresOperationStore implements OperationStore {
 
   async renewClaims(workerId: string, ids: string[], leaseMs: number): Promise<string[]> {
     if (ids.length === 0) return [];
+    // Rows locked in id order, as applyTransitions locks them (see there): otherwise the two deadlock.
     const rows = await this.db.query<{ id: string }>(
-      `UPDATE operations SET lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond'
-       WHERE id = ANY($3::uuid[]) AND lease_owner = $1 AND lease_expires_at > clock_timestamp() RETURNING id::text AS id`,
+      `WITH l AS MATERIALIZED (SELECT id FROM operations WHERE id = ANY($3::uuid[]) AND lease_owner = $1 ORDER BY id FOR NO KEY UPDATE)
+       UPDATE operations o SET lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond'
+       FROM l WHERE o.id = l.id AND o.lease_owner = $1 AND o.lease_expires_at > clock_timestamp() RETURNING o.id::text AS id`,
       [workerId, leaseMs, ids],
     );
     return rows.map((r) => r.id);
   }
 
-  async releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string): Promise<void> {
-    await this.db.query(`UPDATE operations SET lease_owner = NULL, lease_expires_at = NULL, not_before = $3::timestamptz, reason = $4 WHERE id = $2::uuid AND lease_owner = $1`, [
-      workerId,
-      id,
-      notBefore?.toISOString() ?? null,
-      reason,
-    ]);
+  async releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string, options: { refundAttempt?: boolean } = {}): Promise<void> {
+    await this.db.query(
+      `UPDATE operations SET lease_owner = NULL, lease_expires_at = NULL, not_before = $3::timestamptz, reason = $4, attempt = attempt - $5::int
+       WHERE id = $2::uuid AND lease_owner = $1`,
+      [workerId, id, notBefore?.toISOString() ?? null, reason, options.refundAttempt ? 1 : 0],
+    );
   }
 
   async loadNeighbourhood(services: string[], since: Date, ownServices: string[]) {

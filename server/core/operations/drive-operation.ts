@@ -147,9 +147,10 @@ export class OperationRun {
         });
         return false;
       }
-      // No state changes (INIT waits in INIT); the delay is recorded so the wait is explained.
+      // No state changes (INIT waits in INIT); the delay is recorded so the wait is explained,
+      // and it does not count as an attempt (attempts bound workers that died, not waits).
       await this.deps.audit.appendMany([...conflictEvents, operationEvent(this.op, "CONFLICT_DETECTION", "INFO", "operation.delayed", { notBefore: notBefore.toISOString() })]);
-      await this.deps.store.releaseClaim(this.workerId, this.op.id, notBefore, `Waiting until ${notBefore.toISOString()}: ${check.conflicts.filter((c) => c.action === "DELAY").map((c) => c.explanation).join(" ")}`);
+      await this.deps.store.releaseClaim(this.workerId, this.op.id, notBefore, `Waiting until ${notBefore.toISOString()}: ${check.conflicts.filter((c) => c.action === "DELAY").map((c) => c.explanation).join(" ")}`, { refundAttempt: true });
       return false;
     }
     // PROCEED, WARN, or PAUSE_FOR_REVIEW (the seed's table pauses only from

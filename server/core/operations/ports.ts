@@ -161,7 +161,7 @@ export interface OperationStore {
   /** Extends this worker's claims; returns the ids it still owns. */
   renewClaims(workerId: string, ids: string[], leaseMs: number): Promise<string[]>;
   /** Gives an operation back without a transition (a DELAY: try again at `notBefore`), saying why. */
-  releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string): Promise<void>;
+  releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string, options?: { refundAttempt?: boolean }): Promise<void>;
 
   /**
    * In one read: every unfinished operation on `services`, every change on
