@@ -374,7 +374,7 @@ export class PostgresOperationStore implements OperationStore {
   async claim(workerId: string, limit: number, leaseMs: number): Promise<OperationRecord[]> {
     const rows = await this.db.query<OperationRow>(
       `WITH c AS (
-         UPDATE operations o SET lease_owner = $1, lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond', attempt = o.attempt + 1
+         UPDATE operations o SET lease_owner = $1 || '#' || (o.attempt + 1), lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond', attempt = o.attempt + 1
          WHERE o.id IN (
            SELECT id FROM operations
            WHERE (state IN ${ACTIVE} OR (state = 'PAUSED_FOR_HUMAN_REVIEW' AND resume_approved))
@@ -390,23 +390,24 @@ export class PostgresOperationStore implements OperationStore {
     return rows.map(toOperation);
   }
 
-  async renewClaims(workerId: string, ids: string[], leaseMs: number): Promise<string[]> {
-    if (ids.length === 0) return [];
+  async renewClaims(claims: { id: string; owner: string }[], leaseMs: number): Promise<string[]> {
+    if (claims.length === 0) return [];
     // Rows locked in id order, as applyTransitions locks them (see there): otherwise the two deadlock.
     const rows = await this.db.query<{ id: string }>(
-      `WITH l AS MATERIALIZED (SELECT id FROM operations WHERE id = ANY($3::uuid[]) AND lease_owner = $1 ORDER BY id FOR NO KEY UPDATE)
-       UPDATE operations o SET lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond'
-       FROM l WHERE o.id = l.id AND o.lease_owner = $1 AND o.lease_expires_at > clock_timestamp() RETURNING o.id::text AS id`,
-      [workerId, leaseMs, ids],
+      `WITH c AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS c(id, owner)),
+            l AS MATERIALIZED (SELECT o.id FROM operations o JOIN c ON c.id = o.id AND o.lease_owner = c.owner ORDER BY o.id FOR NO KEY UPDATE OF o)
+       UPDATE operations o SET lease_expires_at = clock_timestamp() + $1 * interval '1 millisecond'
+       FROM l JOIN c ON c.id = l.id WHERE o.id = l.id AND o.lease_owner = c.owner AND o.lease_expires_at > clock_timestamp() RETURNING o.id::text AS id`,
+      [leaseMs, claims.map((c) => c.id), claims.map((c) => c.owner)],
     );
     return rows.map((r) => r.id);
   }
 
-  async releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string, options: { refundAttempt?: boolean } = {}): Promise<void> {
+  async releaseClaim(owner: string, id: string, notBefore: Date | null, reason: string, options: { refundAttempt?: boolean } = {}): Promise<void> {
     await this.db.query(
       `UPDATE operations SET lease_owner = NULL, lease_expires_at = NULL, not_before = $3::timestamptz, reason = $4, attempt = attempt - $5::int
        WHERE id = $2::uuid AND lease_owner = $1`,
-      [workerId, id, notBefore?.toISOString() ?? null, reason, options.refundAttempt ? 1 : 0],
+      [owner, id, notBefore?.toISOString() ?? null, reason, options.refundAttempt ? 1 : 0],
     );
   }
 

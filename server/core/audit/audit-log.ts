@@ -91,6 +91,15 @@ export class AuditLog {
     return this.write(tx, inputs);
   }
 
+  /**
+   * Tells the log that events appended with appendInTransaction are now
+   * committed, so the count-based checkpoint sees them too (the caller knows
+   * when its transaction committed; the log does not).
+   */
+  committed(records: AuditRecord[]): void {
+    this.afterAppend(records);
+  }
+
   private write(tx: StoreTransaction | null, inputs: AuditEventInput[]): Promise<AuditRecord[]> {
     const prepared = inputs.map(prepareEvent);
     return this.deps.store.appendUnderLock(tx, async (writer) => {

@@ -61,8 +61,13 @@ export interface LockManagerDeps {
 }
 
 const keyId = (k: LockKey) => `${k.scope}\u0000${k.resource}`;
+const sameKey = (a: LockKey, b: LockKey) => a.scope === b.scope && a.resource === b.resource;
+/** Names what a wake-up is for: one holder's wait for one lock. */
+const waitId = (k: LockKey, holderId: string) => `${k.scope}\u0000${k.resource}\u0000${holderId}`;
 const describeKey = (k: LockKey) => `${k.scope} lock on ${k.resource}`;
 const MAX_RESOURCE_LENGTH = 256;
+/** Wake-ups kept for a request still on its way (see onWake); past this many, the oldest are dropped. */
+const MAX_RECENT_WAKES = 1_024;
 
 /**
  * The distributed lock manager (C3) over a LockStore. It keeps, per holder,
@@ -76,8 +81,12 @@ export class LockManager {
   private readonly metrics: LockMetrics;
   private readonly now: () => number;
   private readonly onBackgroundError: (error: unknown, context: string) => void;
-  private readonly held = new Map<string, Map<string, Lease>>();
+  /** Per holder, its one lease, or its leases by keyId once it holds several (most hold one at a time). */
+  private readonly held = new Map<string, Lease | Map<string, Lease>>();
   private readonly wakeWaiters = new Map<string, Set<() => void>>();
+  /** Wake-ups received, counted; and, per waitId, the number of the latest one (see onWake). */
+  private wakeCount = 0;
+  private readonly recentWakes = new Map<string, number>();
   private readonly leaseHost: LeaseHost;
   private unsubscribe: (() => Promise<void>) | null = null;
 
@@ -113,12 +122,16 @@ export class LockManager {
   }
 
   /** Takes one lock, waiting up to the timeout. Throws LOCK_TIMEOUT, DEADLOCK_DETECTED or LOCK_ORDER_VIOLATION. */
-  async acquire(holderId: string, key: LockKey, options: AcquireOptions = {}): Promise<Lease> {
-    const deadline = this.now() + (options.waitTimeoutMs ?? this.config.defaultWaitTimeoutMs);
-    const lease = await this.acquireUntil(holderId, key, options, deadline);
-    // Asked not to wait (waitTimeoutMs 0) and the lock is busy.
-    if (!lease) throw this.timeout(key, options.mode ?? "EXCLUSIVE", options, [], []);
-    return lease;
+  acquire(holderId: string, key: LockKey, options: AcquireOptions = {}): Promise<Lease> {
+    // Not async itself (one promise less per call), so it must not throw either.
+    let deadline: number;
+    try {
+      deadline = this.now() + (options.waitTimeoutMs ?? this.config.defaultWaitTimeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Asked not to wait (waitTimeoutMs 0) and the lock is busy: acquireUntil throws LOCK_TIMEOUT instead of returning null.
+    return this.acquireUntil(holderId, key, options, deadline, true) as Promise<Lease>;
   }
 
   /** Takes the lock only if it is free now; null otherwise (nothing is queued). */
@@ -135,9 +148,7 @@ export class LockManager {
     const taken: Lease[] = [];
     try {
       for (const key of canonicalOrder(keys)) {
-        const lease = await this.acquireUntil(holderId, key, options, deadline);
-        if (!lease) throw this.timeout(key, options.mode ?? "EXCLUSIVE", options, [], []);
-        taken.push(lease);
+        taken.push((await this.acquireUntil(holderId, key, options, deadline, true))!);
       }
       return taken;
     } catch (error) {
@@ -162,14 +173,14 @@ export class LockManager {
 
   /** The leases this process holds for `holderId`, in canonical order. */
   heldBy(holderId: string): Lease[] {
-    const leases = [...(this.held.get(holderId)?.values() ?? [])].filter((lease) => lease.isValid());
+    const leases = this.leasesOf(holderId).filter((lease) => lease.isValid());
     const order = canonicalOrder(leases.map((lease) => lease.key)).map(keyId);
     return leases.sort((a, b) => order.indexOf(keyId(a.key)) - order.indexOf(keyId(b.key)));
   }
 
   /** Releases every lease this process holds for `holderId`. */
   async releaseAll(holderId: string): Promise<void> {
-    const leases = [...(this.held.get(holderId)?.values() ?? [])].reverse();
+    const leases = this.leasesOf(holderId).reverse();
     await Promise.allSettled(leases.map(async (lease) => {
       while (!lease.released && (await lease.release())) {
         // drop every hold
@@ -179,34 +190,40 @@ export class LockManager {
 
   /** Stops listening for wake-ups. Held leases stop renewing and run out at their TTL. */
   async close(): Promise<void> {
-    for (const leases of this.held.values()) for (const lease of leases.values()) lease.markLost("the lock manager was closed");
+    for (const holderId of [...this.held.keys()]) for (const lease of this.leasesOf(holderId)) lease.markLost("the lock manager was closed");
     this.held.clear();
     await this.unsubscribe?.();
     this.unsubscribe = null;
   }
 
-  private async acquireUntil(holderId: string, key: LockKey, options: AcquireOptions, deadline: number): Promise<Lease | null> {
+  /** The lease, or null when the lock is busy and `deadline` has passed already (LOCK_TIMEOUT instead when `throwIfBusy`). */
+  private async acquireUntil(holderId: string, key: LockKey, options: AcquireOptions, deadline: number, throwIfBusy = false): Promise<Lease | null> {
     const mode = options.mode ?? "EXCLUSIVE";
     const ttlMs = options.ttlMs ?? this.config.defaultTtlMs;
     validateRequest(holderId, key, mode, ttlMs, options);
-    const existing = this.held.get(holderId)?.get(keyId(key));
-    if (existing?.isValid()) {
-      refuseUpgrade(holderId, key, existing.mode, mode);
-      await existing.extend(Math.max(ttlMs, existing.ttlMs));
-      existing.addHold();
-      return existing;
+    // A holder with no lease in this process (the usual case) has nothing to re-acquire or to order against.
+    const mine = this.held.get(holderId);
+    if (mine !== undefined) {
+      const existing = mine instanceof Lease ? (sameKey(mine.key, key) ? mine : undefined) : mine.get(keyId(key));
+      if (existing?.isValid()) {
+        refuseUpgrade(holderId, key, existing.mode, mode);
+        await existing.extend(Math.max(ttlMs, existing.ttlMs));
+        existing.addHold();
+        return existing;
+      }
+      if (this.config.enforceOrder) assertLockOrder(this.heldBy(holderId).map((lease) => lease.key), key);
     }
-    if (this.config.enforceOrder) assertLockOrder(this.heldBy(holderId).map((lease) => lease.key), key);
 
-    const wait = deadline > this.now();
-    const priority = LOCK_PRIORITIES[options.priority ?? "NORMAL"];
     const waitStartedAt = this.now();
+    const wait = deadline > waitStartedAt;
+    const priority = LOCK_PRIORITIES[options.priority ?? "NORMAL"];
     let contended = false;
     let wokenSinceLastAttempt = false;
     for (;;) {
       options.signal?.throwIfAborted();
-      // Listen before asking, so a release between the refusal and the wait is not missed.
-      const wake = this.armWake(key, holderId);
+      // A wake-up that arrives while this request is on its way is kept by onWake
+      // and found after a refusal, so a release between the two is not missed.
+      const wakesBefore = this.wakeCount;
       const requestedAtMs = this.now();
       let result: LockAcquireResult;
       try {
@@ -223,13 +240,12 @@ export class LockManager {
           waitedMs: contended ? Math.round(this.now() - waitStartedAt) : 0,
         });
       } catch (error) {
-        wake.dispose();
         if (contended) await this.leaveQueue(key, holderId);
         throw error;
       }
 
       if (result.granted) {
-        wake.dispose();
+        if (this.recentWakes.size > 0) this.recentWakes.delete(waitId(key, holderId));
         if (result.mode !== mode) {
           // Held from before this process knew (a resumed holder): same rule as a local upgrade.
           refuseUpgrade(holderId, key, result.mode, mode);
@@ -250,10 +266,12 @@ export class LockManager {
       }
 
       if (!wait) {
-        wake.dispose();
+        if (throwIfBusy) throw this.timeout(key, mode, options, [], []);
         return null;
       }
       contended = true;
+      // Listen from now on; a wake-up since the request was sent counts as one received while listening.
+      const wake = this.armWake(key, holderId, wakesBefore);
       // Only a holder that holds something can close a cycle; a refusal right after
       // a wake-up may mean another process named this holder a deadlock victim.
       if (this.heldBy(holderId).length > 0 || wokenSinceLastAttempt) {
@@ -333,29 +351,62 @@ export class LockManager {
     return released;
   }
 
+  /** The leases this process keeps for `holderId`, in the order it took them. */
+  private leasesOf(holderId: string): Lease[] {
+    const mine = this.held.get(holderId);
+    return mine === undefined ? [] : mine instanceof Lease ? [mine] : [...mine.values()];
+  }
+
   private remember(lease: Lease): void {
-    let leases = this.held.get(lease.holderId);
-    if (!leases) this.held.set(lease.holderId, (leases = new Map()));
-    leases.set(keyId(lease.key), lease);
-  }
-
-  private forget(lease: Lease): void {
-    const leases = this.held.get(lease.holderId);
-    if (leases?.get(keyId(lease.key)) !== lease) return;
-    leases.delete(keyId(lease.key));
-    if (leases.size === 0) this.held.delete(lease.holderId);
-  }
-
-  private onWake(wake: LockWake): void {
-    for (const holderId of wake.holderIds) {
-      for (const fire of this.wakeWaiters.get(`${keyId(wake.key)}\u0000${holderId}`) ?? []) fire();
+    const mine = this.held.get(lease.holderId);
+    if (mine === undefined || (mine instanceof Lease && sameKey(mine.key, lease.key))) {
+      this.held.set(lease.holderId, lease);
+    } else if (mine instanceof Lease) {
+      this.held.set(lease.holderId, new Map([[keyId(mine.key), mine], [keyId(lease.key), lease]]));
+    } else {
+      mine.set(keyId(lease.key), lease);
     }
   }
 
-  /** A one-shot wake-up for `holderId` on `key`, armed before the request that might queue it. */
-  private armWake(key: LockKey, holderId: string) {
-    const id = `${keyId(key)}\u0000${holderId}`;
-    let woken = false;
+  private forget(lease: Lease): void {
+    const mine = this.held.get(lease.holderId);
+    if (mine === lease) {
+      this.held.delete(lease.holderId);
+    } else if (mine instanceof Map) {
+      const id = keyId(lease.key);
+      if (mine.get(id) !== lease) return;
+      mine.delete(id);
+      if (mine.size === 0) this.held.delete(lease.holderId);
+    }
+  }
+
+  /**
+   * Fires the waits armed for each woken holder, and notes the wake-up's number
+   * under its waitId: a request sent before it and refused after it (the
+   * release came in between) finds it there when it arms its wait. Only a
+   * refusal arms one, so the grant of an uncontended lock costs no listener.
+   */
+  private onWake(wake: LockWake): void {
+    for (const holderId of wake.holderIds) {
+      const id = waitId(wake.key, holderId);
+      this.wakeCount += 1;
+      this.recentWakes.delete(id); // re-inserted last: the map stays oldest first
+      this.recentWakes.set(id, this.wakeCount);
+      if (this.recentWakes.size > MAX_RECENT_WAKES) this.recentWakes.delete(this.recentWakes.keys().next().value!);
+      for (const fire of this.wakeWaiters.get(id) ?? []) fire();
+    }
+  }
+
+  /**
+   * A one-shot wake-up for `holderId` on `key`, armed right after a refusal,
+   * already fired if a wake-up for it arrived after wake number `since` (while
+   * the refused request was on its way).
+   */
+  private armWake(key: LockKey, holderId: string, since: number) {
+    const id = waitId(key, holderId);
+    const latest = this.recentWakes.get(id);
+    if (latest !== undefined) this.recentWakes.delete(id);
+    let woken = latest !== undefined && latest > since;
     let notify: (() => void) | null = null;
     const fire = () => {
       woken = true;
@@ -391,6 +442,22 @@ export class LockManager {
 }
 
 function validateRequest(holderId: string, key: LockKey, mode: LockMode, ttlMs: number, options: AcquireOptions): void {
+  // The usual, valid request is checked without building anything.
+  if (
+    typeof holderId === "string" &&
+    holderId.trim() !== "" &&
+    LOCK_SCOPES.includes(key.scope) &&
+    typeof key.resource === "string" &&
+    key.resource.length <= MAX_RESOURCE_LENGTH &&
+    key.resource.trim() !== "" &&
+    LOCK_MODES.includes(mode) &&
+    Number.isInteger(ttlMs) &&
+    ttlMs >= 10 &&
+    (options.waitTimeoutMs === undefined || (Number.isFinite(options.waitTimeoutMs) && options.waitTimeoutMs >= 0)) &&
+    (options.priority === undefined || options.priority in LOCK_PRIORITIES)
+  ) {
+    return;
+  }
   const problems: string[] = [];
   if (typeof holderId !== "string" || holderId.trim() === "") problems.push("holderId must be a non-empty string");
   if (!LOCK_SCOPES.includes(key.scope)) problems.push(`scope must be one of ${LOCK_SCOPES.join(", ")}`);

@@ -34,6 +34,9 @@ class Superseded extends Error {
 
 const priorityName = (n: number): LockPriority => (Object.entries(LOCK_PRIORITIES).find(([, v]) => v === n)?.[0] as LockPriority | undefined) ?? "NORMAL";
 
+/** The claim owner the store records for one attempt (see OperationStore.claim). */
+export const claimOwnerOf = (workerId: string, attempt: number) => `${workerId}#${attempt}`;
+
 /** The holder id of one attempt's locks: a resumed attempt's tokens are higher than a dead one's. */
 export const lockHolderOf = (operationId: string, attempt: number) => `op:${operationId}#${attempt}`;
 
@@ -53,6 +56,8 @@ export class OperationRun {
   /** Audit events about locks taken, written with the next transition (or on their own at the end). */
   private pendingEvents: AuditEventInput[] = [];
   private readonly claim = new AbortController();
+  /** The claim as the store records it: this worker and this attempt, so a run of an earlier claim cannot write. */
+  readonly owner: string;
   private releaseReason = "operation finished";
 
   constructor(
@@ -61,6 +66,7 @@ export class OperationRun {
     private readonly workerId: string,
   ) {
     this.op = operation;
+    this.owner = claimOwnerOf(workerId, operation.attempt);
     this.holder = lockHolderOf(operation.id, operation.attempt);
   }
 
@@ -150,7 +156,7 @@ export class OperationRun {
       // No state changes (INIT waits in INIT); the delay is recorded so the wait is explained,
       // and it does not count as an attempt (attempts bound workers that died, not waits).
       await this.deps.audit.appendMany([...conflictEvents, operationEvent(this.op, "CONFLICT_DETECTION", "INFO", "operation.delayed", { notBefore: notBefore.toISOString() })]);
-      await this.deps.store.releaseClaim(this.workerId, this.op.id, notBefore, `Waiting until ${notBefore.toISOString()}: ${check.conflicts.filter((c) => c.action === "DELAY").map((c) => c.explanation).join(" ")}`, { refundAttempt: true });
+      await this.deps.store.releaseClaim(this.owner, this.op.id, notBefore, `Waiting until ${notBefore.toISOString()}: ${check.conflicts.filter((c) => c.action === "DELAY").map((c) => c.explanation).join(" ")}`, { refundAttempt: true });
       return false;
     }
     // PROCEED, WARN, or PAUSE_FOR_REVIEW (the seed's table pauses only from
@@ -197,6 +203,8 @@ export class OperationRun {
     for (const key of this.op.lockKeys) {
       for (let attempt = 1; attempt < this.op.attempt; attempt++) {
         const holderId = lockHolderOf(this.op.id, attempt);
+        // Its place in a lock queue too, or the new attempt would wait behind its own predecessor.
+        await this.deps.lockStore.cancelWait({ scope: key.scope, resource: key.resource }, holderId);
         const removed = await this.deps.lockStore.forceRelease({ scope: key.scope, resource: key.resource }, holderId);
         for (const h of removed) {
           released.push(
@@ -369,7 +377,7 @@ export class OperationRun {
       const events = [...(first ? this.pendingEvents : []), ...(opts.events ?? [])];
       const severity = to === "FAILED" ? "ERROR" : to === "ROLLED_BACK" || to === "PAUSED_FOR_HUMAN_REVIEW" ? "WARNING" : "INFO";
       items.push({
-        write: { operationId: this.op.id, expectedVersion: current.version, expectedOwner: this.workerId, transition, changes: stepChanges, gateResults: opts.gateResults, review: opts.review, conflicts },
+        write: { operationId: this.op.id, expectedVersion: current.version, expectedOwner: this.owner, transition, changes: stepChanges, gateResults: opts.gateResults, review: opts.review, conflicts },
         events: [...events, transitionEvent(this.op, transition, severity)],
       });
       changes = { ...changes, ...stepChanges };
@@ -424,7 +432,7 @@ export class OperationRun {
       else {
         // A store or signal outage: give the operation back so a worker retries it (attempts are bounded).
         this.deps.onBackgroundError(error, `operation ${this.op.id} (${this.op.state})`);
-        await this.deps.store.releaseClaim(this.workerId, this.op.id, new Date(this.deps.clock.now().getTime() + 1_000), `Retrying after an error: ${message}`).catch(() => {});
+        await this.deps.store.releaseClaim(this.owner, this.op.id, new Date(this.deps.clock.now().getTime() + 1_000), `Retrying after an error: ${message}`).catch(() => {});
       }
     } catch (writeError) {
       if (!(writeError instanceof Superseded)) this.deps.onBackgroundError(writeError, `recording the failure of operation ${this.op.id}`);

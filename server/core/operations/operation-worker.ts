@@ -87,9 +87,9 @@ export class OperationWorker {
         const claimed = await this.deps.store.claim(this.workerId, capacity, this.deps.config.claimLeaseMs);
         for (const operation of claimed) {
           // Claimed again while this worker still drives it: its claim lapsed (a renewal
-          // came too late) and nobody else took it. The store's owner check cannot tell
-          // two runs of this worker apart, so the earlier run is stopped and the new one
-          // starts only once it has settled: never two runs of one operation at once.
+          // came too late) and nobody else took it. The earlier run's writes already fail
+          // (the owner records the attempt); it is also stopped, and the new one starts
+          // only once it has settled: never two runs of one operation at once.
           const previous = this.runs.get(operation.id);
           previous?.run.claimLost();
           const run = new OperationRun(this.deps, operation, this.workerId);
@@ -112,10 +112,9 @@ export class OperationWorker {
   private async renewClaims(): Promise<void> {
     // The runs as they are now: one claimed again while the renewal is under way is not the one it lost.
     const entries = [...this.runs].map(([id, { run }]) => ({ id, run }));
-    const ids = entries.map((e) => e.id);
-    if (ids.length === 0) return;
+    if (entries.length === 0) return;
     try {
-      const kept = new Set(await this.deps.store.renewClaims(this.workerId, ids, this.deps.config.claimLeaseMs));
+      const kept = new Set(await this.deps.store.renewClaims(entries.map((e) => ({ id: e.id, owner: e.run.owner })), this.deps.config.claimLeaseMs));
       // A run that finished meanwhile gave its claim back itself; only live runs can have lost theirs.
       for (const { id, run } of entries) if (!kept.has(id)) run.claimLost();
     } catch (error) {

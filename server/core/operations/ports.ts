@@ -155,13 +155,15 @@ export interface OperationStore {
   /**
    * Takes up to `limit` operations that need a worker (active, or paused and
    * approved) and that no live worker owns, most urgent first; each gets the
-   * claim for `leaseMs` and its attempt counter incremented.
+   * claim for `leaseMs` and its attempt counter incremented. The claim's
+   * owner is recorded as `<workerId>#<attempt>` (claimOwnerOf): writes
+   * guarded by it fail for every earlier claim, even one of the same worker.
    */
   claim(workerId: string, limit: number, leaseMs: number): Promise<OperationRecord[]>;
-  /** Extends this worker's claims; returns the ids it still owns. */
-  renewClaims(workerId: string, ids: string[], leaseMs: number): Promise<string[]>;
+  /** Extends these claims (operation id and owner); returns the ids still owned. */
+  renewClaims(claims: { id: string; owner: string }[], leaseMs: number): Promise<string[]>;
   /** Gives an operation back without a transition (a DELAY: try again at `notBefore`), saying why. */
-  releaseClaim(workerId: string, id: string, notBefore: Date | null, reason: string, options?: { refundAttempt?: boolean }): Promise<void>;
+  releaseClaim(owner: string, id: string, notBefore: Date | null, reason: string, options?: { refundAttempt?: boolean }): Promise<void>;
 
   /**
    * In one read: every unfinished operation on `services`, every change on

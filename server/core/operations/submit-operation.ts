@@ -1,5 +1,5 @@
 import type { AuditLog } from "../audit/audit-log";
-import type { AuditEventInput } from "../audit/types";
+import type { AuditEventInput, AuditRecord } from "../audit/types";
 import type { Clock } from "../clock";
 import { AppError } from "../errors";
 import { GroupCommit } from "./group-commit";
@@ -53,6 +53,7 @@ export class OperationSubmitter {
   }
 
   private async insertBatch(ops: NewOperation[]): Promise<Attempt[]> {
+    let records: AuditRecord[] = [];
     const outcomes = await this.deps.store.transact(async (tx) => {
       const outcomes = await this.deps.store.insertOperations(tx, ops);
       const events: AuditEventInput[] = [];
@@ -61,9 +62,10 @@ export class OperationSubmitter {
         if (outcome.created) events.push(submittedEvent(op));
         else if (outcome.existing) events.push(duplicateEvent(op, outcome.existing));
       });
-      if (events.length > 0) await this.deps.audit.appendInTransaction(tx, events);
+      if (events.length > 0) records = await this.deps.audit.appendInTransaction(tx, events);
       return outcomes;
     });
+    this.deps.audit.committed(records);
     // Not inserted and no key holder: a holder that just finished (the caller
     // tries again), or a service the graph does not know (refused, for this item only).
     const missing = ops.filter((_, i) => !outcomes[i]!.created && !(outcomes[i] as { existing: unknown }).existing);

@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/audit-log";
 import { assertValidAuditInput } from "../audit/audit-log";
-import type { AuditEventInput } from "../audit/types";
+import type { AuditEventInput, AuditRecord } from "../audit/types";
 import { AppError } from "../errors";
 import { GroupCommit } from "./group-commit";
 import type { OperationStore, TransitionWrite } from "./ports";
@@ -70,7 +70,7 @@ export class TransitionCommitter {
     }
   }
 
-  private writeBatch(items: Item[]): Promise<boolean[]> {
+  private async writeBatch(items: Item[]): Promise<boolean[]> {
     // Two writes to one operation in a batch (a worker's step and a person's
     // cancel) go in successive statements, so the second sees the first's version.
     const rounds: number[][] = [];
@@ -81,15 +81,18 @@ export class TransitionCommitter {
       roundOf.set(item.write.operationId, round);
       (rounds[round] ??= []).push(i);
     });
-    return this.store.transact(async (tx) => {
+    let records: AuditRecord[] = [];
+    const applied = await this.store.transact(async (tx) => {
       const applied = items.map((item) => item.write === null);
       for (const round of rounds) {
         const ok = await this.store.applyTransitions(tx, round.map((i) => items[i]!.write!));
         round.forEach((i, k) => (applied[i] = ok[k]!));
       }
       const events = items.flatMap((item, i) => (applied[i] ? item.events : []));
-      if (events.length > 0) await this.audit.appendInTransaction(tx, events);
+      if (events.length > 0) records = await this.audit.appendInTransaction(tx, events);
       return applied;
     });
+    this.audit.committed(records);
+    return applied;
   }
 }
