@@ -246,18 +246,19 @@ describe("RedisLockStore: expiry", () => {
   it("drops a waiter that stops asking after queueTtlMs, and keeps the place of one that asks again in time", async () => {
     const key = fresh("queue-ttl");
     const held = granted(await store.acquire(request(key, "holder")));
-    refused(await store.acquire(request(key, "dead", { wait: true, queueTtlMs: 100 })));
-    refused(await store.acquire(request(key, "alive", { wait: true, queueTtlMs: 150 })));
+    // Margins of hundreds of milliseconds: a shared 2-core machine stretches sleeps.
+    refused(await store.acquire(request(key, "dead", { wait: true, queueTtlMs: 300 })));
+    refused(await store.acquire(request(key, "alive", { wait: true, queueTtlMs: 1_000 })));
     refused(await store.acquire(request(key, "late", { wait: true, queueTtlMs: 10_000 })));
-    await sleep(80);
+    await sleep(600);
     // Asking again refreshes the deadline, not the place.
-    refused(await store.acquire(request(key, "alive", { wait: true, queueTtlMs: 150 })));
-    await sleep(80);
+    refused(await store.acquire(request(key, "alive", { wait: true, queueTtlMs: 1_000 })));
+    await sleep(600); // 1.2 s after it first asked: only the refresh keeps "alive" in the queue
     expect((await waitersOf(key)).map((w) => w.holderId)).toEqual(["alive", "late"]);
     const late = refused(await store.acquire(request(key, "late", { wait: true, queueTtlMs: 10_000 })));
     expect(late.ahead.map((w) => w.holderId)).toEqual(["alive"]);
     await store.release(key, "holder", held.fencingToken);
-    await sleep(200);
+    await sleep(1_100); // "alive" stopped asking: its refreshed place lapses too
     granted(await store.acquire(request(key, "late", { wait: true })));
     expect(await waitersOf(key)).toEqual([]);
   });
