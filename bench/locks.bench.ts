@@ -20,12 +20,14 @@
 //     overrides retryCount to -1 (never give up). It declares peer ioredis >=5 and
 //     works unchanged on ioredis 6.0.0 (defineCommand + EVALSHA; checked here: every
 //     pair succeeds and the hand-off run never sees two holders at once);
-//   - Interlock on Redis: the store's own client from openRedisLockStore({ url, prefix }), which turns on
-//     `enableAutoPipelining` (plus a command timeout), and a duplicate of it for wake-ups;
+//   - Interlock on Redis: the store's own client from openRedisLockStore({ url, prefix }) (no
+//     auto-pipelining: the store batches its own script calls; its 5 s command timeout), and a
+//     duplicate of it for wake-ups;
 //   - Interlock on Postgres: a pg pool of PG_POOL_SIZE connections.
 // Every lease is 30 s. Interlock runs with `autoExtend: false`, as Redlock's
 // acquire() does not renew either (only its `using` does), so neither side pays
-// for renewal; the lease still arms its validity timer, as it must.
+// for renewal; the lease still keeps its validity timer (armed once it has been held a
+// quarter second, see server/core/locks/lease.ts, so these short holds never arm one).
 //
 // BENCH_DURATION_MS sets the time per throughput case (default 3000),
 // BENCH_HANDOFFS the number of hand-offs measured (default 400).
@@ -266,7 +268,7 @@ async function interlockContender(name: string, store: LockStore): Promise<Conte
 }
 
 async function redisContender(): Promise<Contender> {
-  // The store's own client: openRedisLockStore creates it (auto-pipelining on, command timeout) and close() quits it.
+  // The store's own client: openRedisLockStore creates it (with the product's settings) and close() quits it.
   const store = await openRedisLockStore({ url: REDIS_URL, prefix: `${PREFIX}interlock:` });
   cleanups.push(() => store.close());
   return interlockContender(INTERLOCK_REDIS_NAME, store);

@@ -8,7 +8,10 @@ import "server-only";
 //   holders     every live lease, concatenated:
 //               "<E|S>|<token>|<acquiredAt>|<expiresAt>|<byte length of id>|<id>"
 //   w:<holder>  one waiter: "<E|S>|<priority>|<enqueuedAt>|<deadline>|<score>|<instanceId>"
-//   meta        "<key expiry>|<last token>|<acquisitions>|<releases>|<total hold ms>|<max hold ms>"
+//   meta        key expiry, last token, acquisitions, releases, total and max hold ms:
+//               struct.pack(META_FORMAT, META_VERSION, ...), 49 bytes (see META); the
+//               text "<key expiry>|<last token>|<acquisitions>|<releases>|<total>|<max>"
+//               of earlier versions is still read, and replaced at the next write
 //   contention  "<grants that waited>|<total wait ms>|<max wait ms>"
 // (times in ms since the epoch, on the Redis clock). The layout is what keeps
 // the hot path cheap: an uncontended acquire is TIME, one HGETALL and one HSET
@@ -22,6 +25,18 @@ import "server-only";
 // changes, writes unchanged parts back as it read them, and creates no
 // closure on the hot path (each costs about as much as a command's
 // bookkeeping), so the helpers below are spliced in as code, not called.
+//
+// Acquire and release start with a fast path for the uncontended lock, the
+// common case: no lease and no queue place at all (acquire), or only the
+// caller's own live lease and no queue place (release). There the rules come
+// down to "grant" and "remove, wake no one", so these paths skip the tables,
+// sorting and wake-up logic of the general path, and read the lease with
+// plain string.find (a pattern match costs about twice as much); they write
+// exactly what the general path would have written. Anything else goes to the
+// general path. In Redis's Lua every string made costs (hashing, then the
+// collector), which is why meta, read and rewritten by every grant and
+// release, is packed binary: one struct.unpack and one struct.pack instead of
+// splitting, converting and formatting six numbers (~2 µs less per pair).
 //
 // Expiry: the key lives until its last lease or queue place ends plus
 // STATE_MARGIN_MS, and at least STATS_TTL_MS after the last grant or release,
@@ -46,6 +61,29 @@ export const STATS_TTL_MS = 7 * 24 * 3_600_000;
 const STATS_REFRESH_SLACK_MS = 24 * 3_600_000;
 /** Scores are priority * 2^40 + arrival; priorities above this would leave the exact range of a double. */
 export const MAX_PRIORITY = 4095;
+/** meta, packed: a version byte, then key expiry, last token, acquisitions, releases, total and max hold ms as doubles (exact below 2^53). */
+export const META_FORMAT = ">Bdddddd";
+export const META_VERSION = 1;
+export const META_LENGTH = 49;
+
+/**
+ * meta (the local \`meta\`, a string or nil) as numbers: mx (key expiry), mfence
+ * (last token), macq (acquisitions), mrel (releases), mtotal and mmax (hold ms).
+ * Packed, or text from an earlier version; missing or unreadable, all 0.
+ */
+const META = `
+local mx, mfence, macq, mrel, mtotal, mmax = 0, 0, 0, 0, 0, 0
+if meta then
+  if #meta == ${META_LENGTH} and byte(meta, 1) == ${META_VERSION} then
+    local _
+    _, mx, mfence, macq, mrel, mtotal, mmax = struct.unpack('${META_FORMAT}', meta)
+  else
+    local a, b, c, d, e, f = match(meta, '^(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)$')
+    if a then mx, mfence, macq, mrel, mtotal, mmax = tonumber(a), tonumber(b), tonumber(c), tonumber(d), tonumber(e), tonumber(f) end
+  end
+end
+`;
+const PACKED_META = `struct.pack('${META_FORMAT}', ${META_VERSION}, mx, mfence, macq, mrel, mtotal, mmax)`;
 
 /**
  * Every script starts here: the time, then the lock as it stands in
@@ -54,15 +92,19 @@ export const MAX_PRIORITY = 4095;
  * are left out, and `pruned` tells the script to write `holders` back and to
  * wake the queue (a departure may let waiters in).
  */
-const LOAD = `
-local tonumber, format, match, sub = tonumber, string.format, string.match, string.sub
+const READ = `
+local tonumber, format, match, sub, find, byte = tonumber, string.format, string.match, string.sub, string.find, string.byte
 local state = KEYS[1]
 local t = redis.call('TIME')
+local raw = redis.call('HGETALL', state)
+`;
+
+const PARSE = `
 local sec, usec = tonumber(t[1]), tonumber(t[2])
 local now = sec * 1000 + math.floor(usec / 1000)
 local holders, waiters, meta, contention, pruned = {}, {}, nil, nil, false
 do
-  local raw, dead = redis.call('HGETALL', state), nil
+  local dead = nil
   for i = 1, #raw, 2 do
     local f, v = raw[i], raw[i + 1]
     if f == 'holders' then
@@ -102,6 +144,98 @@ do
 end
 `;
 
+const LOAD = READ + PARSE;
+
+/**
+ * The uncontended acquire: no holder and no queue place at all (live or
+ * expired), so the rules reduce to "grant": the same grant, token, counters
+ * and expiry as the general path below would produce, without building its
+ * tables. Anything else falls through to the general path.
+ */
+const FAST_ACQUIRE = `
+do
+  local list, meta, contention, other = nil, nil, nil, false
+  for i = 1, #raw, 2 do
+    local f = raw[i]
+    if f == 'holders' then list = raw[i + 1]
+    elseif f == 'meta' then meta = raw[i + 1]
+    elseif f == 'contention' then contention = raw[i + 1]
+    else other = true break end
+  end
+  if not other and (list == nil or list == '') then
+    ${META}
+    local sec, usec = tonumber(t[1]), tonumber(t[2])
+    local now = sec * 1000 + (usec - usec % 1000) / 1000
+    local token = mfence + 1
+    local nowUs = sec * 1000000 + usec
+    if nowUs > token then token = nowUs end
+    local id, mode, exp = ARGV[1], ARGV[2], now + tonumber(ARGV[3])
+    local tok, acq, e, target = format('%d', token), format('%d', now), format('%d', exp), nil
+    mfence, macq = token, macq + 1
+    if mx < exp + ${STATE_MARGIN_MS} or mx < now + ${STATS_TTL_MS - STATS_REFRESH_SLACK_MS} then
+      target = math.max(exp + ${STATE_MARGIN_MS}, now + ${STATS_TTL_MS})
+      mx = target
+    end
+    local entry = mode .. '|' .. tok .. '|' .. acq .. '|' .. e .. '|' .. format('%d', #id) .. '|' .. id
+    meta = ${PACKED_META}
+    if ARGV[7] == '1' or ARGV[8] ~= '0' then
+      local waited = tonumber(ARGV[8])
+      local n, total, max = match(contention or '', '^(%d+)|(%d+)|(%d+)$')
+      n, total, max = tonumber(n) or 0, tonumber(total) or 0, tonumber(max) or 0
+      if ARGV[7] == '1' then n = n + 1 end
+      redis.call('HSET', state, 'holders', entry, 'meta', meta, 'contention', format('%d', n) .. '|' .. format('%d', total + waited) .. '|' .. format('%d', math.max(max, waited)))
+    else
+      redis.call('HSET', state, 'holders', entry, 'meta', meta)
+    end
+    if target then redis.call('PEXPIRE', state, target - now) end
+    return tok .. '|' .. mode .. '|' .. acq .. '|' .. e .. '|0'
+  end
+end
+`;
+
+/**
+ * The uncontended release: the lock's one lease is this holder's, live, with
+ * this token, and no queue place exists (live or expired): the same removal,
+ * counters and expiry as the general path, with no one to wake.
+ */
+const FAST_RELEASE = `
+do
+  local list, meta, other = nil, nil, false
+  for i = 1, #raw, 2 do
+    local f = raw[i]
+    if f == 'holders' then list = raw[i + 1]
+    elseif f == 'meta' then meta = raw[i + 1]
+    elseif f ~= 'contention' then other = true break end
+  end
+  -- The one lease, "<E|S>|<token>|<acquiredAt>|<expiresAt>|<byte length of id>|<id>", is this
+  -- holder's with this token: checked with plain finds (cheaper than a pattern).
+  local id, tok = ARGV[1], ARGV[2]
+  local at = 4 + #tok -- where acquiredAt starts
+  local a = list and byte(list, 2) == 124 and sub(list, 3, at - 2) == tok and byte(list, at - 1) == 124 and find(list, '|', at, true)
+  local b = a and find(list, '|', a + 1, true)
+  local c = b and find(list, '|', b + 1, true)
+  if not other and c and c + tonumber(sub(list, b + 1, c - 1)) == #list and sub(list, c + 1) == id then
+    local usec = tonumber(t[2])
+    local now = tonumber(t[1]) * 1000 + (usec - usec % 1000) / 1000
+    if tonumber(sub(list, a + 1, b - 1)) > now then
+      ${META}
+      local held = now - tonumber(sub(list, at, a - 1))
+      if held < 0 then held = 0 end
+      mrel, mtotal = mrel + 1, mtotal + held
+      if held > mmax then mmax = held end
+      local target = nil
+      if mx < now + ${STATS_TTL_MS - STATS_REFRESH_SLACK_MS} then
+        target = now + ${Math.max(STATS_TTL_MS, STATE_MARGIN_MS)}
+        mx = target
+      end
+      redis.call('HSET', state, 'holders', '', 'meta', ${PACKED_META})
+      if target then redis.call('PEXPIRE', state, target - now) end
+      return 1
+    end
+  end
+end
+`;
+
 /** The holders field for the leases in `from`, as local `name`. */
 const holderList = (name: string, from: string) => `
 local ${name} = ''
@@ -112,12 +246,6 @@ elseif #${from} > 1 then
   for i, h in ipairs(${from}) do entries[i] = h.entry end
   ${name} = table.concat(entries)
 end
-`;
-
-/** meta split into x (key expiry), fence|acquisitions, and release counters, as strings. */
-const META = `
-local x, grants, releases = match(meta or '', '^(%d+)|(%d+|%d+)|(%d+|%d+|%d+)$')
-if not x then x, grants, releases = '0', '0|0', '0|0|0' end
 `;
 
 /**
@@ -131,14 +259,14 @@ do
   local writes, changed, last = ${writes}, ${changed}, now
   for _, h in ipairs(${live}) do if h.exp > last then last = h.exp end end
   for _, w in ipairs(waiters) do if w.dl > last then last = w.dl end end
-  local expiry, target = tonumber(x), nil
-  if expiry < last + ${STATE_MARGIN_MS} or (changed and expiry < now + ${STATS_TTL_MS - STATS_REFRESH_SLACK_MS}) then
+  local target = nil
+  if mx < last + ${STATE_MARGIN_MS} or (changed and mx < now + ${STATS_TTL_MS - STATS_REFRESH_SLACK_MS}) then
     target = math.max(last + ${STATE_MARGIN_MS}, now + ${STATS_TTL_MS})
-    x, changed = format('%d', target), true
+    mx, changed = target, true
   end
   if changed then
     writes[#writes + 1] = 'meta'
-    writes[#writes + 1] = x .. '|' .. grants .. '|' .. releases
+    writes[#writes + 1] = ${PACKED_META}
   end
   redis.call('HSET', state, unpack(writes))
   if target then redis.call('PEXPIRE', state, target - now) end
@@ -147,15 +275,10 @@ end
 
 /** Counts the leases in `ended` into the release counters. */
 const released = (ended: string) => `
-do
-  local n, total, max = match(releases, '^(%d+)|(%d+)|(%d+)$')
-  n, total, max = tonumber(n), tonumber(total), tonumber(max)
-  for _, h in ipairs(${ended}) do
-    local held = math.max(0, now - tonumber(h.acq))
-    n, total = n + 1, total + held
-    if held > max then max = held end
-  end
-  releases = format('%d', n) .. '|' .. format('%d', total) .. '|' .. format('%d', max)
+for _, h in ipairs(${ended}) do
+  local held = math.max(0, now - tonumber(h.acq))
+  mrel, mtotal = mrel + 1, mtotal + held
+  if held > mmax then mmax = held end
 end
 `;
 
@@ -221,7 +344,7 @@ end
  * Granted: the string "<token>|<mode>|<acquiredAt>|<expiresAt>|<reentrant 1|0>".
  * Refused: {nextExpiryInMs (-1: none), blocker count, blockers (5 fields each)…, waiters ahead (5 fields each)…}.
  */
-const ACQUIRE = `${LOAD}${META}
+const ACQUIRE = `${READ}${FAST_ACQUIRE}${PARSE}${META}
 local id, mode, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 for _, h in ipairs(holders) do
@@ -285,12 +408,11 @@ else
 end
 
 if #blockers == 0 and not waitersBlock then
-  local fence, acquisitions = match(grants, '^(%d+)|(%d+)$')
-  local token = tonumber(fence) + 1
+  local token = mfence + 1
   local nowUs = sec * 1000000 + usec
   if nowUs > token then token = nowUs end
   local tok, acq, exp = format('%d', token), format('%d', now), format('%d', now + ttl)
-  grants = tok .. '|' .. format('%d', tonumber(acquisitions) + 1)
+  mfence, macq = token, macq + 1
   holders[#holders + 1] = { id = id, mode = mode, token = tok, acq = acq, exp = now + ttl,
     entry = mode .. '|' .. tok .. '|' .. acq .. '|' .. exp .. '|' .. format('%d', #id) .. '|' .. id }
   ${holderList("list", "holders")}
@@ -352,7 +474,7 @@ return out
 `;
 
 /** ARGV: holderId, token. Returns 1 when released. */
-const RELEASE = `${LOAD}${META}
+const RELEASE = `${READ}${FAST_RELEASE}${PARSE}${META}
 local id, token = ARGV[1], ARGV[2]
 for i, h in ipairs(holders) do
   if h.id == id and h.token == token then

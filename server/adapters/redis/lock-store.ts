@@ -1,5 +1,6 @@
 import "server-only";
-import { Cluster, Redis } from "ioredis";
+import { createHash } from "node:crypto";
+import { Cluster, Command, Redis } from "ioredis";
 import { AppError } from "../../core/errors";
 import type {
   LockAcquireRequest,
@@ -12,7 +13,7 @@ import type {
   LockWake,
 } from "../../core/locks/ports";
 import { LOCK_SCOPES, type LockKey, type LockMode, type LockScope } from "../../core/locks/types";
-import { LOCK_SCRIPTS, MAX_PRIORITY, type LockScriptName } from "./lock-scripts";
+import { LOCK_SCRIPTS, MAX_PRIORITY, META_LENGTH, META_VERSION, type LockScriptName } from "./lock-scripts";
 
 // The LockStore on Redis (standalone or Cluster). Each lock is one hash,
 //   <prefix>{SERVICE:payment-service}:state
@@ -34,19 +35,85 @@ export interface RedisLockStoreOptions {
   /** A client of the caller's: used as is, and left open by close(). */
   client?: Redis | Cluster;
   prefix?: string;
-  /** Per-command limit for the client this store creates, so a stalled server surfaces as UNAVAILABLE. */
+  /**
+   * Per-command limit (default 5 s) on the client this store creates, so a
+   * stalled server surfaces as UNAVAILABLE. The store keeps it itself rather
+   * than through ioredis's commandTimeout, which arms a timer per command
+   * (see RedisLockStore.watch).
+   */
   commandTimeoutMs?: number;
   /**
-   * Auto-pipelining for the client this store creates (default false).
-   * Batching on setImmediate made the 64 concurrent loops of the benchmark fall
-   * into lockstep on this 2-core machine: Node and Redis took turns instead of
-   * working at once, halving throughput (15k vs 30k pairs/s, bench/locks).
+   * Auto-pipelining for the client this store creates (default false), for
+   * the commands other than the lock scripts, which the store batches itself
+   * (see RedisLockStore.cork). ioredis's batching made the 64 concurrent loops
+   * of the benchmark fall into lockstep on this 2-core machine: Node and Redis
+   * took turns instead of working at once, halving throughput (bench/locks).
    */
   autoPipelining?: boolean;
 }
 
 type Reply = string | number | null | Reply[];
-type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<Reply>;
+
+/** A lock script, sent with EVALSHA, and with EVAL once when Redis does not have it (NOSCRIPT). */
+interface Script {
+  lua: string;
+  sha: string;
+  /** The start of its EVALSHA on the wire (command, sha, key count 1), by the number of arguments. */
+  heads: string[];
+}
+
+const SCRIPTS = Object.fromEntries(
+  Object.entries(LOCK_SCRIPTS).map(([name, lua]) => {
+    const sha = createHash("sha1").update(lua).digest("hex");
+    const script: Script = { lua, sha, heads: [] };
+    return [name, script];
+  }),
+) as Record<LockScriptName, Script>;
+const REPLY_AS_STRINGS = { replyEncoding: "utf8" } as const;
+const NO_ARGS: string[] = [];
+/** "$<n>\r\n", the length line of a bulk string, for the usual lengths. */
+const BULK_HEADS = Array.from({ length: 128 }, (_, n) => `$${n}\r\n`);
+
+/**
+ * EVALSHA of a lock script, built for the hot path: ioredis's Command runs
+ * every argument list through Array.prototype.flat (~1.2 µs for a dozen
+ * arguments on the development machine, more than the store's own work per
+ * call) and its generic serializer. The arguments here are strings already,
+ * so they are set after construction and written with the sha part
+ * precomputed.
+ */
+class ScriptCall extends Command {
+  constructor(
+    private readonly script: Script,
+    args: string[],
+  ) {
+    super("evalsha", NO_ARGS, REPLY_AS_STRINGS);
+    this.args = args;
+  }
+
+  override toWritable(): string {
+    const args = this.args as string[];
+    let out = (this.script.heads[args.length] ??= `*${args.length + 1}\r\n$7\r\nevalsha\r\n$${args[0]!.length}\r\n${args[0]}\r\n$1\r\n1\r\n`);
+    for (let i = 2; i < args.length; i++) {
+      const arg = args[i]!;
+      const bytes = Buffer.byteLength(arg);
+      out += (bytes < BULK_HEADS.length ? BULK_HEADS[bytes]! : `$${bytes}\r\n`) + arg + "\r\n";
+    }
+    return out;
+  }
+}
+
+/**
+ * Script calls written to the socket per system call (see RedisLockStore.cork):
+ * WRITE_BATCH while Redis has fewer than WRITE_BATCH_MAX calls to work on (so
+ * it starts soon), WRITE_BATCH_MAX while it has that many. One write per call
+ * was the largest part of the client's CPU per lock (a loopback write costs
+ * 10-20 µs on the development VM); one write per tick made Node and Redis take
+ * turns. Measured with bench/locks: 4 and 16 beat 4/4, 2/8, 8/16 and 4/32.
+ */
+const WRITE_BATCH = 4;
+const WRITE_BATCH_MAX = 16;
+const TIMED_OUT = "Command timed out";
 
 const NEEDS_ENCODING = /[%{}]/;
 const encodeResource = (resource: string) =>
@@ -80,7 +147,6 @@ export class RedisLockStore implements LockStore {
   private readonly wakePrefix: string;
   private readonly where: string;
   private readonly owned: boolean;
-  private readonly scripts: Record<LockScriptName, ScriptCall>;
   private readonly subscribers = new Set<Redis | Cluster>();
   /** The socket's own reason, for errors that only say a retry limit was reached. */
   private lastConnectionError: Error | null = null;
@@ -93,30 +159,57 @@ export class RedisLockStore implements LockStore {
   private readonly fail = (error: unknown): never => {
     throw this.translate(error);
   };
+  /** The socket corked by cork(), uncorked at the end of the tick (and in between by run(), batch by batch). */
+  private corked: { cork(): void; uncork(): void } | null = null;
+  private batched = 0;
+  /** Script calls written to the socket, and answered (so Redis has about flushed - answered to do). */
+  private flushed = 0;
+  private answered = 0;
+  private counted<T>(read: (reply: Reply) => T): (reply: Reply) => T {
+    return (reply) => {
+      this.answered += 1;
+      return read(reply);
+    };
+  }
+  private readonly readAcquire = this.counted(acquireResult);
+  private readonly readRelease = this.counted(isOne);
+  private readonly readAsIs = this.counted(asIs);
+  /** The store's own per-command limit (null: the client's settings apply), and the script calls it watches, oldest first. */
+  private readonly commandTimeoutMs: number | null;
+  /** A ring (capacity a power of two) of the calls in flight and when each was sent, oldest at `watchedHead`. */
+  private watched: (Command | undefined)[] = new Array<Command | undefined>(64);
+  private watchedAt = new Float64Array(64);
+  private watchedHead = 0;
+  private watchedCount = 0;
+  private watchdog: ReturnType<typeof setTimeout> | null = null;
+  private readonly uncork = () => {
+    const stream = this.corked;
+    this.corked = null;
+    this.flushed += this.batched;
+    this.batched = 0;
+    stream?.uncork();
+  };
 
   /**
-   * Wraps a connected (or connecting) client; `owned`: close() quits it.
+   * Wraps a connected (or connecting) client; `owned`: close() quits it;
+   * `commandTimeoutMs`: a limit the store enforces on every command it sends
+   * (for a client created without ioredis's commandTimeout).
    * openRedisLockStore also checks that the server answers.
    */
   constructor(
     private readonly client: Redis | Cluster,
-    options: { prefix?: string; owned?: boolean } = {},
+    options: { prefix?: string; owned?: boolean; commandTimeoutMs?: number } = {},
   ) {
     this.prefix = options.prefix ?? DEFAULT_LOCK_PREFIX;
     this.owned = options.owned ?? false;
+    if (options.commandTimeoutMs !== undefined) positiveInteger("commandTimeoutMs", options.commandTimeoutMs);
+    this.commandTimeoutMs = options.commandTimeoutMs ?? null;
     if (/[{}]/.test(this.prefix)) throw new AppError("VALIDATION_FAILED", `Redis lock prefix "${this.prefix}" must not contain { or }: the lock's name is the hash tag.`, { prefix: this.prefix });
     if ((client.options as { keyPrefix?: string }).keyPrefix) {
       throw new AppError("VALIDATION_FAILED", "The Redis lock store needs a client without keyPrefix (ioredis does not prefix channels or SCAN patterns); use the store's prefix option.", {});
     }
     this.wakePrefix = `${this.prefix}wake:`;
     this.where = describeClient(client);
-    const commands = client as unknown as Record<LockScriptName, ScriptCall>;
-    const scripts: Partial<Record<LockScriptName, ScriptCall>> = {};
-    for (const [name, lua] of Object.entries(LOCK_SCRIPTS) as [LockScriptName, string][]) {
-      client.defineCommand(name, { lua, numberOfKeys: 1 });
-      scripts[name] = commands[name].bind(client);
-    }
-    this.scripts = scripts as Record<LockScriptName, ScriptCall>;
     client.on("error", this.onClientError);
     client.on("ready", this.onClientReady);
   }
@@ -132,44 +225,42 @@ export class RedisLockStore implements LockStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.scripts
-      .interlockLockAcquire(
-        this.keyOf(request.key),
-        request.holderId,
-        request.mode === "SHARED" ? "S" : "E",
-        ttlMs,
-        priority,
-        request.wait ? 1 : 0,
-        queueTtlMs,
-        request.contended ? 1 : 0,
-        request.waitedMs > 0 ? Math.round(request.waitedMs) : 0,
-        request.instanceId,
-      )
-      .then(acquireResult, this.fail);
+    return this.run(this.readAcquire, SCRIPTS.interlockLockAcquire, [
+      this.keyOf(request.key),
+      request.holderId,
+      request.mode === "SHARED" ? "S" : "E",
+      String(ttlMs),
+      String(priority),
+      request.wait ? "1" : "0",
+      String(queueTtlMs),
+      request.contended ? "1" : "0",
+      request.waitedMs > 0 ? String(Math.round(request.waitedMs)) : "0",
+      request.instanceId,
+    ]);
   }
 
   async cancelWait(key: LockKey, holderId: string): Promise<void> {
-    await this.scripts.interlockLockCancelWait(this.keyOf(key), holderId).catch(this.fail);
+    await this.run(this.readAsIs, SCRIPTS.interlockLockCancelWait, [this.keyOf(key), holderId]);
   }
 
   async extend(key: LockKey, holderId: string, fencingToken: bigint, ttlMs: number): Promise<{ expiresAt: Date } | null> {
     positiveInteger("ttlMs", ttlMs);
-    const expiresAt = Number(await this.scripts.interlockLockExtend(this.keyOf(key), holderId, fencingToken.toString(), ttlMs).catch(this.fail));
+    const expiresAt = Number(await this.run(this.readAsIs, SCRIPTS.interlockLockExtend, [this.keyOf(key), holderId, fencingToken.toString(), String(ttlMs)]));
     return expiresAt < 0 ? null : { expiresAt: new Date(expiresAt) };
   }
 
   release(key: LockKey, holderId: string, fencingToken: bigint): Promise<boolean> {
-    return this.scripts.interlockLockRelease(this.keyOf(key), holderId, fencingToken.toString()).then((reply) => reply === 1, this.fail);
+    return this.run(this.readRelease, SCRIPTS.interlockLockRelease, [this.keyOf(key), holderId, fencingToken.toString()]);
   }
 
   async forceRelease(key: LockKey, holderId: string | null): Promise<LockHolderInfo[]> {
-    const reply = (await this.scripts.interlockLockForceRelease(this.keyOf(key), holderId === null ? "*" : `=${holderId}`).catch(this.fail)) as Reply[];
+    const reply = (await this.run(this.readAsIs, SCRIPTS.interlockLockForceRelease, [this.keyOf(key), holderId === null ? "*" : `=${holderId}`])) as Reply[];
     return holdersFrom(reply, 0, reply.length);
   }
 
   async snapshot(): Promise<{ at: Date; locks: LockSnapshot[] }> {
     try {
-      const states = await this.readStates((key) => this.client.hgetallBuffer(key));
+      const states = await this.readStates((key) => this.timed(this.client.hgetallBuffer(key)));
       // Read after the states, so nothing granted meanwhile looks younger than `at`.
       const at = await this.serverTime();
       const locks: LockSnapshot[] = [];
@@ -185,11 +276,11 @@ export class RedisLockStore implements LockStore {
 
   async statistics(): Promise<LockStatistics[]> {
     try {
-      const rows = await this.readStates((key) => this.client.hmget(key, "meta", "contention"));
+      const rows = await this.readStates((key) => this.timed(this.client.hmgetBuffer(key, "meta", "contention")));
       const out: LockStatistics[] = [];
       for (const { key, value } of rows) {
-        const [, , acquisitions = 0, releases = 0, totalHoldMs = 0, maxHoldMs = 0] = numbers(value[0]);
-        const [contentions = 0, totalWaitMs = 0, maxWaitMs = 0] = numbers(value[1]);
+        const [, , acquisitions = 0, releases = 0, totalHoldMs = 0, maxHoldMs = 0] = metaNumbers(value[0]);
+        const [contentions = 0, totalWaitMs = 0, maxWaitMs = 0] = numbers(value[1]?.toString("latin1"));
         if (acquisitions || releases) out.push({ key, acquisitions, contentions, totalWaitMs, maxWaitMs, releases, totalHoldMs, maxHoldMs });
       }
       return out;
@@ -209,7 +300,7 @@ export class RedisLockStore implements LockStore {
     });
     this.subscribers.add(subscriber);
     try {
-      await subscriber.subscribe(channel);
+      await this.timed(subscriber.subscribe(channel));
     } catch (error) {
       this.subscribers.delete(subscriber);
       subscriber.disconnect();
@@ -217,22 +308,158 @@ export class RedisLockStore implements LockStore {
     }
     return async () => {
       if (!this.subscribers.delete(subscriber)) return;
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      await this.timed(subscriber.quit()).catch(() => subscriber.disconnect());
     };
   }
 
   async wake(instanceId: string, wake: LockWake): Promise<void> {
     const message = JSON.stringify({ scope: wake.key.scope, resource: wake.key.resource, holderIds: wake.holderIds });
-    await this.client.publish(this.wakePrefix + instanceId, message).catch(this.fail);
+    await this.timed(this.client.publish(this.wakePrefix + instanceId, message)).catch(this.fail);
   }
 
   async close(): Promise<void> {
     const subscribers = [...this.subscribers];
     this.subscribers.clear();
-    await Promise.all(subscribers.map((s) => s.quit().catch(() => s.disconnect())));
+    if (this.watchdog !== null) clearTimeout(this.watchdog);
+    this.watchdog = null;
+    await Promise.all(subscribers.map((s) => this.timed(s.quit()).catch(() => s.disconnect())));
     this.client.off("error", this.onClientError);
     this.client.off("ready", this.onClientReady);
-    if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
+    if (this.owned) await this.timed(this.client.quit()).catch(() => this.client.disconnect());
+  }
+
+  /**
+   * Runs a script on `args` (the lock's key first) and reads its reply with
+   * `read`: EVALSHA, or EVAL when this server does not have the script yet
+   * (first use, restart, SCRIPT FLUSH), which also caches it there. Errors
+   * come out translated.
+   */
+  private run<T>(read: (reply: Reply) => T, script: Script, args: string[]): Promise<T> {
+    if (this.corked === null) this.cork();
+    const sent = this.send(new ScriptCall(script, [script.sha, "1", ...args]));
+    if (this.corked === null) {
+      this.flushed += 1;
+    } else if (++this.batched >= (this.flushed - this.answered >= WRITE_BATCH_MAX ? WRITE_BATCH_MAX : WRITE_BATCH)) {
+      this.flushed += this.batched;
+      this.batched = 0;
+      this.corked.uncork();
+      this.corked.cork();
+    }
+    return sent.then(read, (error: unknown) => {
+      this.answered += 1;
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) return this.fail(error);
+      const retry = new Command("eval", [script.lua, "1", ...args], REPLY_AS_STRINGS);
+      return this.send(retry).then(read, this.fail);
+    });
+  }
+
+  private send(command: Command): Promise<Reply> {
+    const sent = this.client.sendCommand(command) as Promise<Reply>;
+    if (this.commandTimeoutMs !== null) this.watch(command);
+    return sent;
+  }
+
+  /**
+   * Enforces the command timeout on a script call without a timer of its own:
+   * calls are answered in the order they were sent, so one timer, due when
+   * the oldest unanswered call runs out, watches them all.
+   */
+  private watch(command: Command): void {
+    this.dropAnswered();
+    if (this.watchedCount === this.watched.length) this.growWatched();
+    const at = (this.watchedHead + this.watchedCount) & (this.watched.length - 1);
+    this.watched[at] = command;
+    this.watchedAt[at] = performance.now();
+    this.watchedCount += 1;
+    if (this.watchdog === null) this.armWatchdog(this.commandTimeoutMs!);
+  }
+
+  /** Forgets the answered calls at the head (answers come in the order the calls were sent). */
+  private dropAnswered(): void {
+    const ring = this.watched;
+    while (this.watchedCount > 0 && ring[this.watchedHead]!.isSettled) {
+      ring[this.watchedHead] = undefined;
+      this.watchedHead = (this.watchedHead + 1) & (ring.length - 1);
+      this.watchedCount -= 1;
+    }
+  }
+
+  private growWatched(): void {
+    const size = this.watched.length;
+    const ring = new Array<Command | undefined>(size * 2);
+    const at = new Float64Array(size * 2);
+    for (let i = 0; i < this.watchedCount; i++) {
+      const from = (this.watchedHead + i) & (size - 1);
+      ring[i] = this.watched[from];
+      at[i] = this.watchedAt[from]!;
+    }
+    this.watched = ring;
+    this.watchedAt = at;
+    this.watchedHead = 0;
+  }
+
+  /** Unreferenced: a call in flight keeps the process alive through its socket (or reconnection) anyway. */
+  private armWatchdog(ms: number): void {
+    this.watchdog = setTimeout(this.checkTimeouts, ms);
+    this.watchdog.unref?.();
+  }
+
+  /** Fails the calls older than the timeout with ioredis's own error (hence UNAVAILABLE), and waits for the next to run out. */
+  private readonly checkTimeouts = (): void => {
+    this.watchdog = null;
+    const limit = this.commandTimeoutMs!;
+    const now = performance.now();
+    const ring = this.watched;
+    while (this.watchedCount > 0) {
+      const command = ring[this.watchedHead]!;
+      if (!command.isSettled) {
+        if (this.watchedAt[this.watchedHead]! + limit > now) break;
+        command.reject(new Error(TIMED_OUT));
+      }
+      ring[this.watchedHead] = undefined;
+      this.watchedHead = (this.watchedHead + 1) & (ring.length - 1);
+      this.watchedCount -= 1;
+    }
+    if (this.watchedCount > 0) this.armWatchdog(Math.max(1, Math.ceil(this.watchedAt[this.watchedHead]! + limit - now)));
+  };
+
+  /** Any other command, with the store's timeout when it keeps one (these are rare: a timer each). */
+  private timed<T>(promise: Promise<T>): Promise<T> {
+    const limit = this.commandTimeoutMs;
+    if (limit === null) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(TIMED_OUT)), limit);
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Holds this tick's script calls back so that several go out in one system
+   * call (run() flushes each batch as it fills, the end of the tick the rest;
+   * a standalone client whose socket is ready, while a Cluster client writes
+   * each command as it comes). Not all at once at the end of the tick: Redis
+   * answers nothing of what it read before it has run all of it, so
+   * whole-tick batches make Node and Redis take turns instead of working at
+   * the same time (the failure mode of ioredis's auto-pipelining here). Hence
+   * small batches while Redis is short of work (flushed - answered, the calls
+   * it has or has just answered), larger ones while it is busy.
+   */
+  private cork(): void {
+    if (this.client instanceof Cluster || this.client.status !== "ready") return;
+    const stream = this.client.stream;
+    stream.cork();
+    this.corked = stream;
+    this.batched = 0;
+    process.nextTick(this.uncork);
   }
 
   /** The Redis key of a lock. */
@@ -242,7 +469,7 @@ export class RedisLockStore implements LockStore {
 
   /** Checks that the server answers (UNAVAILABLE otherwise). */
   async ping(): Promise<void> {
-    await this.client.ping().catch(this.fail);
+    await this.timed(this.client.ping()).catch(this.fail);
   }
 
   private translate(error: unknown): AppError {
@@ -257,7 +484,7 @@ export class RedisLockStore implements LockStore {
   }
 
   private async serverTime(): Promise<Date> {
-    const [seconds, micros] = await this.client.time();
+    const [seconds, micros] = await this.timed(this.client.time());
     return new Date(Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000));
   }
 
@@ -270,7 +497,7 @@ export class RedisLockStore implements LockStore {
     for (const node of nodes) {
       let cursor = "0";
       do {
-        const [next, batch] = await node.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
+        const [next, batch] = await this.timed(node.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT));
         for (const redisKey of batch) {
           // SCAN may return a key twice; a key it did not write is not a lock.
           const key = seen.has(redisKey) ? null : this.lockKeyOf(redisKey);
@@ -295,16 +522,30 @@ export class RedisLockStore implements LockStore {
   }
 }
 
+const isOne = (reply: Reply) => reply === 1;
+const asIs = (reply: Reply) => reply;
+
+/** A fencing token as Redis wrote it (decimal digits). */
+function tokenOf(digits: string): bigint {
+  // Tokens stay below 2^53 for centuries (µs since the epoch), where going through a number is exact and cheaper.
+  const value = Number(digits);
+  return Number.isSafeInteger(value) ? BigInt(value) : BigInt(digits);
+}
+
 function acquireResult(reply: Reply): LockAcquireResult {
   if (typeof reply === "string") {
-    const [token, mode, acquiredAt, expiresAt, reentrant] = reply.split("|");
+    // "<token>|<E|S>|<acquiredAt>|<expiresAt>|<reentrant 1|0>"
+    const a = reply.indexOf("|");
+    const b = a + 2; // the mode is one letter
+    const c = reply.indexOf("|", b + 1);
+    const d = reply.indexOf("|", c + 1);
     return {
       granted: true,
-      fencingToken: BigInt(token!),
-      mode: modeOf(mode),
-      acquiredAt: new Date(Number(acquiredAt)),
-      expiresAt: new Date(Number(expiresAt)),
-      reentrant: reentrant === "1",
+      fencingToken: tokenOf(reply.slice(0, a)),
+      mode: reply.charCodeAt(a + 1) === 83 /* S */ ? "SHARED" : "EXCLUSIVE",
+      acquiredAt: new Date(Number(reply.slice(b + 1, c))),
+      expiresAt: new Date(Number(reply.slice(c + 1, d))),
+      reentrant: reply.charCodeAt(d + 1) === 49 /* 1 */,
     };
   }
   const refusal = reply as Reply[];
@@ -337,9 +578,18 @@ function holdersFrom(reply: Reply[], from: number, to: number): LockHolderInfo[]
   return holders;
 }
 
-/** A "|"-separated field of counters: meta, contention (see lock-scripts.ts). */
+/** A "|"-separated field of counters: contention, or meta as earlier versions wrote it (see lock-scripts.ts). */
 function numbers(value: string | null | undefined): number[] {
   return value ? value.split("|").map((part) => Number(part) || 0) : [];
+}
+
+/** meta: key expiry, last token, acquisitions, releases, total and max hold ms (packed: META_FORMAT ">Bdddddd"). */
+function metaNumbers(value: Buffer | null | undefined): number[] {
+  if (!value) return [];
+  if (value.length !== META_LENGTH || value[0] !== META_VERSION) return numbers(value.toString("latin1"));
+  const out: number[] = [];
+  for (let offset = 1; offset < META_LENGTH; offset += 8) out.push(value.readDoubleBE(offset));
+  return out;
 }
 
 const HOLDER_HEAD = /^([ES])\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|/;
@@ -402,10 +652,10 @@ export async function openRedisLockStore(options: RedisLockStoreOptions = {}): P
     // A command fails after one reconnection attempt instead of waiting in the offline queue for ever.
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    commandTimeout: options.commandTimeoutMs ?? 5_000,
+    // No ioredis commandTimeout: the store keeps the limit itself, without a timer per command.
     lazyConnect: true,
   });
-  const store = new RedisLockStore(client, { prefix: options.prefix, owned: true });
+  const store = new RedisLockStore(client, { prefix: options.prefix, owned: true, commandTimeoutMs: options.commandTimeoutMs ?? 5_000 });
   try {
     await store.ping();
   } catch (error) {
