@@ -82,7 +82,7 @@ export class OperationRun {
   async run(): Promise<void> {
     try {
       if (this.op.attempt > this.deps.config.maxAttempts) {
-        await this.fail("FAILED", `Abandoned: taken up ${this.op.attempt - 1} times by workers that stopped before finishing it`);
+        await this.fail("FAILED", `Abandoned after ${this.op.attempt - 1} attempts that did not finish (their workers stopped, or the store or a dependency kept failing); see the audit trail of each attempt`);
         return;
       }
       if (this.op.state === "INIT") {
