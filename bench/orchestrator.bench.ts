@@ -113,6 +113,8 @@ try {
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
   const achievedRate = rateIds.length / ((performance.now() - rStart) / 1000);
 
+  // Runs release their locks and record it just after their last transition: let them finish before counting.
+  await orchestrator.stop(30_000);
   const auditCount = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events`))[0]!.n;
   const verification = await fixture.audit.verify();
   const figures = {
