@@ -45,6 +45,8 @@ export interface OrchestratorFixtureOptions {
    * crash-recovery test's workers) share it.
    */
   redisPrefix?: string;
+  /** Share another fixture's signals (several orchestrators standing for processes that read the same production). */
+  signals?: SimulatedSignalSource;
 }
 
 export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
@@ -56,7 +58,7 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
   const errors: { error: unknown; context: string }[] = [];
   const onBackgroundError = (error: unknown, context: string) => errors.push({ error, context });
   const locks = await LockManager.start({ store: lockStore, onBackgroundError });
-  const signals = new SimulatedSignalSource({ clock });
+  const signals = options.signals ?? new SimulatedSignalSource({ clock });
   const ledger = new PostgresDeploymentLedger(db);
   const registry = createSimulatedExecutors({ signals, ledger });
   const store = new PostgresOperationStore(db);

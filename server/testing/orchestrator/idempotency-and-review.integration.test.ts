@@ -41,7 +41,7 @@ describe("orchestrator rules (Postgres + Redis)", () => {
     const counting = countingExecutor(300);
     f = await orchestratorFixture({ db: store.db, executors: { REMEDIATION: counting.executor } });
     // Two orchestrators with their own connection pools, as two app processes would be.
-    const second = await orchestratorFixture({ db: store.db, audit: f.audit, seedTopology: false, executors: { REMEDIATION: counting.executor } });
+    const second = await orchestratorFixture({ db: store.db, audit: f.audit, signals: f.signals, seedTopology: false, executors: { REMEDIATION: counting.executor } });
     try {
       await Promise.all([f.orchestrator.start(), second.orchestrator.start()]);
       const input = { type: "REMEDIATION", service: "invoice-service", actor: "auto-healing-bot", actorKind: "AUTOMATION", params: { fix: "restart-pool", pool: 20 } };
@@ -169,8 +169,9 @@ describe("orchestrator rules (Postgres + Redis)", () => {
   });
 
   it("a review nobody answers times out: the operation fails once, even with two workers sweeping", async () => {
-    f = await orchestratorFixture({ db: store.db, config: { reviewTimeoutMs: 300, sweepMs: 100 } });
-    const second = await orchestratorFixture({ db: store.db, audit: f.audit, seedTopology: false, config: { reviewTimeoutMs: 300, sweepMs: 100 } });
+    f = await orchestratorFixture({ db: store.db, config: { reviewTimeoutMs: 300, sweepMs: 100, timeScale: 10_000 } });
+    // Either worker may take the operation up: both must read the same (exhausted) error budget.
+    const second = await orchestratorFixture({ db: store.db, audit: f.audit, signals: f.signals, seedTopology: false, config: { reviewTimeoutMs: 300, sweepMs: 100, timeScale: 10_000 } });
     try {
       f.signals.set("media-service", { errorBudgetPct: 9 });
       await Promise.all([f.orchestrator.start(), second.orchestrator.start()]);
