@@ -1,7 +1,9 @@
 // Which combinations of gate results and conflicts pass, pause or block, run
 // through the real orchestrator (Postgres, Redis, simulated signals).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DEFAULT_CONFLICT_POLICY } from "../../core/conflicts/policy";
 import type { OperationExecutor } from "../../core/executors/ports";
+import { DEFAULT_GATE_CONFIG } from "../../core/gates/gate-config";
 import { openTestStore, type TestStore } from "../stores";
 import { orchestratorFixture } from "../orchestrator";
 
@@ -132,5 +134,23 @@ describe("gate and conflict combinations", () => {
     expect(events.find((e) => e.category === "DEPLOYMENT")).toMatchObject({ action: "deployment.rolled_back", severity: "WARNING" });
     expect(JSON.stringify(op.outcome)).toContain("4.2");
     expect((await f.ledger.current("email-service"))?.version ?? null).not.toBe("6");
+  });
+
+  it("a TIMING conflict delays the operation until the window has passed, and waiting is not counted as a failed attempt", async () => {
+    await f.close();
+    const policy = { ...DEFAULT_CONFLICT_POLICY, timingWindowSeconds: 1 };
+    const gates = { gates: { ...DEFAULT_GATE_CONFIG.gates, COOLDOWN: { ...DEFAULT_GATE_CONFIG.gates.COOLDOWN, enabled: false } } };
+    // maxAttempts 1: were a delay counted as an attempt, the second take-up would abandon the operation.
+    f = await orchestratorFixture({ db: store.db, seedTopology: false, policy, gates, config: { timeScale: 10_000, maxAttempts: 1, pollMs: 100 } });
+    await f.orchestrator.start();
+    const first = await run({ type: "DEPLOYMENT", service: "sms-service", params: { version: "1" } });
+    expect(first.op.state).toBe("COMPLETED");
+    const { operation } = await f.orchestrator.submit({ type: "DEPLOYMENT", service: "sms-service", actor: "alice@example.com", params: { version: "2" } });
+    const waiting = await f.waitFor(operation.id, (op) => op.reason !== null || op.state !== "INIT");
+    expect(waiting.state).toBe("INIT");
+    expect(waiting.reason).toMatch(/^Waiting until .*1 s window/);
+    const done = await f.waitFor(operation.id);
+    expect(done.state).toBe("COMPLETED");
+    expect(done.attempt).toBe(1);
   });
 });
