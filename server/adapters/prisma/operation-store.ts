@@ -442,6 +442,16 @@ export class PostgresOperationStore implements OperationStore {
     return rows[0]?.at ? date(rows[0].at) : null;
   }
 
+  async lockNeeds(ids: string[], settledBefore: Date) {
+    const rows = await this.db.query<{ id: string; service: string; correlation_id: string; state: string; attempt: number; settled: boolean }>(
+      `SELECT o.id::text AS id, s.name AS service, o.correlation_id, o.state::text AS state, o.attempt,
+              (o.state NOT IN ${ACTIVE} AND NOT (o.state = 'PAUSED_FOR_HUMAN_REVIEW' AND o.resume_approved) AND o.updated_at < $2::timestamptz) AS settled
+       FROM operations o JOIN services s ON s.id = o.service_id WHERE o.id = ANY($1::uuid[])`,
+      [ids, settledBefore.toISOString()],
+    );
+    return new Map(rows.map((r) => [r.id, { service: r.service, correlationId: r.correlation_id, state: r.state as OperationState, attempt: Number(r.attempt), settled: r.settled }]));
+  }
+
   async recordStep(operationId: string, attempt: number, step: ExecutionStep): Promise<void> {
     await this.db.query(
       `INSERT INTO operation_steps (id, operation_id, attempt, name, outcome, detail, started_at, ended_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7::timestamptz, $8::timestamptz)`,

@@ -1,5 +1,6 @@
 import { OperationRun } from "./drive-operation";
 import { expireReviews } from "./expire-reviews";
+import { releaseOrphanedLocks } from "./release-orphaned-locks";
 import type { OrchestratorDeps } from "./orchestrator-deps";
 
 /**
@@ -127,6 +128,11 @@ export class OperationWorker {
       await expireReviews(this.deps);
     } catch (error) {
       this.deps.onBackgroundError(error, "expiring reviews");
+    }
+    try {
+      await releaseOrphanedLocks(this.deps);
+    } catch (error) {
+      this.deps.onBackgroundError(error, "releasing orphaned locks");
     }
   }
 }

@@ -8,7 +8,7 @@ import type { ExecutionStep } from "../executors/ports";
 import type { GateResult } from "../gates/types";
 import type { LockKey, LockMode } from "../locks/types";
 import type { Transition } from "./state-machine";
-import type { ActorKind, OperationParams, OperationResult, OperationSnapshot, OperationType } from "./types";
+import type { ActorKind, OperationParams, OperationResult, OperationSnapshot, OperationState, OperationType } from "./types";
 
 export type { StoreTransaction };
 
@@ -174,6 +174,13 @@ export interface OperationStore {
   loadNeighbourhood(services: string[], since: Date, ownServices: string[]): Promise<{ operations: (OperationRef & { seq: bigint; finishedAt: Date | null })[]; lastChange: Map<string, Date> }>;
   /** When the last change (not a verification) to `service`, other than `excludeId`, finished. */
   lastChangeFinishedAt(service: string, excludeId: string): Promise<Date | null>;
+
+  /**
+   * For the orphaned-lock sweep: per operation, its service, state, current
+   * attempt, and whether it has settled without needing locks since before
+   * `settledBefore` (finished, or paused for review).
+   */
+  lockNeeds(ids: string[], settledBefore: Date): Promise<Map<string, { service: string; correlationId: string; state: OperationState; attempt: number; settled: boolean }>>;
 
   recordStep(operationId: string, attempt: number, step: ExecutionStep): Promise<void>;
   listSteps(operationId: string): Promise<ExecutionStep[]>;

@@ -290,6 +290,17 @@ function killPointOf(row: Row, held: ReadonlySet<string>): KillPoint {
   throw new Error(`operation ${row.id} is ${row.state}, which this test never leads to`);
 }
 
+/** Waits until Postgres has no session of the given worker (they end as soon as it notices the dead socket). */
+async function waitForSessionsGone(db: Database, workerId: string): Promise<void> {
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [workerId]);
+    if (row!.n === 0) return;
+    await sleep(20);
+  }
+  throw new Error(`${workerId}'s Postgres sessions were still open 15 s after it was killed`);
+}
+
 const heldHolders = (snapshot: { locks: LockSnapshot[] }) => new Set(snapshot.locks.flatMap((l) => l.holders.map((h) => h.holderId)));
 const describeKill = (row: Row, point: KillPoint) => (point === "IN_PROGRESS" ? `IN_PROGRESS (${row.steps} steps recorded)` : point);
 
@@ -414,6 +425,9 @@ describe("orchestrator crash recovery (worker processes killed with SIGKILL)", (
       await victim.kill();
       // Nothing had failed before the kill, so the worker had nothing to report either.
       if (victim.errors.length > 0) problems.push(`the killed worker had reported errors before the kill: ${JSON.stringify(victim.errors)}`);
+      // A statement the worker sent just before it died (a COMMIT) still completes in Postgres:
+      // the state "at the kill" is the state once its sessions are gone.
+      await waitForSessionsGone(db, victim.workerId);
       const atKill = await readRows(ids);
       const killSnapshot = await f.lockStore.snapshot();
       const deadLeases = new Map<string, DeadLease>();

@@ -106,7 +106,11 @@ async function main(): Promise<void> {
   if (!raw) throw new Error("crash-worker needs its config in CRASH_WORKER_CONFIG");
   const config = JSON.parse(raw) as CrashWorkerConfig;
 
-  const db = await openDatabase({ kind: "postgres", url: config.databaseUrl, poolSize: 6 });
+  // Every connection carries the worker's name, so the test can wait for the dead worker's
+  // sessions to end (a COMMIT sent just before the kill still completes) before it looks.
+  const url = new URL(config.databaseUrl);
+  url.searchParams.set("application_name", config.workerId);
+  const db = await openDatabase({ kind: "postgres", url: url.toString(), poolSize: 6 });
   // The audit log with the test's shared key and sink (auditFixture would make a key of its own).
   const privateKey = crypto.createPrivateKey(config.auditSigningKey);
   const publicKey = crypto.createPublicKey(privateKey);

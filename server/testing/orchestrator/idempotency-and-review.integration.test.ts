@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAppError } from "../../core/errors";
 import type { ExecutionContext, OperationExecutor } from "../../core/executors/ports";
+import { releaseOrphanedLocks } from "../../core/operations/release-orphaned-locks";
 import { planTransition } from "../../core/operations/state-machine";
 import { openTestStore, type TestStore } from "../stores";
 import { orchestratorFixture } from "../orchestrator";
@@ -185,5 +186,24 @@ describe("orchestrator rules (Postgres + Redis)", () => {
     } finally {
       await second.close();
     }
+  });
+
+  it("a lock left behind by a worker that died after its operation's last commit is released by the sweep, not held for the rest of its TTL", async () => {
+    f = await orchestratorFixture({ db: store.db, config: { timeScale: 10_000 } });
+    await f.orchestrator.start();
+    const { operation } = await f.orchestrator.submit({ type: "DEPLOYMENT", service: "tax-service", actor: "alice@example.com", params: { version: "4" } });
+    expect((await f.waitFor(operation.id)).state).toBe("COMPLETED");
+    // What a worker killed between the COMPLETED commit and its release leaves: the lease of attempt 1, five minutes long.
+    const orphan = await f.locks.acquire(`op:${operation.id}#1`, { scope: "SERVICE", resource: "tax-service" }, { ttlMs: 300_000, autoExtend: false });
+    const live = await f.locks.acquire("someone-else", { scope: "SERVICE", resource: "geo-service" }, { ttlMs: 300_000, autoExtend: false });
+    expect(await releaseOrphanedLocks(f.orchestrator.deps, 0)).toBe(1);
+    const held = (await f.lockStore.snapshot()).locks.map((l) => l.key.resource);
+    expect(held).toEqual(["geo-service"]);
+    expect(orphan.isValid()).toBe(true); // locally it cannot know yet; its next renewal or release finds out
+    expect(await orphan.release()).toBe(false);
+    await live.release();
+    const recovered = (await f.auditOf(operation.id)).filter((e) => e.action === "lock.recovered");
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]!.payload).toMatchObject({ holderId: `op:${operation.id}#1`, resource: "tax-service" });
   });
 });
