@@ -2,8 +2,8 @@
 // event with its canonical text and hashes, the signed checkpoints) to the file,
 // or to stdout. `npm run audit:verify -- --file <file>` checks it offline.
 import fs from "node:fs";
-import { EXPORT_FORMAT, type ExportLine } from "../server/core/audit/export-format";
-import { keyIdOf } from "../server/core/audit/checkpoint-signing";
+import type { ExportLine } from "../server/core/audit/export-format";
+import { exportAuditLog } from "../server/core/audit/export-audit-log";
 import { openAudit } from "./lib/audit";
 import { loadConfigOrExit } from "./lib/config";
 
@@ -13,16 +13,15 @@ const audit = await openAudit(env);
 const out = target ? fs.createWriteStream(target) : process.stdout;
 const write = (line: ExportLine) => new Promise<void>((resolve) => (out.write(`${JSON.stringify(line)}\n`) ? resolve() : out.once("drain", resolve)));
 let events = 0;
+let checkpoints = 0;
 try {
-  await write({ type: "header", format: EXPORT_FORMAT, exportedAt: new Date().toISOString(), keyId: keyIdOf(audit.publicKey), publicKeyPem: audit.publicKey.export({ type: "spki", format: "pem" }).toString() });
-  for await (const record of audit.store.streamRecords(5_000)) {
-    await write({ type: "event", ...record });
-    events++;
+  for await (const line of exportAuditLog({ store: audit.store, publicKey: audit.publicKey, now: new Date() })) {
+    await write(line);
+    if (line.type === "event") events++;
+    if (line.type === "checkpoint") checkpoints++;
   }
-  const checkpoints = await audit.store.listCheckpoints();
-  for (const checkpoint of checkpoints) await write({ type: "checkpoint", ...checkpoint });
   if (target) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
-  console.error(`exported ${events} events and ${checkpoints.length} checkpoints${target ? ` to ${target}` : ""}`);
+  console.error(`exported ${events} events and ${checkpoints} checkpoints${target ? ` to ${target}` : ""}`);
 } finally {
   await audit.db.close();
 }

@@ -28,4 +28,21 @@ describe("npm start with bad configuration", () => {
     expect(result.stderr).toMatch(/DATABASE_URL: must use the postgres:\/\/ or postgresql:\/\/ scheme/);
     expect(result.stderr).toMatch(/PORT: must be a number/);
   });
+
+  it("refuses a real store (DATABASE_URL) without its own session secret", () => {
+    const result = start({ DATABASE_URL: "postgresql://interlock@127.0.0.1:1/interlock" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/AUTH_SECRET: is required when DATABASE_URL is set/);
+  });
+
+  it("refuses the documentation's example secret and the demo users' published passwords on a real store", () => {
+    const result = start({
+      DATABASE_URL: "postgresql://interlock@127.0.0.1:1/interlock",
+      AUTH_SECRET: "change-me-to-a-long-random-string-of-32-chars-or-more",
+      INTERLOCK_DEMO_USERS: "true",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/AUTH_SECRET: is the example value/);
+    expect(result.stderr).toMatch(/INTERLOCK_DEMO_USERS: would create users whose passwords are published/);
+  });
 });

@@ -11,7 +11,7 @@ const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const fingerprintFile = path.join(root, ".next", "interlock-source-fingerprint");
 const SOURCES = ["app", "components", "lib", "server", "public", "prisma/schema.prisma", "instrumentation.ts", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
 
-const env = loadConfigOrExit();
+const env = loadConfigOrExit({ forServing: true });
 
 /** A hash of every source file that goes into the build, to rebuild only when one changed. */
 function sourceFingerprint(): string {

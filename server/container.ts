@@ -37,7 +37,19 @@ import { openRedisLockStore } from "./adapters/redis/lock-store";
 import { PrometheusSignalSource, prometheusSignalConfigFromEnv } from "./adapters/signals/prometheus-signal-source";
 import { SimulatedSignalSource } from "./adapters/signals/simulated-signal-source";
 import { WebhookExecutor, webhookExecutorConfigFromEnv } from "./adapters/executors/webhook-executor";
-import { getEnv, type Env } from "./env";
+import { assertSafeToServe, getEnv, type Env } from "./env";
+import type { IdentityStore, PasswordHasher } from "./core/identity/ports";
+import { seedDemoUsers } from "./core/identity/seed-demo-users";
+import { PostgresIdentityStore } from "./adapters/prisma/identity-store";
+import { BcryptPasswordHasher } from "./adapters/auth/bcrypt-password-hasher";
+import { loadAuthSecret } from "./adapters/auth/auth-secret";
+import type { NextAuthOptions } from "next-auth";
+import { buildAuthOptions } from "./adapters/auth/next-auth-options";
+import type { OperationQueries } from "./core/operations/query-ports";
+import type { IncidentQueries } from "./core/incidents/ports";
+import { PostgresOperationQueries } from "./adapters/prisma/operation-queries";
+import { PostgresIncidentQueries } from "./adapters/prisma/incident-queries";
+import { createInterlockMetrics, type InterlockMetrics } from "./adapters/metrics/interlock-metrics";
 import { getLogger, type Logger } from "./logger";
 
 // The one place that builds the core from configuration. Built once per process
@@ -59,6 +71,14 @@ export interface Container {
   /** Production's signals: Prometheus when PROMETHEUS_URL is set, else the simulated source. */
   signals: SignalSource;
   orchestrator: Orchestrator;
+  /** The dependency graph indexed in memory, shared by the orchestrator and the API (reloaded every 30 s). */
+  graphIndex: CachedGraphIndex;
+  /** Prometheus metrics (seed 001's names), served at /api/metrics. */
+  metrics: InterlockMetrics;
+  /** The read side of the API and the console. */
+  queries: { operations: OperationQueries; incidents: IncidentQueries };
+  /** Users, API tokens and the session secret; `authOptions` configures next-auth. */
+  identity: { store: IdentityStore; hasher: PasswordHasher; secret: string; authOptions: NextAuthOptions };
   probes: DependencyProbe[];
 }
 
@@ -75,6 +95,7 @@ export function getContainer(): Promise<Container> {
 
 async function buildContainer(): Promise<Container> {
   const env = getEnv();
+  assertSafeToServe(env);
   const log = getLogger();
   const db = await openDatabase(databaseConfigFromEnv(env));
   try {
@@ -99,9 +120,11 @@ async function buildContainer(): Promise<Container> {
     audit.log.startCheckpointTimer();
     const neo4j = neo4jConfigFromEnv(process.env);
     const graph = neo4j ? Neo4jGraphStore.open(neo4j) : new PostgresGraphStore(db);
-    const { locks, signals, orchestrator } = await buildOrchestrator(env, db, graph, audit.log, log);
+    const graphIndex = new CachedGraphIndex(graph, 30_000);
+    const { locks, signals, orchestrator, metrics } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
+    const identity = await buildIdentity(env, db, audit.log, log);
     const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
-    return { env, log, clock: systemClock, db, topology, markers, graph, audit, locks, signals, orchestrator, probes };
+    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries: { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db) } };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
@@ -130,11 +153,13 @@ export function buildAudit(env: Env, db: Database, log: Logger): Container["audi
  * changes through the deploy system's webhook or the simulated executors.
  * This process drives operations unless ORCHESTRATOR_WORKER=false.
  */
-async function buildOrchestrator(env: Env, db: Database, graph: GraphStore, auditLog: AuditLog, log: Logger) {
+async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraphIndex, auditLog: AuditLog, log: Logger) {
   const lockStore: LockStore = env.REDIS_URL ? await openRedisLockStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresLockStore(db);
   const onBackgroundError = (error: unknown, context: string) => log.error({ err: error, context }, "background work failed");
+  const metrics = createInterlockMetrics({ db, lockStore });
   const manager = await LockManager.start({
     store: lockStore,
+    metrics: metrics.lockMetrics,
     config: { defaultTtlMs: env.LOCK_DEFAULT_TTL_SECONDS * 1000, defaultWaitTimeoutMs: env.LOCK_WAIT_TIMEOUT_SECONDS * 1000 },
     onBackgroundError,
   });
@@ -157,7 +182,7 @@ async function buildOrchestrator(env: Env, db: Database, graph: GraphStore, audi
       audit: auditLog,
       locks: manager,
       lockStore,
-      graph: new CachedGraphIndex(graph, 30_000),
+      graph: graphIndex,
       conflictPolicy: () => conflictPolicy.get(),
       gateConfig: () => gateConfig.get(),
       signals,
@@ -181,7 +206,24 @@ async function buildOrchestrator(env: Env, db: Database, graph: GraphStore, audi
   );
   if (env.ORCHESTRATOR_WORKER) await orchestrator.start();
   log.info({ locks: lockStore.backend, signals: signals.kind, executor: webhook ? "webhook" : "simulated", worker: env.ORCHESTRATOR_WORKER ? workerId : null }, "orchestrator ready");
-  return { locks: { manager, store: lockStore }, signals, orchestrator };
+  return { locks: { manager, store: lockStore }, signals, orchestrator, metrics };
+}
+
+/** Sign-in and API tokens; on the embedded store, the demo users of the README. */
+async function buildIdentity(env: Env, db: Database, auditLog: AuditLog, log: Logger): Promise<Container["identity"]> {
+  const store = new PostgresIdentityStore(db);
+  const hasher = new BcryptPasswordHasher();
+  const secret = loadAuthSecret({ configured: env.AUTH_SECRET, secretFile: env.authSecretFile });
+  if (env.demoUsers) {
+    const created = await seedDemoUsers({ identities: store, hasher });
+    if (created.length) {
+      log.info({ created }, "created the demo users (passwords in the README)");
+      await auditLog.append({ category: "SYSTEM_HEALTH", severity: "WARNING", actor: "system", action: "users.demo_seeded", payload: { created } });
+    }
+  }
+  const oidc = env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, defaultRole: env.OIDC_DEFAULT_ROLE } : null;
+  const authOptions = buildAuthOptions({ identities: store, hasher, audit: auditLog, secret, oidc, log });
+  return { store, hasher, secret, authOptions };
 }
 
 /** Closes the store if it was opened; for shutdown and tests. */

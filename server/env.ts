@@ -67,7 +67,21 @@ export const ZEnvSchema = z.object({
   REVIEW_TIMEOUT_OUTCOME: z.enum(["reject", "keep_waiting", "escalate_only"], { message: "must be one of reject, keep_waiting, escalate_only" }).default("reject"),
   // Simulated waits (canary bake times) run this many times faster; 60 turns seed 001's 5-minute bakes into 5 s.
   SIMULATION_TIME_SCALE: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(100_000, "must be at most 100000").default(60),
+  // Identity (C10). On the embedded store a secret is generated and kept in the data directory;
+  // on a DATABASE_URL store AUTH_SECRET must be given (see productionProblems below).
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 48)").optional(),
+  AUTH_URL: z.url({ message: "must be the console's public URL, e.g. https://interlock.example.com" }).optional(),
+  OIDC_ISSUER: z.url({ message: "must be the OIDC issuer URL" }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1, "must not be empty").optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1, "must not be empty").optional(),
+  OIDC_DEFAULT_ROLE: z.enum(["VIEWER", "OPERATOR", "APPROVER", "ADMIN"], { message: "must be one of VIEWER, OPERATOR, APPROVER, ADMIN" }).default("VIEWER"),
+  INTERLOCK_DEMO_USERS: booleanString.optional(),
+  INTERLOCK_INSECURE_DEMO_USERS: booleanString.default(false),
+  API_MAX_BODY_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1024, "must be at least 1024").max(10_485_760, "must be at most 10485760").default(65_536),
 });
+
+/** Secrets that appear in documentation and examples: never accepted as real ones. */
+export const PUBLISHED_SECRETS = new Set(["change-me-to-a-long-random-string-of-32-chars-or-more", "interlock-development-secret-do-not-use-in-production"]);
 
 export type Env = z.infer<typeof ZEnvSchema> & {
   /** Where embedded PGlite keeps its files (only used when DATABASE_URL is unset). */
@@ -76,7 +90,11 @@ export type Env = z.infer<typeof ZEnvSchema> & {
   auditCheckpointFile: string;
   /** Where a generated audit signing key is kept when AUDIT_SIGNING_KEY is unset. */
   auditKeyFile: string;
+  /** Where a generated AUTH_SECRET is kept on the embedded store. */
+  authSecretFile: string;
   store: "postgres" | "pglite";
+  /** Seed the demo users (published passwords): on by default only on the embedded store. */
+  demoUsers: boolean;
 };
 
 export class EnvError extends Error {
@@ -99,8 +117,35 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     pgliteDir: path.resolve(env.INTERLOCK_DATA_DIR, "pglite"),
     auditCheckpointFile: path.resolve(env.AUDIT_CHECKPOINT_FILE ?? path.join(env.INTERLOCK_DATA_DIR, defaultCheckpointFileName(env.DATABASE_URL))),
     auditKeyFile: path.resolve(env.INTERLOCK_DATA_DIR, "audit-signing-key.pem"),
+    authSecretFile: path.resolve(env.INTERLOCK_DATA_DIR, "auth-secret"),
     store: env.DATABASE_URL ? "postgres" : "pglite",
+    demoUsers: env.INTERLOCK_DEMO_USERS ?? !env.DATABASE_URL,
   };
+}
+
+/**
+ * A store on DATABASE_URL is a real deployment: the server refuses to start
+ * with a secret anyone could know (command-line tools, which sign no sessions,
+ * are not held to this). The embedded store is a single-machine demo and
+ * generates its own secret.
+ */
+export function assertSafeToServe(env: Env): void {
+  const problems = productionProblems(env);
+  if (problems.length) throw new EnvError(problems);
+}
+
+function productionProblems(env: Env): { variable: string; message: string }[] {
+  if (!env.DATABASE_URL) return [];
+  const problems: { variable: string; message: string }[] = [];
+  if (!env.AUTH_SECRET) problems.push({ variable: "AUTH_SECRET", message: "is required when DATABASE_URL is set (sessions are signed with it); generate one with: openssl rand -base64 48" });
+  else if (PUBLISHED_SECRETS.has(env.AUTH_SECRET)) problems.push({ variable: "AUTH_SECRET", message: "is the example value from the documentation; generate your own with: openssl rand -base64 48" });
+  if (env.INTERLOCK_DEMO_USERS && !env.INTERLOCK_INSECURE_DEMO_USERS) {
+    problems.push({ variable: "INTERLOCK_DEMO_USERS", message: "would create users whose passwords are published in the README; create real users with npm run user:create (or set INTERLOCK_INSECURE_DEMO_USERS=true for a throwaway test database)" });
+  }
+  if ((env.OIDC_ISSUER || env.OIDC_CLIENT_ID || env.OIDC_CLIENT_SECRET) && !(env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET)) {
+    problems.push({ variable: "OIDC_ISSUER", message: "OIDC needs all of OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET" });
+  }
+  return problems;
 }
 
 /**

@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   "VALIDATION_FAILED", // input does not match its schema
   "MALFORMED_REQUEST", // body is not JSON, or not parseable at all
   "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE", // a body that is not JSON where JSON is required
   "UNAUTHENTICATED",
   "FORBIDDEN",
   "NOT_FOUND",

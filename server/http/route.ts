@@ -6,7 +6,7 @@ import { mapError } from "./error-response";
 // Every route handler goes through `route()`: it gives the handler a request id
 // and a logger bound to it, times the request, and turns any thrown error into
 // the structured error body. Handlers stay a few lines: parse, call, return.
-// (Identity and role checks join here with the API issue.)
+// API routes add identity, roles and schemas on top of this in ./endpoint.ts.
 
 export interface RouteContext<P> {
   request: Request;
@@ -38,7 +38,7 @@ export function route<P = Record<string, never>>(name: string, handler: Handler<
     } catch (error) {
       const mapped = mapError(error, requestId);
       if (mapped.unexpected) log.error({ err: error }, "request failed");
-      response = Response.json(mapped.body, { status: mapped.status });
+      response = Response.json(mapped.body, { status: mapped.status, headers: mapped.status === 401 ? { "www-authenticate": 'Bearer realm="interlock"' } : undefined });
     }
     response.headers.set("x-request-id", requestId);
     log.info({ method: request.method, path: new URL(request.url).pathname, status: response.status, ms: Math.round(performance.now() - started) }, "request");

@@ -22,7 +22,7 @@ describe("lock metrics for Prometheus", () => {
       const text = await registry.metrics();
       expect(text).toMatch(/^active_locks_total\{scope="SERVICE",mode="EXCLUSIVE"\} 1$/m);
       expect(text).toMatch(/^active_locks_total\{scope="SERVICE",mode="SHARED"\} 1$/m);
-      expect(text).toMatch(/^lock_age_seconds\{scope="SERVICE",resource="payment-service",holder="op-1"\} \d/m);
+      expect(text).toMatch(/^lock_age_seconds\{scope="SERVICE",resource_id="payment-service",holder_id="op-1"\} \d/m);
       expect(text).toMatch(/^lock_wait_seconds_count\{scope="SERVICE"\} 2$/m);
       expect(text).toMatch(/^lock_acquisitions_total\{scope="SERVICE",mode="EXCLUSIVE"\} 1$/m);
       await held.release();

@@ -21,7 +21,9 @@ export function registerLockMetrics(registry: Registry, store: LockStore): LockM
   const deadlocks = new Counter({ name: "lock_deadlock_victims_total", help: "Waiters refused with DEADLOCK_DETECTED to break a cycle", labelNames: ["scope"], registers: [registry] });
   const lost = new Counter({ name: "lock_leases_lost_total", help: "Leases lost while held (expired or force-released)", labelNames: ["scope"], registers: [registry] });
 
-  const snapshot = () => store.snapshot();
+  // The three gauges are collected together at each scrape: they share one read of the store.
+  let pending: ReturnType<LockStore["snapshot"]> | null = null;
+  const snapshot = () => (pending ??= store.snapshot().finally(() => (pending = null)));
 
   new Gauge({
     name: "active_locks_total",
@@ -36,14 +38,15 @@ export function registerLockMetrics(registry: Registry, store: LockStore): LockM
   });
   new Gauge({
     name: "lock_age_seconds",
-    help: "How long each held lease has been held",
-    labelNames: ["scope", "resource", "holder"],
+    help: "How long each held lease has been held, per lock (scope, resource_id) and holder (holder_id)",
+    // resource_id and holder_id: the names seed 001's StuckLock alert prints ({{ $labels.resource_id }}).
+    labelNames: ["scope", "resource_id", "holder_id"],
     registers: [registry],
     async collect() {
       this.reset();
       const { at, locks } = await snapshot();
       for (const lock of locks) {
-        for (const holder of lock.holders) this.set({ scope: lock.key.scope, resource: lock.key.resource, holder: holder.holderId }, Math.max(0, (at.getTime() - holder.acquiredAt.getTime()) / 1000));
+        for (const holder of lock.holders) this.set({ scope: lock.key.scope, resource_id: lock.key.resource, holder_id: holder.holderId }, Math.max(0, (at.getTime() - holder.acquiredAt.getTime()) / 1000));
       }
     },
   });

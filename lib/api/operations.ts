@@ -1,0 +1,246 @@
+// Response schemas of the operations read side (list, detail, approval queue),
+// safe for the browser: zod only. They describe exactly what the server's
+// use cases return (server/core/operations/list-operations.ts,
+// get-operation-detail.ts, list-pending-reviews.ts); a type test in
+// server/adapters/prisma/operation-queries.integration.test.ts fails the
+// build when the two drift. Each named schema is an OpenAPI component.
+import { z } from "zod";
+
+export const OPERATION_STATES = ["INIT", "LOCKED", "SAFETY_CHECK", "IN_PROGRESS", "PAUSED_FOR_HUMAN_REVIEW", "COMPLETED", "FAILED", "ROLLED_BACK", "CANCELLED"] as const;
+export const OPERATION_RESULTS = ["SUCCESS", "BLOCKED_BY_CONFLICT", "BLOCKED_BY_GATE", "PAUSED_FOR_REVIEW", "LOCK_TIMEOUT", "FAILED", "ROLLED_BACK", "CANCELLED", "ALREADY_RUNNING"] as const;
+export const OPERATION_TYPES = ["DEPLOYMENT", "ROLLBACK", "VERIFICATION", "REMEDIATION", "CONFIG_CHANGE", "MAINTENANCE"] as const;
+export const ACTOR_KINDS = ["HUMAN", "AUTOMATION"] as const;
+export const CONFLICT_TYPES = ["DIRECT", "DEPENDENCY", "DOWNSTREAM", "UPSTREAM", "SHARED_RESOURCE", "CASCADE", "TIMING"] as const;
+export const CONFLICT_SEVERITIES = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export const CONFLICT_ACTIONS = ["BLOCK", "PAUSE_FOR_REVIEW", "WARN", "DELAY"] as const;
+export const SAFETY_GATES = ["ERROR_BUDGET", "BLAST_RADIUS", "RECENT_FAILURES", "COOLDOWN", "RESOURCE_CAPACITY", "INCIDENT_RATE"] as const;
+export const REVIEW_STATUSES = ["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"] as const;
+export const AUDIT_CATEGORIES = [
+  "INCIDENT_DETECTION",
+  "ROOT_CAUSE_ANALYSIS",
+  "CODE_LOCALIZATION",
+  "FIX_PLANNING",
+  "PATCH_GENERATION",
+  "SAFETY_GATES",
+  "DEPLOYMENT",
+  "VERIFICATION",
+  "ROLLBACK",
+  "LOCK_OPERATION",
+  "CONFLICT_DETECTION",
+  "STATE_TRANSITION",
+  "NOTIFICATION",
+  "MANUAL_INTERVENTION",
+  "SYSTEM_HEALTH",
+] as const;
+export const AUDIT_SEVERITIES = ["INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+export const LOCK_SCOPES = ["SYSTEM", "SERVICE", "INCIDENT", "DEPLOYMENT"] as const;
+export const LOCK_MODES = ["EXCLUSIVE", "SHARED"] as const;
+
+/** Any JSON object. */
+export const ZJsonObject = z.record(z.string(), z.json());
+const ZDateTime = z.iso.datetime();
+const ZId = z.guid();
+/** A bigint, as a decimal string. */
+const ZBigIntString = z.string().regex(/^\d+$/);
+
+export const ZOperationState = z.enum(OPERATION_STATES);
+export const ZOperationType = z.enum(OPERATION_TYPES);
+export const ZConflictSeverity = z.enum(CONFLICT_SEVERITIES);
+
+export const ZOperationSummary = z
+  .strictObject({
+    id: ZId,
+    type: ZOperationType,
+    service: z.string().describe("The target service's name"),
+    state: ZOperationState,
+    result: z.enum(OPERATION_RESULTS).nullable(),
+    actor: z.string(),
+    actorKind: z.enum(ACTOR_KINDS),
+    correlationId: z.string(),
+    incidentId: ZId.nullable(),
+    idempotencyKey: z.string().nullable(),
+    params: ZJsonObject,
+    version: z.number().int().describe("Optimistic-concurrency version: transitions after INIT"),
+    priority: z.number().int().describe("Lock priority (lower is more urgent)"),
+    attempt: z.number().int().describe("How many times a worker has taken the operation up"),
+    reason: z.string().nullable().describe("Why it is where it is (paused, blocked, delayed, failed), as last recorded"),
+    error: z.string().nullable(),
+    createdAt: ZDateTime,
+    updatedAt: ZDateTime,
+    startedAt: ZDateTime.nullable(),
+    finishedAt: ZDateTime.nullable(),
+  })
+  .meta({ id: "OperationSummary" });
+
+export const ZOperationPage = z
+  .strictObject({
+    items: z.array(ZOperationSummary),
+    nextCursor: z.string().nullable().describe("Pass back as `cursor` for the next page; null on the last page"),
+  })
+  .meta({ id: "OperationPage" });
+
+export const ZOperationTransition = z
+  .strictObject({
+    version: z.number().int(),
+    from: ZOperationState.nullable(),
+    to: ZOperationState,
+    actor: z.string(),
+    at: ZDateTime,
+    metadata: ZJsonObject,
+  })
+  .meta({ id: "OperationTransition" });
+
+export const ZOperationStep = z
+  .strictObject({
+    id: ZId,
+    attempt: z.number().int(),
+    name: z.string(),
+    outcome: z.enum(["PASSED", "FAILED", "INFO"]),
+    detail: ZJsonObject,
+    startedAt: ZDateTime,
+    endedAt: ZDateTime,
+  })
+  .meta({ id: "OperationStep" });
+
+export const ZOperationGateResult = z
+  .strictObject({
+    id: ZId,
+    gate: z.enum(SAFETY_GATES),
+    passed: z.boolean(),
+    skipped: z.boolean(),
+    observed: z.number().nullable(),
+    threshold: z.number(),
+    unit: z.string(),
+    reason: z.string(),
+    checkedAt: ZDateTime,
+  })
+  .meta({ id: "OperationGateResult" });
+
+export const ZOperationConflict = z
+  .strictObject({
+    id: ZId,
+    type: z.enum(CONFLICT_TYPES),
+    severity: ZConflictSeverity,
+    action: z.enum(CONFLICT_ACTIONS),
+    explanation: z.string(),
+    recommendation: z.string(),
+    blastRadius: z.number(),
+    affectedServices: z.array(z.string()),
+    conflictingOperations: z.array(
+      z.strictObject({
+        id: z.string(),
+        service: z.string().nullable(),
+        type: ZOperationType.nullable(),
+        state: ZOperationState.nullable(),
+      }),
+    ),
+    detectedAt: ZDateTime,
+  })
+  .meta({ id: "OperationConflict" });
+
+const ZEscalationStep = z.strictObject({ level: z.number().int(), at: ZDateTime });
+
+export const ZOperationReview = z
+  .strictObject({
+    id: ZId,
+    operationId: ZId,
+    status: z.enum(REVIEW_STATUSES),
+    reason: z.string(),
+    severity: ZConflictSeverity,
+    requestedBy: z.string(),
+    evidence: ZJsonObject,
+    evidenceHash: z.string(),
+    decidedBy: z.string().nullable(),
+    decidedAt: ZDateTime.nullable(),
+    approvalId: z.string().nullable(),
+    notes: z.string().nullable(),
+    escalationLevel: z.number().int(),
+    escalationPlan: z.array(ZEscalationStep),
+    nextEscalationAt: ZDateTime.nullable(),
+    timeoutAt: ZDateTime.nullable(),
+    createdAt: ZDateTime,
+  })
+  .meta({ id: "OperationReview" });
+
+export const ZOperationAuditEvent = z
+  .strictObject({
+    seq: ZBigIntString,
+    at: ZDateTime.describe("ISO-8601 with microseconds, exactly as hashed"),
+    category: z.enum(AUDIT_CATEGORIES),
+    severity: z.enum(AUDIT_SEVERITIES),
+    actor: z.string(),
+    service: z.string().nullable(),
+    correlationId: z.string().nullable(),
+    action: z.string(),
+    payload: ZJsonObject,
+    hash: z.string(),
+    prevHash: z.string(),
+  })
+  .meta({ id: "OperationAuditEvent" });
+
+export const ZOperationLock = z
+  .strictObject({
+    scope: z.enum(LOCK_SCOPES),
+    resource: z.string(),
+    fencingToken: ZBigIntString,
+    mode: z.enum(LOCK_MODES).nullable(),
+    holderId: z.string().nullable(),
+    attempt: z.number().int().nullable(),
+    acquiredAt: ZDateTime.nullable(),
+    expiresAt: ZDateTime.nullable(),
+    releasedAt: ZDateTime.nullable(),
+    release: z.enum(["RELEASED", "RELEASE_FAILED", "RECOVERED"]).nullable(),
+    releaseReason: z.string().nullable(),
+  })
+  .meta({ id: "OperationLock" });
+
+export const ZOperationDetail = z
+  .strictObject({
+    operation: ZOperationSummary,
+    lockKeys: z.array(z.strictObject({ scope: z.enum(LOCK_SCOPES), resource: z.string(), mode: z.enum(LOCK_MODES) })),
+    conflictCheck: ZJsonObject.nullable().describe("The conflict check's decision and blast radius"),
+    outcome: ZJsonObject.nullable().describe("The executor's outcome: {executor, status, summary, detail}"),
+    transitions: z.array(ZOperationTransition),
+    steps: z.array(ZOperationStep),
+    gateResults: z.array(ZOperationGateResult),
+    conflicts: z.array(ZOperationConflict),
+    review: ZOperationReview.nullable().describe("The most recent review, whatever its status"),
+    locks: z.array(ZOperationLock),
+    auditEvents: z.array(ZOperationAuditEvent),
+    auditEventsTruncated: z.boolean().describe("More events exist; page the audit API by operationId for the rest"),
+  })
+  .meta({ id: "OperationDetail" });
+
+export const ZPendingReview = z
+  .strictObject({
+    id: ZId.describe("The review's id"),
+    operationId: ZId,
+    reason: z.string(),
+    severity: ZConflictSeverity,
+    requestedBy: z.string(),
+    evidenceHash: z.string(),
+    createdAt: ZDateTime,
+    ageMs: z.number().int().nonnegative(),
+    escalationLevel: z.number().int(),
+    escalationPlan: z.array(ZEscalationStep),
+    dueLevel: z.number().int().describe("The highest escalation level whose deadline has passed (0: none)"),
+    nextEscalation: z.strictObject({ level: z.number().int(), at: ZDateTime, inMs: z.number().int() }).nullable(),
+    timeoutAt: ZDateTime.nullable(),
+    operation: ZOperationSummary,
+    conflicts: z.strictObject({ count: z.number().int(), highestSeverity: ZConflictSeverity.nullable(), types: z.array(z.enum(CONFLICT_TYPES)) }),
+    failedGates: z.array(z.strictObject({ gate: z.enum(SAFETY_GATES), observed: z.number().nullable(), threshold: z.number(), unit: z.string(), reason: z.string() })),
+  })
+  .meta({ id: "PendingReview" });
+
+export const ZPendingReviewPage = z
+  .strictObject({
+    items: z.array(ZPendingReview),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: "PendingReviewPage" });
+
+export type TOperationSummary = z.infer<typeof ZOperationSummary>;
+export type TOperationPage = z.infer<typeof ZOperationPage>;
+export type TOperationDetail = z.infer<typeof ZOperationDetail>;
+export type TPendingReview = z.infer<typeof ZPendingReview>;
+export type TPendingReviewPage = z.infer<typeof ZPendingReviewPage>;

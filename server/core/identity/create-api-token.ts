@@ -1,0 +1,57 @@
+import { z } from "zod";
+import type { AuditEventInput } from "../audit/types";
+import { AppError } from "../errors";
+import { displayPrefix, generateApiToken, hashApiToken } from "./api-tokens";
+import type { ApiTokenRecord, IdentityStore } from "./ports";
+import { ROLES } from "./roles";
+
+export const ZCreateApiTokenInput = z.strictObject({
+  name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._:@-]+$/, "letters, digits and . _ : @ - only (it becomes the actor name token:<name>)"),
+  role: z.enum(ROLES),
+  /** Days until it stops working; no expiry when absent. */
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+export type CreateApiTokenInput = z.input<typeof ZCreateApiTokenInput>;
+
+export interface CreatedApiToken {
+  /** The token itself: shown once, never stored. */
+  token: string;
+  record: ApiTokenRecord;
+}
+
+/**
+ * An admin (or the `token:create` command) issues a token for an automation.
+ * Names are unique among live tokens, because the name is the actor recorded
+ * on everything the token does.
+ */
+export async function createApiToken(
+  deps: { identities: IdentityStore; audit: { append(input: AuditEventInput): Promise<unknown> }; now: Date },
+  input: CreateApiTokenInput,
+  createdBy: { userId: string | null; actor: string },
+): Promise<CreatedApiToken> {
+  const parsed = ZCreateApiTokenInput.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
+    throw new AppError("VALIDATION_FAILED", `Invalid API token request: ${problems.join("; ")}`, { problems });
+  }
+  const { name, role, expiresInDays } = parsed.data;
+  const live = (await deps.identities.listTokens()).find((t) => t.name === name && !t.revokedAt);
+  if (live) throw new AppError("CONFLICT", `A live API token named ${name} already exists (${live.prefix}…); revoke it first or choose another name`, { name, tokenId: live.id });
+  const token = generateApiToken();
+  const record = await deps.identities.insertToken({
+    name,
+    tokenHash: hashApiToken(token),
+    prefix: displayPrefix(token),
+    role,
+    createdById: createdBy.userId,
+    expiresAt: expiresInDays ? new Date(deps.now.getTime() + expiresInDays * 86_400_000) : null,
+  });
+  await deps.audit.append({
+    category: "MANUAL_INTERVENTION",
+    severity: "WARNING",
+    actor: createdBy.actor,
+    action: "api_token.created",
+    payload: { tokenId: record.id, name, role, prefix: record.prefix, expiresAt: record.expiresAt?.toISOString() ?? null },
+  });
+  return { token, record };
+}

@@ -1,0 +1,66 @@
+// The read side of incidents (C9): what the console's incident pages and the
+// REST API show. Queries only. Timestamps are ISO-8601 strings, as in
+// lib/api/incidents.ts (a type test keeps the two equal).
+import type { AuditSeverity } from "../audit/types";
+import type { JsonObject, OperationSummary } from "../operations/query-ports";
+import type { Keyed, PageRequest } from "../pagination";
+
+/** The Prisma enum IncidentStatus. */
+export const INCIDENT_STATUSES = ["OPEN", "REMEDIATING", "RESOLVED", "ESCALATED", "FAILED"] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export interface IncidentSummary {
+  id: string;
+  /** The human key, e.g. "INC-2026-0042". */
+  key: string;
+  /** The affected service's name. */
+  service: string;
+  title: string;
+  status: IncidentStatus;
+  severity: AuditSeverity;
+  correlationId: string;
+  /** The remediation approach chosen, once there is one. */
+  approach: string | null;
+  summary: JsonObject;
+  detectedAt: string;
+  resolvedAt: string | null;
+  createdAt: string;
+}
+
+/** One pipeline stage (detection, root cause analysis, …): the MTTR timeline is drawn from these. */
+export interface IncidentStageView {
+  id: string;
+  stage: string;
+  startedAt: string;
+  endedAt: string | null;
+  outcome: string | null;
+  detail: JsonObject;
+}
+
+export interface IncidentDetailRecord {
+  incident: IncidentSummary;
+  /** Ordered by started_at. */
+  stages: IncidentStageView[];
+  /** The operations run for the incident, oldest first, at most `operationLimit`. */
+  operations: OperationSummary[];
+  /** More operations exist than `operationLimit` (list operations by incidentId for all). */
+  operationsTruncated: boolean;
+}
+
+export interface IncidentFilter {
+  statuses?: IncidentStatus[];
+  /** Service name. */
+  service?: string;
+  correlationId?: string;
+  /** detected_at ≥ since. */
+  since?: Date;
+  /** detected_at < before. */
+  before?: Date;
+}
+
+export interface IncidentQueries {
+  /** Newest first by (detected_at desc, id desc): up to `page.limit` incidents after `page.after`. */
+  listIncidents(filter: IncidentFilter, page: PageRequest): Promise<Keyed<IncidentSummary>[]>;
+  /** One incident with its stages and operations, read in one snapshot; null when there is none. */
+  getIncident(id: string, options: { operationLimit: number }): Promise<IncidentDetailRecord | null>;
+}

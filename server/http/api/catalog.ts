@@ -1,0 +1,79 @@
+import "server-only";
+import type { Endpoint } from "../endpoint";
+import { auditStatisticsEndpoint, exportAuditEndpoint, queryAuditEventsEndpoint, verifyAuditEndpoint } from "./audit";
+import { getBlastRadiusEndpoint, getTopologyEndpoint } from "./graph";
+import { createApiTokenEndpoint, createUserEndpoint, listApiTokensEndpoint, listUsersEndpoint, revokeApiTokenEndpoint, whoAmIEndpoint } from "./identity";
+import { forceReleaseLockEndpoint, listLocksEndpoint } from "./locks";
+import { metricsEndpoint, openApiEndpoint } from "./meta";
+import { getIncidentEndpoint, listIncidentsEndpoint } from "./incidents";
+import {
+  approveOperationEndpoint,
+  cancelOperationEndpoint,
+  getOperationEndpoint,
+  listOperationsEndpoint,
+  listPendingReviewsEndpoint,
+  rejectOperationEndpoint,
+  submitOperationEndpoint,
+} from "./operations";
+
+// Every endpoint of /api/v1, in the order the OpenAPI document lists them. A
+// route file serves endpoints from here; server/http/api/routes.test.ts proves
+// every route file is served through `serve()` and every endpoint here has a
+// route file, so nothing is reachable that the document does not describe.
+
+export const openApiDocumentEndpoint = openApiEndpoint(() => API_ENDPOINTS);
+
+export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
+  submitOperationEndpoint,
+  listOperationsEndpoint,
+  getOperationEndpoint,
+  approveOperationEndpoint,
+  rejectOperationEndpoint,
+  cancelOperationEndpoint,
+  listPendingReviewsEndpoint,
+  listLocksEndpoint,
+  forceReleaseLockEndpoint,
+  getTopologyEndpoint,
+  getBlastRadiusEndpoint,
+  queryAuditEventsEndpoint,
+  auditStatisticsEndpoint,
+  verifyAuditEndpoint,
+  exportAuditEndpoint,
+  listIncidentsEndpoint,
+  getIncidentEndpoint,
+  whoAmIEndpoint,
+  listApiTokensEndpoint,
+  createApiTokenEndpoint,
+  revokeApiTokenEndpoint,
+  listUsersEndpoint,
+  createUserEndpoint,
+  openApiDocumentEndpoint,
+  metricsEndpoint,
+];
+
+export {
+  metricsEndpoint,
+  approveOperationEndpoint,
+  cancelOperationEndpoint,
+  getIncidentEndpoint,
+  getOperationEndpoint,
+  listIncidentsEndpoint,
+  listOperationsEndpoint,
+  listPendingReviewsEndpoint,
+  rejectOperationEndpoint,
+  submitOperationEndpoint,
+  auditStatisticsEndpoint,
+  createApiTokenEndpoint,
+  createUserEndpoint,
+  exportAuditEndpoint,
+  forceReleaseLockEndpoint,
+  getBlastRadiusEndpoint,
+  getTopologyEndpoint,
+  listApiTokensEndpoint,
+  listLocksEndpoint,
+  listUsersEndpoint,
+  queryAuditEventsEndpoint,
+  revokeApiTokenEndpoint,
+  verifyAuditEndpoint,
+  whoAmIEndpoint,
+};

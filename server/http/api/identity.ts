@@ -1,0 +1,122 @@
+import "server-only";
+import { ZIdParams } from "@/lib/api/common";
+import { ZApiToken, ZApiTokenList, ZCreateApiTokenRequest, ZCreatedApiToken, ZCreateUserRequest, ZPrincipal, ZUser, ZUserList } from "@/lib/api/identity";
+import { createApiToken } from "../../core/identity/create-api-token";
+import type { ApiTokenRecord, UserRecord } from "../../core/identity/ports";
+import { revokeApiToken } from "../../core/identity/revoke-api-token";
+import { saveUser } from "../../core/identity/save-user";
+import { endpoint } from "../endpoint";
+import { AUTH_ERRORS, CONFLICT, NOT_FOUND } from "./responses";
+
+const tokenView = (t: ApiTokenRecord) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  role: t.role,
+  createdById: t.createdById,
+  createdAt: t.createdAt.toISOString(),
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  revokedAt: t.revokedAt?.toISOString() ?? null,
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+});
+
+const userView = (u: UserRecord) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  disabledAt: u.disabledAt?.toISOString() ?? null,
+  createdAt: u.createdAt.toISOString(),
+  signIn: u.passwordHash ? ("password" as const) : ("sso" as const),
+});
+
+export const whoAmIEndpoint = endpoint({
+  operationId: "whoAmI",
+  method: "GET",
+  path: "/api/v1/me",
+  summary: "The calling principal",
+  tags: ["identity"],
+  access: "VIEWER",
+  responses: { 200: { description: "Who is calling and with which role", schema: ZPrincipal }, ...AUTH_ERRORS },
+  async handler({ principal }) {
+    const p = principal!;
+    return { status: 200, body: { kind: p.kind, actor: p.actor, name: p.name, role: p.role, email: p.kind === "user" ? p.email : null } };
+  },
+});
+
+export const listApiTokensEndpoint = endpoint({
+  operationId: "listApiTokens",
+  method: "GET",
+  path: "/api/v1/tokens",
+  summary: "List API tokens",
+  tags: ["identity"],
+  access: "ADMIN",
+  responses: { 200: { description: "Every token, newest first (never the token itself)", schema: ZApiTokenList }, ...AUTH_ERRORS },
+  async handler({ container }) {
+    return { status: 200, body: { tokens: (await container.identity.store.listTokens()).map(tokenView) } };
+  },
+});
+
+export const createApiTokenEndpoint = endpoint({
+  operationId: "createApiToken",
+  method: "POST",
+  path: "/api/v1/tokens",
+  summary: "Create an API token",
+  description: "The token is in this answer and nowhere else: only its SHA-256 is stored. It acts as token:<name> with the given role.",
+  tags: ["identity"],
+  access: "ADMIN",
+  body: ZCreateApiTokenRequest,
+  responses: { 201: { description: "The new token", schema: ZCreatedApiToken }, ...AUTH_ERRORS, ...CONFLICT },
+  async handler({ container, principal, body }) {
+    const p = principal!;
+    const created = await createApiToken({ identities: container.identity.store, audit: container.audit.log, now: container.clock.now() }, body, {
+      userId: p.kind === "user" ? p.userId : null,
+      actor: p.actor,
+    });
+    return { status: 201, body: { token: created.token, record: tokenView(created.record) }, headers: { "cache-control": "no-store" } };
+  },
+});
+
+export const revokeApiTokenEndpoint = endpoint({
+  operationId: "revokeApiToken",
+  method: "DELETE",
+  path: "/api/v1/tokens/{id}",
+  summary: "Revoke an API token",
+  description: "Takes effect on the token's next request.",
+  tags: ["identity"],
+  access: "ADMIN",
+  params: ZIdParams,
+  responses: { 200: { description: "The revoked token", schema: ZApiToken }, ...AUTH_ERRORS, ...NOT_FOUND },
+  async handler({ container, principal, params }) {
+    const record = await revokeApiToken({ identities: container.identity.store, audit: container.audit.log, now: container.clock.now() }, params.id, principal!.actor);
+    return { status: 200, body: tokenView(record) };
+  },
+});
+
+export const listUsersEndpoint = endpoint({
+  operationId: "listUsers",
+  method: "GET",
+  path: "/api/v1/users",
+  summary: "List users",
+  tags: ["identity"],
+  access: "ADMIN",
+  responses: { 200: { description: "Users by email", schema: ZUserList }, ...AUTH_ERRORS },
+  async handler({ container }) {
+    return { status: 200, body: { users: (await container.identity.store.listUsers()).map(userView) } };
+  },
+});
+
+export const createUserEndpoint = endpoint({
+  operationId: "createUser",
+  method: "POST",
+  path: "/api/v1/users",
+  summary: "Create a user",
+  tags: ["identity"],
+  access: "ADMIN",
+  body: ZCreateUserRequest,
+  responses: { 201: { description: "The new user", schema: ZUser }, ...AUTH_ERRORS, ...CONFLICT },
+  async handler({ container, principal, body }) {
+    const user = await saveUser({ identities: container.identity.store, hasher: container.identity.hasher, audit: container.audit.log }, body, { actor: principal!.actor, mode: "insert" });
+    return { status: 201, body: userView(user) };
+  },
+});

@@ -1,0 +1,184 @@
+import "server-only";
+import { ZIdParams } from "@/lib/api/common";
+import { ZOperationDetail, ZOperationPage, ZOperationSummary, ZPendingReviewPage } from "@/lib/api/operations";
+import { ZCancelRequest, ZDecisionRequest, ZDecisionResult, ZIdempotencyHeaders, ZSubmitOperationRequest, ZSubmitOperationResult } from "@/lib/api/submit";
+import type { z } from "zod";
+import { actorKindOf } from "../../core/identity/principal";
+import { hasRole } from "../../core/identity/roles";
+import { getOperationDetail } from "../../core/operations/get-operation-detail";
+import { listOperations, ZListOperationsQuery } from "../../core/operations/list-operations";
+import { listPendingReviews, ZListPendingReviewsQuery } from "../../core/operations/list-pending-reviews";
+import type { OperationRecord, ReviewRecord } from "../../core/operations/ports";
+import { endpoint } from "../endpoint";
+import { AUTH_ERRORS, CONFLICT, NOT_FOUND } from "./responses";
+
+/** An operation as the write endpoints answer it: the same shape the list gives. */
+function summaryOf(op: OperationRecord): z.infer<typeof ZOperationSummary> {
+  return {
+    id: op.id,
+    type: op.type,
+    service: op.service,
+    state: op.state,
+    result: op.result,
+    actor: op.actor,
+    actorKind: op.actorKind,
+    correlationId: op.correlationId,
+    incidentId: op.incidentId,
+    idempotencyKey: op.idempotencyKey,
+    params: op.params as z.infer<typeof ZOperationSummary>["params"],
+    version: op.version,
+    priority: op.priority,
+    attempt: op.attempt,
+    reason: op.reason,
+    error: op.error,
+    createdAt: op.createdAt.toISOString(),
+    updatedAt: op.updatedAt.toISOString(),
+    startedAt: op.startedAt?.toISOString() ?? null,
+    finishedAt: op.finishedAt?.toISOString() ?? null,
+  };
+}
+
+function reviewOf(r: ReviewRecord) {
+  return {
+    id: r.id,
+    operationId: r.operationId,
+    status: r.status,
+    reason: r.reason,
+    severity: r.severity,
+    requestedBy: r.requestedBy,
+    evidence: r.evidence,
+    evidenceHash: r.evidenceHash,
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt?.toISOString() ?? null,
+    approvalId: r.approvalId,
+    notes: r.notes,
+    escalationLevel: r.escalationLevel,
+    escalationPlan: r.escalationPlan,
+    nextEscalationAt: r.nextEscalationAt?.toISOString() ?? null,
+    timeoutAt: r.timeoutAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+  };
+}
+
+export const submitOperationEndpoint = endpoint({
+  operationId: "submitOperation",
+  method: "POST",
+  path: "/api/v1/operations",
+  summary: "Submit an operation",
+  description:
+    "Persists the operation and returns at once (202); a worker drives it through conflicts, locks, gates, execution and verification. With the same Idempotency-Key, or the same service, type and params while one is in flight, the existing operation is returned with result ALREADY_RUNNING (200).",
+  tags: ["operations"],
+  access: "OPERATOR",
+  headers: ZIdempotencyHeaders,
+  body: ZSubmitOperationRequest,
+  responses: {
+    202: { description: "Accepted: a new operation", schema: ZSubmitOperationResult },
+    200: { description: "ALREADY_RUNNING: the existing operation", schema: ZSubmitOperationResult },
+    ...AUTH_ERRORS,
+    ...NOT_FOUND,
+    ...CONFLICT,
+  },
+  async handler({ container, principal, headers, body }) {
+    const p = principal!;
+    const outcome = await container.orchestrator.submit({
+      ...body,
+      actor: p.actor,
+      actorKind: actorKindOf(p),
+      ...(headers["idempotency-key"] ? { idempotencyKey: headers["idempotency-key"] } : {}),
+    });
+    return {
+      status: outcome.result === "ACCEPTED" ? 202 : 200,
+      body: { result: outcome.result, operation: summaryOf(outcome.operation) },
+      headers: { location: `/api/v1/operations/${outcome.operation.id}` },
+    };
+  },
+});
+
+export const listOperationsEndpoint = endpoint({
+  operationId: "listOperations",
+  method: "GET",
+  path: "/api/v1/operations",
+  summary: "List operations",
+  description: "Newest first; filters by state (comma-separated), type, service, actor, correlation id, incident and creation time; keyset pages via nextCursor.",
+  tags: ["operations"],
+  access: "VIEWER",
+  query: ZListOperationsQuery,
+  responses: { 200: { description: "One page", schema: ZOperationPage }, ...AUTH_ERRORS },
+  async handler({ container, query }) {
+    return { status: 200, body: await listOperations({ queries: container.queries.operations }, query) };
+  },
+});
+
+export const getOperationEndpoint = endpoint({
+  operationId: "getOperation",
+  method: "GET",
+  path: "/api/v1/operations/{id}",
+  summary: "Get an operation",
+  description: "The operation with its transitions, steps, gate results, conflicts, review, locks held with fencing tokens, and audit events.",
+  tags: ["operations"],
+  access: "VIEWER",
+  params: ZIdParams,
+  responses: { 200: { description: "The operation in detail", schema: ZOperationDetail }, ...AUTH_ERRORS, ...NOT_FOUND },
+  async handler({ container, params }) {
+    return { status: 200, body: await getOperationDetail({ queries: container.queries.operations }, { id: params.id }) };
+  },
+});
+
+function decisionEndpoint(decision: "APPROVE" | "REJECT") {
+  const verb = decision === "APPROVE" ? "approve" : "reject";
+  return endpoint({
+    operationId: `${verb}Operation`,
+    method: "POST",
+    path: `/api/v1/operations/{id}/${verb}`,
+    summary: decision === "APPROVE" ? "Approve a paused operation" : "Reject a paused operation",
+    description:
+      decision === "APPROVE"
+        ? "Lets the operation resume: a worker re-takes its locks and executes. The requester cannot approve their own operation (403). Of concurrent decisions exactly one wins; the other gets 409 naming who decided."
+        : "Fails the operation. The requester cannot reject their own operation (403). Of concurrent decisions exactly one wins; the other gets 409.",
+    tags: ["operations"],
+    access: "APPROVER",
+    params: ZIdParams,
+    body: ZDecisionRequest,
+    responses: { 200: { description: "The decision, recorded with its approval id", schema: ZDecisionResult }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
+    async handler({ container, principal, params, body }) {
+      const result = await container.orchestrator.decide({ operationId: params.id, decision, actor: principal!.actor, ...body });
+      return { status: 200, body: { operation: summaryOf(result.operation), review: reviewOf(result.review), approvalId: result.approvalId } };
+    },
+  });
+}
+
+export const approveOperationEndpoint = decisionEndpoint("APPROVE");
+export const rejectOperationEndpoint = decisionEndpoint("REJECT");
+
+export const cancelOperationEndpoint = endpoint({
+  operationId: "cancelOperation",
+  method: "POST",
+  path: "/api/v1/operations/{id}/cancel",
+  summary: "Cancel an operation",
+  description: "Operators cancel their own operations; approvers and admins anyone's. An IN_PROGRESS operation cannot be cancelled (409): submit a ROLLBACK.",
+  tags: ["operations"],
+  access: "OPERATOR",
+  params: ZIdParams,
+  body: ZCancelRequest,
+  responses: { 200: { description: "The cancelled operation", schema: ZOperationSummary }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
+  async handler({ container, principal, params, body }) {
+    const p = principal!;
+    const op = await container.orchestrator.cancel({ operationId: params.id, actor: p.actor, mayCancelOthers: hasRole(p.role, "APPROVER"), ...body });
+    return { status: 200, body: summaryOf(op) };
+  },
+});
+
+export const listPendingReviewsEndpoint = endpoint({
+  operationId: "listPendingReviews",
+  method: "GET",
+  path: "/api/v1/reviews",
+  summary: "The approval queue",
+  description: "Pending reviews, oldest first, with severity, age and escalation deadlines.",
+  tags: ["operations"],
+  access: "VIEWER",
+  query: ZListPendingReviewsQuery,
+  responses: { 200: { description: "One page of pending reviews", schema: ZPendingReviewPage }, ...AUTH_ERRORS },
+  async handler({ container, query }) {
+    return { status: 200, body: await listPendingReviews({ queries: container.queries.operations, clock: container.clock }, query) };
+  },
+});
