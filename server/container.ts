@@ -50,6 +50,7 @@ import type { IncidentQueries } from "./core/incidents/ports";
 import { PostgresOperationQueries } from "./adapters/prisma/operation-queries";
 import { PostgresIncidentQueries } from "./adapters/prisma/incident-queries";
 import { createInterlockMetrics, type InterlockMetrics } from "./adapters/metrics/interlock-metrics";
+import { verifyIfDue } from "./core/audit/verify-if-due";
 import { getLogger, type Logger } from "./logger";
 
 // The one place that builds the core from configuration. Built once per process
@@ -123,6 +124,7 @@ async function buildContainer(): Promise<Container> {
     const graphIndex = new CachedGraphIndex(graph, 30_000);
     const { locks, signals, orchestrator, metrics } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
     const identity = await buildIdentity(env, db, audit.log, log);
+    startChainVerification(env, audit, locks.manager, log);
     const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
     return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries: { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db) } };
   } catch (error) {
@@ -209,6 +211,35 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
   return { locks: { manager, store: lockStore }, signals, orchestrator, metrics };
 }
 
+const globalForVerifier = globalThis as unknown as { __interlockVerifier?: NodeJS.Timeout; __interlockFirstVerify?: NodeJS.Timeout };
+
+/**
+ * Verifies the audit chain in the background once per AUDIT_VERIFY_INTERVAL_MINUTES
+ * across all replicas (soon after start, then checking every minute whether it is due),
+ * so hash_chain_valid and its alert rest on a recent check.
+ */
+function startChainVerification(env: Env, audit: Container["audit"], locks: LockManager, log: Logger): void {
+  if (env.AUDIT_VERIFY_INTERVAL_MINUTES === 0) return;
+  const intervalMs = env.AUDIT_VERIFY_INTERVAL_MINUTES * 60_000;
+  const holderId = `audit-verifier:${os.hostname()}:${process.pid}`;
+  let running = false;
+  const tick = () => {
+    if (running) return;
+    running = true;
+    verifyIfDue({ store: audit.store, sink: audit.sink, publicKey: audit.publicKey, log: audit.log, locks, holderId, now: systemClock.now(), intervalMs })
+      .then((result) => {
+        if (result && !result.valid) log.error({ firstBadSeq: result.firstBadSeq, kind: result.kind, detail: result.detail }, "the audit chain does not verify");
+        else if (result) log.info({ checked: result.checked }, "audit chain verified");
+      })
+      .catch((error: unknown) => log.error({ err: error }, "audit chain verification failed to run"))
+      .finally(() => (running = false));
+  };
+  globalForVerifier.__interlockFirstVerify = setTimeout(tick, 5_000);
+  globalForVerifier.__interlockFirstVerify.unref();
+  globalForVerifier.__interlockVerifier = setInterval(tick, Math.min(intervalMs, 60_000));
+  globalForVerifier.__interlockVerifier.unref();
+}
+
 /** Sign-in and API tokens; on the embedded store, the demo users of the README. */
 async function buildIdentity(env: Env, db: Database, auditLog: AuditLog, log: Logger): Promise<Container["identity"]> {
   const store = new PostgresIdentityStore(db);
@@ -232,6 +263,8 @@ export async function disposeContainer(): Promise<void> {
   globalForContainer.__interlockContainer = undefined;
   const container = pending ? await pending.catch(() => null) : null;
   if (!container) return;
+  clearTimeout(globalForVerifier.__interlockFirstVerify);
+  clearInterval(globalForVerifier.__interlockVerifier);
   await container.orchestrator.stop(10_000);
   await container.locks.manager.close();
   await container.locks.store.close();

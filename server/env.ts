@@ -52,6 +52,8 @@ export const ZEnvSchema = z.object({
   AUDIT_CHECKPOINT_FILE: z.string().min(1, "must not be empty").optional(),
   AUDIT_CHECKPOINT_EVERY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(1000),
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").default(60),
+  // How often the whole chain is verified in the background (the hash_chain_valid metric); 0 turns it off.
+  AUDIT_VERIFY_INTERVAL_MINUTES: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").max(10_080, "must be at most 10080").default(60),
   // Locks (C3): Redis when REDIS_URL is set, else lease rows in the store.
   REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]*$/, "must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)").optional(),
   LOCK_KEY_PREFIX: z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").default("interlock:lock:"),

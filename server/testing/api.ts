@@ -88,6 +88,8 @@ export async function startApiHarness(label: string, env: Record<string, string>
     INTERLOCK_INSECURE_DEMO_USERS: "true",
     LOG_LEVEL: "silent",
     SIMULATION_TIME_SCALE: "100000",
+    // Background chain verification appends events at its own times; tests that count rows need quiet.
+    AUDIT_VERIFY_INTERVAL_MINUTES: "0",
     ...env,
   });
   const { getContainer, disposeContainer } = await import("../container");
