@@ -72,7 +72,7 @@ export async function decideReview(deps: OrchestratorDeps, input: unknown): Prom
   );
 
   let updated = op;
-  await deps.store.transact(async (tx) => {
+  await decideOnce(deps, op.id, () => deps.store.transact(async (tx) => {
     const won = await deps.store.decideReview(tx, { reviewId: review.id, status: decided.status as "APPROVED" | "REJECTED", decidedBy: d.actor, decidedAt: now, approvalId, notes });
     if (!won) throw lostRace(op.id);
     if (d.decision === "APPROVE") {
@@ -89,10 +89,29 @@ export async function decideReview(deps: OrchestratorDeps, input: unknown): Prom
     if (!applied) throw lostRace(op.id);
     await deps.audit.appendInTransaction(tx, [decisionEvent, transitionEvent(op, transition, "WARNING")]);
     updated = { ...op, state: "FAILED", version: transition.version, result: "FAILED", reason };
-  });
+  }));
   if (d.decision === "APPROVE") await deps.store.announceWork().catch((error) => deps.onBackgroundError(error, "announcing an approval"));
   deps.publish({ operationId: op.id, service: op.service, type: op.type, state: updated.state, kind: d.decision === "APPROVE" ? "review.approved" : "review.rejected", at: now });
   return { operation: updated, review: decided, approvalId };
+}
+
+/**
+ * Runs the decision's transaction; when a concurrent decision won, the refusal
+ * names who decided and how, read after the winner committed.
+ */
+async function decideOnce(deps: OrchestratorDeps, operationId: string, decide: () => Promise<void>): Promise<void> {
+  try {
+    await decide();
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== "VERSION_CONFLICT") throw error;
+    const winner = await deps.store.latestDecidedReview(operationId).catch(() => null);
+    if (!winner?.decidedBy) throw error;
+    throw new AppError("VERSION_CONFLICT", `Operation ${operationId} was already ${winner.status.toLowerCase()} by ${winner.decidedBy} at the same moment; that decision stands`, {
+      operationId,
+      decidedBy: winner.decidedBy,
+      reviewStatus: winner.status,
+    });
+  }
 }
 
 function lostRace(operationId: string): AppError {

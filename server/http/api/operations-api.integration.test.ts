@@ -83,6 +83,24 @@ describe("an operation through the API", () => {
     expect(done.auditEvents.some((e) => e.actor === "admin@interlock.local")).toBe(true);
   });
 
+  it("lets exactly one of a concurrent approve and reject win; the other is told who decided", async () => {
+    const signals = api.container.signals as SimulatedSignalSource;
+    signals.set("recommendation-service", { errorBudgetPct: 6 });
+    const submitted = await send("OPERATOR", "/api/v1/operations", { body: { type: "DEPLOYMENT", service: "recommendation-service", params: { version: "v3" } } });
+    const id = submitted.json.operation.id as string;
+    await waitForState(id, ["PAUSED_FOR_HUMAN_REVIEW"]);
+    signals.set("recommendation-service", { errorBudgetPct: 0.5 });
+    const [approve, reject] = await Promise.all([
+      send("APPROVER", `/api/v1/operations/${id}/approve`, { body: { notes: "go" } }),
+      send("ADMIN", `/api/v1/operations/${id}/reject`, { body: { notes: "stop" } }),
+    ]);
+    expect([approve.status, reject.status].sort()).toEqual([200, 409]);
+    const loser = approve.status === 409 ? approve : reject;
+    expect(loser.json.error.message).toMatch(/already (approved|rejected) by (approver|admin)@interlock.local/);
+    const final = await waitForState(id, ["COMPLETED", "FAILED", "ROLLED_BACK"]);
+    expect(final.operation.state).toBe(approve.status === 200 ? "COMPLETED" : "FAILED");
+  });
+
   it("lets operators cancel only their own operations, and the requester cancel theirs", async () => {
     const signals = api.container.signals as SimulatedSignalSource;
     signals.set("loyalty-service", { errorBudgetPct: 9 });
