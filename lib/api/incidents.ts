@@ -4,7 +4,8 @@
 // server/adapters/prisma/incident-queries.integration.test.ts fails the build
 // when the two drift. Each named schema is an OpenAPI component.
 import { z } from "zod";
-import { AUDIT_SEVERITIES, ZJsonObject, ZOperationSummary } from "./operations";
+import { AUDIT_SEVERITIES } from "./audit";
+import { ZJsonObject, ZOperationSummary } from "./operations";
 
 export const INCIDENT_STATUSES = ["OPEN", "REMEDIATING", "RESOLVED", "ESCALATED", "FAILED"] as const;
 

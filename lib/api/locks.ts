@@ -2,8 +2,9 @@ import { z } from "zod";
 import { ZTimestamp } from "./common";
 
 export const LOCK_SCOPES = ["SYSTEM", "SERVICE", "INCIDENT", "DEPLOYMENT"] as const;
+export const LOCK_MODES = ["EXCLUSIVE", "SHARED"] as const;
 export const ZLockScope = z.enum(LOCK_SCOPES).meta({ id: "LockScope" });
-const ZLockMode = z.enum(["EXCLUSIVE", "SHARED"]);
+const ZLockMode = z.enum(LOCK_MODES);
 
 export const ZLockView = z
   .object({

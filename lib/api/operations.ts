@@ -5,6 +5,8 @@
 // server/adapters/prisma/operation-queries.integration.test.ts fails the
 // build when the two drift. Each named schema is an OpenAPI component.
 import { z } from "zod";
+import { AUDIT_CATEGORIES, AUDIT_SEVERITIES } from "./audit";
+import { LOCK_MODES, LOCK_SCOPES } from "./locks";
 
 export const OPERATION_STATES = ["INIT", "LOCKED", "SAFETY_CHECK", "IN_PROGRESS", "PAUSED_FOR_HUMAN_REVIEW", "COMPLETED", "FAILED", "ROLLED_BACK", "CANCELLED"] as const;
 export const OPERATION_RESULTS = ["SUCCESS", "BLOCKED_BY_CONFLICT", "BLOCKED_BY_GATE", "PAUSED_FOR_REVIEW", "LOCK_TIMEOUT", "FAILED", "ROLLED_BACK", "CANCELLED", "ALREADY_RUNNING"] as const;
@@ -15,26 +17,6 @@ export const CONFLICT_SEVERITIES = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as cons
 export const CONFLICT_ACTIONS = ["BLOCK", "PAUSE_FOR_REVIEW", "WARN", "DELAY"] as const;
 export const SAFETY_GATES = ["ERROR_BUDGET", "BLAST_RADIUS", "RECENT_FAILURES", "COOLDOWN", "RESOURCE_CAPACITY", "INCIDENT_RATE"] as const;
 export const REVIEW_STATUSES = ["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"] as const;
-export const AUDIT_CATEGORIES = [
-  "INCIDENT_DETECTION",
-  "ROOT_CAUSE_ANALYSIS",
-  "CODE_LOCALIZATION",
-  "FIX_PLANNING",
-  "PATCH_GENERATION",
-  "SAFETY_GATES",
-  "DEPLOYMENT",
-  "VERIFICATION",
-  "ROLLBACK",
-  "LOCK_OPERATION",
-  "CONFLICT_DETECTION",
-  "STATE_TRANSITION",
-  "NOTIFICATION",
-  "MANUAL_INTERVENTION",
-  "SYSTEM_HEALTH",
-] as const;
-export const AUDIT_SEVERITIES = ["INFO", "WARNING", "ERROR", "CRITICAL"] as const;
-export const LOCK_SCOPES = ["SYSTEM", "SERVICE", "INCIDENT", "DEPLOYMENT"] as const;
-export const LOCK_MODES = ["EXCLUSIVE", "SHARED"] as const;
 
 /** Any JSON object. */
 export const ZJsonObject = z.record(z.string(), z.json());

@@ -12,13 +12,14 @@ export const ZAuditQuerySchema = z
     operationId: z.uuid().optional(),
     correlationId: z.string().min(1).max(200).optional(),
     action: z.string().min(1).max(200).optional(),
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
-    beforeSeq: z.coerce.number().int().positive().optional(),
+    // ISO 8601 with an offset, kept as text so that parsing twice (route, then here) is harmless.
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    beforeSeq: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().meta({ description: "Cursor: nextBeforeSeq of the previous page" }),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict()
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "from must not be after to", path: ["from"] });
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: "from must not be after to", path: ["from"] });
 
 export type TAuditQueryInput = z.input<typeof ZAuditQuerySchema>;
 
@@ -30,5 +31,7 @@ export async function queryAuditEvents(deps: { store: AuditStore }, input: TAudi
       issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
     });
   }
-  return deps.store.query(parsed.data as AuditQuery);
+  const { from, to, ...rest } = parsed.data;
+  const query: AuditQuery = { ...rest, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) };
+  return deps.store.query(query);
 }

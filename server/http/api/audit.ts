@@ -1,29 +1,12 @@
 import "server-only";
-import { z } from "zod";
-import { AUDIT_CATEGORIES, AUDIT_SEVERITIES, ZAuditPage, ZAuditStatistics, ZAuditVerification } from "@/lib/api/audit";
+import { ZAuditPage, ZAuditStatistics, ZAuditVerification } from "@/lib/api/audit";
 import { auditStatistics } from "../../core/audit/audit-statistics";
 import { EXPORT_FORMAT } from "../../core/audit/export-format";
 import { exportAuditLog } from "../../core/audit/export-audit-log";
-import { queryAuditEvents } from "../../core/audit/query-audit-events";
+import { queryAuditEvents, ZAuditQuerySchema } from "../../core/audit/query-audit-events";
 import { verifyAndRecord } from "../../core/audit/verify-and-record";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS } from "./responses";
-
-export const ZAuditEventsQuery = z
-  .strictObject({
-    category: z.enum(AUDIT_CATEGORIES).optional(),
-    severity: z.enum(AUDIT_SEVERITIES).optional(),
-    actor: z.string().min(1).max(200).optional(),
-    service: z.string().min(1).max(200).optional(),
-    operationId: z.uuid().optional(),
-    correlationId: z.string().min(1).max(200).optional(),
-    action: z.string().min(1).max(200).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-    beforeSeq: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().meta({ description: "Cursor: nextBeforeSeq of the previous page" }),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-  })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: "from must not be after to", path: ["from"] });
 
 export const queryAuditEventsEndpoint = endpoint({
   operationId: "queryAuditEvents",
@@ -33,7 +16,7 @@ export const queryAuditEventsEndpoint = endpoint({
   description: "Newest first, filtered by category, severity, actor, service, operation, correlation id, action and time; keyset pages by sequence number.",
   tags: ["audit"],
   access: "VIEWER",
-  query: ZAuditEventsQuery,
+  query: ZAuditQuerySchema,
   responses: { 200: { description: "One page of events", schema: ZAuditPage }, ...AUTH_ERRORS },
   async handler({ container, query }) {
     const page = await queryAuditEvents({ store: container.audit.store }, query);
