@@ -3,17 +3,15 @@
 // valid chain, fires once a row is tampered with in the database and a
 // verification is recorded, and clears after the row is put back. Runs on the
 // Postgres project, whose database the test can reach to tamper with.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import pg from "pg";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { PROMETHEUS_BIN, startPrometheus, type RunningPrometheus } from "../server/testing/prometheus";
 
 const root = path.resolve(import.meta.dirname, "..");
-const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 const adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const e2eDatabaseUrl = (() => {
   const url = new URL(adminUrl);
@@ -21,26 +19,17 @@ const e2eDatabaseUrl = (() => {
   return url.toString();
 })();
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 async function signIn(request: APIRequestContext) {
   const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as { csrfToken: string };
   await request.post("/api/auth/callback/credentials", { form: { csrfToken, email: "approver@interlock.local", password: "interlock-approver", json: "true" }, maxRedirects: 0 });
 }
 
 test.describe("Prometheus on /api/metrics", () => {
-  let prometheus: ChildProcess | null = null;
+  let prometheus: RunningPrometheus | null = null;
   let tmp = "";
-  let log = "";
 
   test.afterAll(async () => {
-    prometheus?.kill("SIGTERM");
+    await prometheus?.stop();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -58,19 +47,17 @@ test.describe("Prometheus on /api/metrics", () => {
     }
     fs.writeFileSync(path.join(tmp, "rules.yml"), stringifyYaml(rules));
     const target = new URL(baseURL!).host;
-    fs.writeFileSync(
-      path.join(tmp, "prometheus.yml"),
-      stringifyYaml({
+    const running = await startPrometheus({
+      dir: tmp,
+      config: {
         global: { scrape_interval: "1s", evaluation_interval: "1s" },
         rule_files: [path.join(tmp, "rules.yml")],
         scrape_configs: [{ job_name: "interlock", metrics_path: "/api/metrics", scrape_timeout: "1s", static_configs: [{ targets: [target] }] }],
-      }),
-    );
-    const port = await freePort();
-    prometheus = spawn(PROMETHEUS_BIN, [`--config.file=${path.join(tmp, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(tmp, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ["ignore", "pipe", "pipe"] });
-    prometheus.stderr!.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-5_000)));
+      },
+    });
+    prometheus = running;
     const promApi = async <T>(query: string): Promise<T> => {
-      const body = (await (await fetch(`http://127.0.0.1:${port}${query}`)).json()) as { status: string; data: T };
+      const body = (await (await fetch(`${running.url}${query}`)).json()) as { status: string; data: T };
       if (body.status !== "success") throw new Error(`${query}: ${JSON.stringify(body)}`);
       return body.data;
     };
@@ -83,7 +70,7 @@ test.describe("Prometheus on /api/metrics", () => {
 
     const verify = async () => ((await (await request.post("/api/v1/audit/verify", { headers: { origin: baseURL! } })).json()) as { valid: boolean }).valid;
     expect(await verify()).toBe(true);
-    await expect.poll(() => value('up{job="interlock"}').catch(() => null), { ...poll, message: `Prometheus scrapes the server (${log.slice(-500)})` }).toBe(1);
+    await expect.poll(() => value('up{job="interlock"}').catch(() => null), { ...poll, message: `Prometheus scrapes the server (${running.log().slice(-500)})` }).toBe(1);
     await expect.poll(() => value("audit_events_total"), poll).toBeGreaterThan(0);
     await expect.poll(() => value("hash_chain_valid"), poll).toBe(1);
     expect(await firing()).not.toContain("AuditHashChainBroken");

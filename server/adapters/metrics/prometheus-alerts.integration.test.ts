@@ -10,7 +10,7 @@
 // rule keeps its expression and `for`. Prometheus acts on a change only after
 // its next scrape and evaluation, so every check polls up to a deadline; no
 // timing is asserted.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -20,15 +20,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { verifyAndRecord } from "../../core/audit/verify-and-record";
 import { auditFixture } from "../../testing/audit";
+import { PROMETHEUS_BIN, PROMTOOL_BIN, requireBinary, retryUntil, startPrometheus, type RunningPrometheus } from "../../testing/prometheus";
 import { openTestStore, type TestStore } from "../../testing/stores";
 import { PostgresLockStore } from "../prisma/lock-store";
 import { createInterlockMetrics, type InterlockMetrics } from "./interlock-metrics";
 
-const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
-const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
 const RULES_FILE = path.resolve(import.meta.dirname, "../../../deploy/prometheus/interlock-alerts.yml");
 const EXAMPLE_CONFIG = path.resolve(import.meta.dirname, "../../../deploy/prometheus/prometheus.yml");
-const DEADLINE_MS = 60_000;
 const UNDER_TEST = ["AuditHashChainBroken", "StuckLock"];
 
 interface Rule {
@@ -89,52 +87,18 @@ const SEED_RULES: Rule[] = [
   },
 ];
 
-function requireBinary(bin: string, what: string): void {
-  if (!fs.existsSync(bin)) {
-    throw new Error(
-      `${what} is not installed at ${bin}; this integration test needs the real one. ` +
-        "Install Debian's Prometheus with `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu; CI does this), " +
-        "or point PROMETHEUS_BIN and PROMTOOL_BIN at the binaries.",
-    );
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 let tmp = "";
 let store: TestStore;
 let metrics: InterlockMetrics;
 let fx: ReturnType<typeof auditFixture>;
 let exporter: http.Server | null = null;
 let scrapeErrors: string[] = [];
-let prometheus: ChildProcess | null = null;
-let prometheusLog = "";
+let prometheus: RunningPrometheus | null = null;
 let prometheusUrl = "";
 
-/** Retries `check` until it stops throwing; after the deadline, fails with its last error and Prometheus's log. */
-async function eventually<T>(check: () => Promise<T>, what: string): Promise<T> {
-  const deadline = Date.now() + DEADLINE_MS;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await check();
-    } catch (error) {
-      last = error;
-      if (prometheus && prometheus.exitCode !== null) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  throw new Error(
-    `${what}: not reached within ${DEADLINE_MS} ms. Last error: ${last instanceof Error ? last.message : String(last)}\n` +
-      `Scrape errors: ${scrapeErrors.slice(-3).join(" | ") || "none"}\nPrometheus log (tail):\n${prometheusLog.slice(-3000)}`,
-  );
-}
+/** Retries `check` until it stops throwing; after the deadline, fails with its last error, the scrape errors and Prometheus's log. */
+const eventually = <T>(check: () => Promise<T>, what: string): Promise<T> =>
+  retryUntil(check, what, { prometheus, details: () => `Scrape errors: ${scrapeErrors.slice(-3).join(" | ") || "none"}` });
 
 async function api<T>(pathAndQuery: string): Promise<T> {
   const response = await fetch(`${prometheusUrl}${pathAndQuery}`, { signal: AbortSignal.timeout(5_000) });
@@ -167,16 +131,6 @@ interface ApiRule {
   lastEvaluation: string;
 }
 const rules = async () => (await api<{ groups: { name: string; interval: number; rules: ApiRule[] }[] }>("/api/v1/rules?type=alert")).groups.flatMap((g) => g.rules);
-
-async function stopPrometheus(): Promise<void> {
-  const child = prometheus;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe("seed 001's alert rules", () => {
   beforeAll(() => {
@@ -240,35 +194,19 @@ describe("seed 001's alert rules in a real Prometheus scraping Interlock", () =>
     const rulesPath = path.join(tmp, "interlock-alerts.yml");
     fs.writeFileSync(rulesPath, stringifyYaml(rulesCopy));
 
-    const configFile = path.join(tmp, "prometheus.yml");
-    fs.writeFileSync(
-      configFile,
-      stringifyYaml({
+    prometheus = await startPrometheus({
+      dir: tmp,
+      config: {
         global: { scrape_interval: "1s", evaluation_interval: "1s" },
         rule_files: [rulesPath],
         scrape_configs: [{ job_name: "interlock", metrics_path: "/api/metrics", scrape_timeout: "1s", static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
-      }),
-    );
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(PROMETHEUS_BIN, [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(tmp, "data")}`, `--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ["ignore", "pipe", "pipe"],
+      },
     });
-    const keepLog = (chunk: Buffer) => {
-      prometheusLog = (prometheusLog + chunk.toString()).slice(-20_000);
-    };
-    prometheus.stdout!.on("data", keepLog);
-    prometheus.stderr!.on("data", keepLog);
-
-    await eventually(async () => {
-      if (prometheus!.exitCode !== null) throw new Error(`prometheus exited with code ${prometheus!.exitCode}`);
-      const response = await fetch(`${prometheusUrl}/-/ready`, { signal: AbortSignal.timeout(2_000) });
-      if (response.status !== 200) throw new Error(`/-/ready answered ${response.status}`);
-    }, "Prometheus ready");
+    prometheusUrl = prometheus.url;
   });
 
   afterAll(async () => {
-    await stopPrometheus();
+    await prometheus?.stop();
     if (exporter) {
       exporter.closeAllConnections();
       await new Promise<void>((resolve) => exporter!.close(() => resolve()));

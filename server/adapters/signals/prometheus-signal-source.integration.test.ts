@@ -3,7 +3,6 @@
 // Prometheus scrapes it every second, and the adapter's answers are compared
 // with what the exporter serves. Prometheus answers a change only after its
 // next scrape, so every check polls up to a deadline; no timing is asserted.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -12,6 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
 import { AppError } from "../../core/errors";
+import { PROMETHEUS_BIN, requireBinary, retryUntil, startPrometheus, type RunningPrometheus } from "../../testing/prometheus";
 import {
   COHORT_SIGNAL_FIELDS,
   DEFAULT_PROMETHEUS_QUERIES,
@@ -21,9 +21,6 @@ import {
   type PrometheusQueries,
   type PrometheusSignalConfig,
 } from "./prometheus-signal-source";
-
-const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
-const DEADLINE_MS = 60_000;
 
 // ─── the exporter ───────────────────────────────────────────────────────────
 
@@ -144,36 +141,14 @@ service:
 
 let tmp = "";
 let exporter: TestExporter;
-let prometheus: ChildProcess | null = null;
-let prometheusLog = "";
+let prometheus: RunningPrometheus | null = null;
 let prometheusUrl = "";
 let config: PrometheusSignalConfig;
 let source: PrometheusSignalSource;
 const clock = new ManualClock("2026-03-01T12:00:00.000Z");
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Retries `check` until it stops throwing; after the deadline, fails with its last error. */
-async function eventually<T>(check: () => Promise<T>, what: string, deadlineMs = DEADLINE_MS): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await check();
-    } catch (error) {
-      last = error;
-      if (prometheus && prometheus.exitCode !== null) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  throw new Error(`${what}: not reached within ${deadlineMs} ms. Last error: ${last instanceof Error ? last.message : String(last)}\nPrometheus log (tail):\n${prometheusLog.slice(-3000)}`);
-}
+/** Retries `check` until it stops throwing; after the deadline, fails with its last error and Prometheus's log. */
+const eventually = <T>(check: () => Promise<T>, what: string): Promise<T> => retryUntil(check, what, { prometheus });
 
 async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
   try {
@@ -185,25 +160,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
   throw new Error("expected the call to fail");
 }
 
-async function stopPrometheus(): Promise<void> {
-  const child = prometheus;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 describe("PrometheusSignalSource against a real Prometheus", () => {
   beforeAll(async () => {
-    if (!fs.existsSync(PROMETHEUS_BIN)) {
-      throw new Error(
-        `Prometheus is not installed at ${PROMETHEUS_BIN}; this integration test needs the real server. ` +
-          "Install it with `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu; CI does this), " +
-          "or point PROMETHEUS_BIN at a prometheus binary.",
-      );
-    }
+    requireBinary(PROMETHEUS_BIN, "Prometheus");
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "interlock-prometheus-"));
 
     exporter = new TestExporter(TRAFFIC);
@@ -219,27 +178,14 @@ describe("PrometheusSignalSource against a real Prometheus", () => {
     exporter.setGauge("", "incidentsLastHour", 2);
     const exporterPort = await exporter.start();
 
-    const configFile = path.join(tmp, "prometheus.yml");
-    fs.writeFileSync(
-      configFile,
-      ["global:", "  scrape_interval: 1s", "  evaluation_interval: 1s", "scrape_configs:", "  - job_name: interlock-test", "    static_configs:", `      - targets: ["127.0.0.1:${exporterPort}"]`, ""].join("\n"),
-    );
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(PROMETHEUS_BIN, [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(tmp, "data")}`, `--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ["ignore", "pipe", "pipe"],
+    prometheus = await startPrometheus({
+      dir: tmp,
+      config: {
+        global: { scrape_interval: "1s", evaluation_interval: "1s" },
+        scrape_configs: [{ job_name: "interlock-test", static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
+      },
     });
-    const keepLog = (chunk: Buffer) => {
-      prometheusLog = (prometheusLog + chunk.toString()).slice(-20_000);
-    };
-    prometheus.stdout!.on("data", keepLog);
-    prometheus.stderr!.on("data", keepLog);
-
-    await eventually(async () => {
-      if (prometheus!.exitCode !== null) throw new Error(`prometheus exited with code ${prometheus!.exitCode}`);
-      const response = await fetch(`${prometheusUrl}/-/ready`, { signal: AbortSignal.timeout(2_000) });
-      if (response.status !== 200) throw new Error(`/-/ready answered ${response.status}`);
-    }, "Prometheus ready");
+    prometheusUrl = prometheus.url;
     // Scraped at least twice: rate() needs two samples.
     await eventually(async () => {
       const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="interlock-test"}[1m])')}`);
@@ -257,7 +203,7 @@ describe("PrometheusSignalSource against a real Prometheus", () => {
   });
 
   afterAll(async () => {
-    await stopPrometheus();
+    await prometheus?.stop();
     await exporter?.stop();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -364,7 +310,7 @@ describe("PrometheusSignalSource against a real Prometheus", () => {
   });
 
   it("fails with UNAVAILABLE naming the URL once Prometheus is stopped", async () => {
-    await stopPrometheus();
+    await prometheus?.stop();
     const error = await rejectionOf(source.serviceSignals(PAYMENT));
     expect(error.code).toBe("UNAVAILABLE");
     expect(error.message).toMatch(new RegExp(`^Prometheus at ${prometheusUrl.replace(/[.]/g, "\\.")} is unreachable \\(.*ECONNREFUSED.*\\); query for \\w+ of payment-service: `));

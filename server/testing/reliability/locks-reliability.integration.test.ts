@@ -26,6 +26,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../adapters/prisma/database";
 import { applyMigrations } from "../../adapters/prisma/migrate";
 import { createTestDatabase, type TestDatabase } from "../postgres";
+import { freePort } from "../prometheus";
 import { DEFAULT_COUNTER_URL, deleteKeysWithPrefix, FencedCounter } from "./fenced-counter";
 import type { ChurnConfig, ContendConfig, WorkerCommand, WorkerConfig } from "./lock-worker";
 
@@ -189,17 +190,6 @@ function addCounts(into: Record<string, number>, from: unknown): Record<string, 
 
 // ---------------------------------------------------------------------------
 // A redis-server of the test's own (scenario 3 kills it)
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One PING over a raw socket: true on +PONG. */
 function ping(port: number): Promise<boolean> {

@@ -1,0 +1,141 @@
+// A real Prometheus (Debian's package) for integration and end-to-end tests:
+// started on a free port of 127.0.0.1 with a configuration the test gives and
+// a TSDB under the test's own folder, awaited until /-/ready answers, and
+// stopped. Used by Vitest and by Playwright specs, so it imports nothing of
+// the server itself (no "server-only", no adapters).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { stringify as stringifyYaml } from "yaml";
+
+export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
+export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
+
+/** How long startPrometheus waits for /-/ready, and retryUntil's default deadline. */
+export const PROMETHEUS_DEADLINE_MS = 60_000;
+/** How much of Prometheus's output is kept. */
+const LOG_KEPT = 20_000;
+/** How much of it an error message shows. */
+const LOG_SHOWN = 3_000;
+
+/** Fails with how to install Prometheus when `bin` is missing; `what` names it ("Prometheus", "promtool"). */
+export function requireBinary(bin: string, what: string): void {
+  if (!fs.existsSync(bin)) {
+    throw new Error(
+      `${what} is not installed at ${bin}; this integration test needs the real one. ` +
+        "Install Debian's Prometheus with `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu; CI does this), " +
+        "or point PROMETHEUS_BIN and PROMTOOL_BIN at the binaries.",
+    );
+  }
+}
+
+/** A TCP port of 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningPrometheus {
+  /** http://127.0.0.1:<port>, without a trailing slash. */
+  readonly url: string;
+  /** The tail of its stdout and stderr. */
+  log(): string;
+  /** Its exit code once it has exited by itself; null while it runs (or after a signal ended it). */
+  exitCode(): number | null;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface RetryOptions {
+  /** Stop retrying early once this Prometheus has exited, and show its log on failure. */
+  prometheus?: RunningPrometheus | null;
+  deadlineMs?: number;
+  /** More to say on failure, printed before Prometheus's log. */
+  details?: () => string;
+}
+
+/**
+ * Retries `check` every 250 ms until it stops throwing; after the deadline (or
+ * once Prometheus has exited), fails with its last error and Prometheus's log.
+ */
+export async function retryUntil<T>(check: () => Promise<T>, what: string, options: RetryOptions = {}): Promise<T> {
+  const { prometheus, deadlineMs = PROMETHEUS_DEADLINE_MS, details } = options;
+  const deadline = Date.now() + deadlineMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await check();
+    } catch (error) {
+      last = error;
+      if (prometheus && prometheus.exitCode() !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(
+    `${what}: not reached within ${deadlineMs} ms. Last error: ${last instanceof Error ? last.message : String(last)}\n` +
+      (details ? `${details()}\n` : "") +
+      `Prometheus log (tail):\n${(prometheus?.log() ?? "").slice(-LOG_SHOWN)}`,
+  );
+}
+
+/**
+ * Writes `config` as `<dir>/prometheus.yml`, starts PROMETHEUS_BIN with its
+ * TSDB in `<dir>/data`, and resolves once /-/ready answers 200. Fails with the
+ * log's tail if Prometheus exits or is not ready within 60 s (and stops it).
+ */
+export async function startPrometheus(options: { config: object; dir: string }): Promise<RunningPrometheus> {
+  requireBinary(PROMETHEUS_BIN, "Prometheus");
+  const configFile = path.join(options.dir, "prometheus.yml");
+  fs.writeFileSync(configFile, stringifyYaml(options.config));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+
+  const child = spawn(PROMETHEUS_BIN, [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(options.dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  const keepLog = (text: string) => {
+    log = (log + text).slice(-LOG_KEPT);
+  };
+  child.stdout.on("data", (chunk: Buffer) => keepLog(chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => keepLog(chunk.toString()));
+  // Without a listener, a failed spawn would crash the test process.
+  child.on("error", (error) => keepLog(`\n[spawn ${PROMETHEUS_BIN}: ${error.message}]\n`));
+
+  const running: RunningPrometheus = {
+    url,
+    log: () => log,
+    exitCode: () => child.exitCode,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+
+  try {
+    await retryUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
+        const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) });
+        if (response.status !== 200) throw new Error(`/-/ready answered ${response.status}`);
+      },
+      "Prometheus ready",
+      { prometheus: running },
+    );
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
+  return running;
+}
