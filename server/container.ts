@@ -51,6 +51,14 @@ import { PostgresOperationQueries } from "./adapters/prisma/operation-queries";
 import { PostgresIncidentQueries } from "./adapters/prisma/incident-queries";
 import { createInterlockMetrics, type InterlockMetrics } from "./adapters/metrics/interlock-metrics";
 import { verifyIfDue } from "./core/audit/verify-if-due";
+import { DEFAULT_NOTIFIER_CONFIG, Notifier } from "./core/notify/notifier";
+import type { NotificationStore } from "./core/notify/ports";
+import type { NotifyRouting } from "./core/notify/routing";
+import { getNotifyRouting, type NotifyRoutingStore } from "./core/notify/notify-routing-settings";
+import { PostgresNotificationStore } from "./adapters/prisma/notification-store";
+import { PrismaNotifyRoutingStore } from "./adapters/prisma/notify-routing-store";
+import { notifyChannelsFromEnv } from "./adapters/notify/notify-config";
+import type { NotifyChannel } from "./core/notify/types";
 import { getLogger, type Logger } from "./logger";
 
 // The one place that builds the core from configuration. Built once per process
@@ -74,6 +82,15 @@ export interface Container {
   orchestrator: Orchestrator;
   /** The dependency graph indexed in memory, shared by the orchestrator and the API (reloaded every 30 s). */
   graphIndex: CachedGraphIndex;
+  /** Notifications (C8): the notifier, its store and routing, and the channels configured from env. */
+  notifications: {
+    notifier: Notifier;
+    store: NotificationStore;
+    routing(): Promise<NotifyRouting>;
+    routingStore: NotifyRoutingStore;
+    invalidateRouting(): void;
+    channels: { channel: NotifyChannel; target: string }[];
+  };
   /** Prometheus metrics (seed 001's names), served at /api/metrics. */
   metrics: InterlockMetrics;
   /** The read side of the API and the console. */
@@ -125,8 +142,12 @@ async function buildContainer(): Promise<Container> {
     const { locks, signals, orchestrator, metrics } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
     const identity = await buildIdentity(env, db, audit.log, log);
     startChainVerification(env, audit, locks.manager, log);
+    const queries = { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db) };
+    const notifications = buildNotifications(env, db, audit.log, queries.operations, log);
+    orchestrator.onEvent((event) => void notifications.notifier.onOperationEvent(event).catch((error: unknown) => log.error({ err: error, operationId: event.operationId }, "could not queue notifications")));
+    if (env.ORCHESTRATOR_WORKER) notifications.notifier.start();
     const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
-    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries: { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db) } };
+    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries, notifications };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
@@ -240,6 +261,33 @@ function startChainVerification(env: Env, audit: Container["audit"], locks: Lock
   globalForVerifier.__interlockVerifier.unref();
 }
 
+/**
+ * The notifier: channels from env (a bad value stops the start naming the
+ * variable), routing from the settings table (seed 000's by default, cached 5 s),
+ * links into the console at CONSOLE_URL.
+ */
+function buildNotifications(env: Env, db: Database, auditLog: AuditLog, operations: OperationQueries, log: Logger): Container["notifications"] {
+  const channels = notifyChannelsFromEnv(process.env);
+  const store = new PostgresNotificationStore(db);
+  const routingStore = new PrismaNotifyRoutingStore(db.prisma);
+  const routing = cachedSetting(() => getNotifyRouting({ routing: routingStore, onInvalid: (error) => log.error({ err: error }, "the stored notification routing is invalid; using seed 000's") }), 5_000);
+  const baseUrl = (env.CONSOLE_URL ?? env.AUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
+  const notifier = new Notifier({
+    store,
+    senders: channels.senders,
+    routing: () => routing.get(),
+    operations,
+    audit: auditLog,
+    clock: systemClock,
+    links: { baseUrl },
+    config: { ...DEFAULT_NOTIFIER_CONFIG, escalateAtTimeout: env.REVIEW_TIMEOUT_OUTCOME === "escalate_only" },
+    random: Math.random,
+    onBackgroundError: (error, context) => log.error({ err: error, context }, "notification work failed"),
+  });
+  log.info({ channels: [...channels.describe, { channel: "INBOX", target: "console" }] }, "notifications ready");
+  return { notifier, store, routing: () => routing.get(), routingStore, invalidateRouting: () => routing.invalidate(), channels: [...channels.describe, { channel: "INBOX", target: "console" }] };
+}
+
 /** Sign-in and API tokens; on the embedded store, the demo users of the README. */
 async function buildIdentity(env: Env, db: Database, auditLog: AuditLog, log: Logger): Promise<Container["identity"]> {
   const store = new PostgresIdentityStore(db);
@@ -263,6 +311,7 @@ export async function disposeContainer(): Promise<void> {
   globalForContainer.__interlockContainer = undefined;
   const container = pending ? await pending.catch(() => null) : null;
   if (!container) return;
+  await container.notifications.notifier.stop();
   clearTimeout(globalForVerifier.__interlockFirstVerify);
   clearInterval(globalForVerifier.__interlockVerifier);
   await container.orchestrator.stop(10_000);

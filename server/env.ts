@@ -73,6 +73,8 @@ export const ZEnvSchema = z.object({
   // on a DATABASE_URL store AUTH_SECRET must be given (see productionProblems below).
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 48)").optional(),
   AUTH_URL: z.url({ message: "must be the console's public URL, e.g. https://interlock.example.com" }).optional(),
+  // Links in notifications point here (default: AUTH_URL, else http://localhost:PORT).
+  CONSOLE_URL: z.url({ message: "must be the console's public URL, e.g. https://interlock.example.com" }).optional(),
   OIDC_ISSUER: z.url({ message: "must be the OIDC issuer URL" }).optional(),
   OIDC_CLIENT_ID: z.string().min(1, "must not be empty").optional(),
   OIDC_CLIENT_SECRET: z.string().min(1, "must not be empty").optional(),

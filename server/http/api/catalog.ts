@@ -5,6 +5,14 @@ import { getBlastRadiusEndpoint, getTopologyEndpoint } from "./graph";
 import { createApiTokenEndpoint, createUserEndpoint, listApiTokensEndpoint, listUsersEndpoint, revokeApiTokenEndpoint, whoAmIEndpoint } from "./identity";
 import { forceReleaseLockEndpoint, listLocksEndpoint } from "./locks";
 import { metricsEndpoint, openApiEndpoint } from "./meta";
+import {
+  deliveriesEndpoint,
+  getNotificationSettingsEndpoint,
+  inboxEndpoint,
+  markReadEndpoint,
+  sendTestNotificationEndpoint,
+  updateNotificationRoutingEndpoint,
+} from "./notifications";
 import { getIncidentEndpoint, listIncidentsEndpoint } from "./incidents";
 import {
   approveOperationEndpoint,
@@ -41,6 +49,12 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   exportAuditEndpoint,
   listIncidentsEndpoint,
   getIncidentEndpoint,
+  inboxEndpoint,
+  markReadEndpoint,
+  deliveriesEndpoint,
+  sendTestNotificationEndpoint,
+  getNotificationSettingsEndpoint,
+  updateNotificationRoutingEndpoint,
   whoAmIEndpoint,
   listApiTokensEndpoint,
   createApiTokenEndpoint,
@@ -52,6 +66,12 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
 ];
 
 export {
+  deliveriesEndpoint,
+  getNotificationSettingsEndpoint,
+  inboxEndpoint,
+  markReadEndpoint,
+  sendTestNotificationEndpoint,
+  updateNotificationRoutingEndpoint,
   metricsEndpoint,
   approveOperationEndpoint,
   cancelOperationEndpoint,

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { MAX_DELIVERY_ATTEMPTS, isThrottled, retryDelayMs } from "./delivery-policy";
+import { escalationStep } from "./escalation-step";
+import { DEFAULT_NOTIFY_ROUTING, deliveriesFor, parseNotifyRouting } from "./routing";
+import { repeatsMergedMessage, reviewEscalatedMessage, testMessage } from "./templates";
+import type { NotificationMessage, NotifyChannel } from "./types";
+
+const ALL = new Set<NotifyChannel>(["SLACK", "TEAMS", "EMAIL", "PAGERDUTY", "INBOX"]);
+const message = (severity: NotificationMessage["severity"]): NotificationMessage => ({ ...testMessage("alice", new Date("2026-01-01T00:00:00Z"), { baseUrl: "https://i.example" }), severity });
+const channelsOf = (severity: NotificationMessage["severity"], configured = ALL) => deliveriesFor(message(severity), DEFAULT_NOTIFY_ROUTING, configured).map((d) => d.channel);
+
+describe("routing by severity (seed 000)", () => {
+  it("sends INFO to chat, WARNING also by email, ERROR also to PagerDuty, CRITICAL to PagerDuty at high urgency", () => {
+    expect(channelsOf("INFO")).toEqual(["SLACK", "TEAMS"]);
+    expect(channelsOf("WARNING")).toEqual(["SLACK", "TEAMS", "EMAIL", "INBOX"]);
+    expect(channelsOf("ERROR")).toEqual(["SLACK", "TEAMS", "EMAIL", "PAGERDUTY", "INBOX"]);
+    const critical = deliveriesFor(message("CRITICAL"), DEFAULT_NOTIFY_ROUTING, ALL);
+    expect(critical.map((d) => d.channel)).toEqual(["SLACK", "TEAMS", "EMAIL", "PAGERDUTY", "INBOX"]);
+    expect(critical.find((d) => d.channel === "PAGERDUTY")!.message.urgency).toBe("high");
+    expect(deliveriesFor(message("ERROR"), DEFAULT_NOTIFY_ROUTING, ALL).find((d) => d.channel === "PAGERDUTY")!.message.urgency).toBeUndefined();
+  });
+
+  it("throttles INFO for 5 minutes and WARNING for 2, never ERROR, CRITICAL or an escalation", () => {
+    expect(deliveriesFor(message("INFO"), DEFAULT_NOTIFY_ROUTING, ALL)[0]!.throttleMs).toBe(300_000);
+    expect(deliveriesFor(message("WARNING"), DEFAULT_NOTIFY_ROUTING, ALL)[0]!.throttleMs).toBe(120_000);
+    expect(deliveriesFor(message("ERROR"), DEFAULT_NOTIFY_ROUTING, ALL)[0]!.throttleMs).toBe(0);
+    expect(deliveriesFor(message("WARNING"), DEFAULT_NOTIFY_ROUTING, ALL, 1)[0]!.throttleMs).toBe(0);
+  });
+
+  it("leaves out channels this deployment has not configured", () => {
+    expect(channelsOf("CRITICAL", new Set(["EMAIL", "INBOX"]))).toEqual(["EMAIL", "INBOX"]);
+  });
+
+  it("notifies each escalation level's channels: level 2 pages, level 3 pages at high urgency", () => {
+    const at = (level: number) => deliveriesFor(message("WARNING"), DEFAULT_NOTIFY_ROUTING, ALL, level);
+    expect(at(1).map((d) => d.channel)).toEqual(["SLACK", "TEAMS", "EMAIL", "INBOX"]);
+    expect(at(2).map((d) => d.channel)).toContain("PAGERDUTY");
+    expect(at(2).find((d) => d.channel === "PAGERDUTY")!.message.urgency).toBeUndefined();
+    expect(at(3).find((d) => d.channel === "PAGERDUTY")!.message.urgency).toBe("high");
+  });
+
+  it("validates a stored routing and names what is wrong", () => {
+    expect(parseNotifyRouting(DEFAULT_NOTIFY_ROUTING)).toEqual(DEFAULT_NOTIFY_ROUTING);
+    expect(() => parseNotifyRouting({ ...DEFAULT_NOTIFY_ROUTING, routes: { ...DEFAULT_NOTIFY_ROUTING.routes, INFO: { channels: ["FAX"], throttleMinutes: 5 } } })).toThrow(/routes\.INFO\.channels\.0/);
+    expect(() => parseNotifyRouting({ ...DEFAULT_NOTIFY_ROUTING, routes: { ...DEFAULT_NOTIFY_ROUTING.routes, INFO: { channels: ["SLACK", "SLACK"], throttleMinutes: 5 } } })).toThrow(/listed twice/);
+  });
+});
+
+describe("delivery policy", () => {
+  it("backs off exponentially with jitter and gives up after the last attempt", () => {
+    expect(retryDelayMs(1, 0.5)).toBe(5_000);
+    expect(retryDelayMs(2, 0.5)).toBe(10_000);
+    expect(retryDelayMs(5, 0.5)).toBe(80_000);
+    expect(retryDelayMs(1, 0)).toBe(4_000);
+    expect(retryDelayMs(1, 1)).toBe(6_000);
+    expect(retryDelayMs(30, 0.5)).toBe(600_000);
+    expect(MAX_DELIVERY_ATTEMPTS).toBe(6);
+  });
+
+  it("throttles a repeat only inside its window", () => {
+    const now = new Date("2026-01-01T00:05:00Z");
+    expect(isThrottled(new Date("2026-01-01T00:03:30Z"), now, 120_000)).toBe(true);
+    expect(isThrottled(new Date("2026-01-01T00:02:59Z"), now, 120_000)).toBe(false);
+    expect(isThrottled(null, now, 120_000)).toBe(false);
+    expect(isThrottled(now, now, 0)).toBe(false);
+  });
+});
+
+describe("escalation levels (15 / 30 / 60 minutes)", () => {
+  const paused = Date.parse("2026-01-01T00:00:00Z");
+  const plan = [15, 30, 60].map((m, i) => ({ level: i + 1, at: new Date(paused + m * 60_000).toISOString() }));
+  const at = (minutes: number) => new Date(paused + minutes * 60_000);
+
+  it("reaches each level at its time, and after a gap jumps to the highest one due", () => {
+    expect(escalationStep(plan, 0, null, at(15), false)).toEqual({ level: 1, next: at(30), finalLevel: 3 });
+    expect(escalationStep(plan, 1, null, at(31), false)).toEqual({ level: 2, next: at(60), finalLevel: 3 });
+    expect(escalationStep(plan, 0, null, at(61), false)).toEqual({ level: 3, next: null, finalLevel: 3 });
+    expect(escalationStep(plan, 0, null, at(10), false)).toEqual({ level: 0, next: at(15), finalLevel: 3 });
+  });
+
+  it("with ESCALATE_ONLY, the review's timeout is one more level", () => {
+    const timeout = at(240);
+    expect(escalationStep(plan, 2, timeout, at(60), true)).toEqual({ level: 3, next: timeout, finalLevel: 3 });
+    expect(escalationStep(plan, 3, timeout, at(241), true)).toEqual({ level: 4, next: null, finalLevel: 3 });
+  });
+});
+
+describe("messages", () => {
+  const review = { reviewId: "r1", operationId: "op1", service: "payment-service", type: "DEPLOYMENT", actor: "alice@example.com", correlationId: "c1", reason: "Error budget exhausted: 2.5% > 2.0%", evidenceHash: "a".repeat(64), createdAt: new Date("2026-01-01T00:00:00Z") };
+
+  it("makes escalations louder per level, with approve and reject links and one PagerDuty key per review", () => {
+    const links = { baseUrl: "https://interlock.example.com" };
+    const level1 = reviewEscalatedMessage(review, 1, 3, links, new Date("2026-01-01T00:15:00Z"));
+    const level3 = reviewEscalatedMessage(review, 3, 3, links, new Date("2026-01-01T01:00:00Z"));
+    expect([level1.severity, level3.severity]).toEqual(["WARNING", "CRITICAL"]);
+    expect(level1.title).toBe("Escalation level 1: review of payment-service unanswered for 15 min");
+    expect(level1.dedupKey).toBe(level3.dedupKey);
+    expect(level1.links.map((l) => [l.label, l.url, l.style])).toEqual([
+      ["Approve", "https://interlock.example.com/approvals/op1?decision=approve", "primary"],
+      ["Reject", "https://interlock.example.com/approvals/op1?decision=reject", "danger"],
+      ["Open review", "https://interlock.example.com/approvals/op1", undefined],
+    ]);
+    expect(reviewEscalatedMessage(review, 4, 3, links, new Date("2026-01-01T04:00:00Z")).title).toMatch(/timed out after 240 min and is still waiting/);
+  });
+
+  it("summarises held-back repeats with their count and time span", () => {
+    const first = message("INFO");
+    const merged = repeatsMergedMessage(first, 7, new Date("2026-01-01T00:00:00Z"), new Date("2026-01-01T00:04:00Z"));
+    expect(merged).toMatchObject({ template: "repeats_merged", title: `7 more: ${first.title}`, dedupKey: first.dedupKey });
+    expect(merged.body).toContain("7 similar notifications were held back by throttling between 2026-01-01T00:00:00.000Z and 2026-01-01T00:04:00.000Z");
+  });
+});
