@@ -135,10 +135,10 @@ function headerObject(headers: Headers, schema: ZodType | undefined): Record<str
   return out;
 }
 
-/** An endpoint that takes no body says so when it is sent one, instead of ignoring it. */
+/** An endpoint that takes no body says so when it is sent one (an empty JSON object is no body), instead of ignoring it. */
 async function refuseUnexpectedBody(request: Request): Promise<undefined> {
   if (request.body === null || request.method === "GET" || request.method === "HEAD") return undefined;
-  const text = await request.text();
-  if (text.trim().length > 0) throw new AppError("VALIDATION_FAILED", "This endpoint takes no request body", { issues: [{ path: ["body"], message: "must be empty" }] });
+  const text = (await request.text()).trim();
+  if (text.length > 0 && text !== "{}") throw new AppError("VALIDATION_FAILED", "This endpoint takes no request body", { issues: [{ path: ["body"], message: "must be empty" }] });
   return undefined;
 }

@@ -28,7 +28,7 @@ let notifier: Notifier;
 const extraDbs: Database[] = [];
 const errors: unknown[] = [];
 
-function makeNotifier(db: Database) {
+function makeNotifier(db: Database, options: { escalateAtTimeout?: boolean } = {}) {
   const channels = notifyChannelsFromEnv({
     SLACK_WEBHOOK_URL: `${receivers.http.url}/slack/T000/B000/secret`,
     TEAMS_WEBHOOK_URL: `${receivers.http.url}/teams/webhook`,
@@ -46,7 +46,7 @@ function makeNotifier(db: Database) {
     audit: fixture.audit.log,
     clock,
     links: { baseUrl: "https://interlock.example.com" },
-    config: { ...DEFAULT_NOTIFIER_CONFIG, sendTimeoutMs: 5_000 },
+    config: { ...DEFAULT_NOTIFIER_CONFIG, sendTimeoutMs: 5_000, escalateAtTimeout: options.escalateAtTimeout ?? false },
     random: () => 0.5,
     onBackgroundError: (error) => errors.push(error),
   });
@@ -267,6 +267,27 @@ describe("escalation of pending reviews", () => {
     expect(claimed.reduce((a, b) => a + b, 0)).toBe(1);
     expect((await rows(`template = 'review_escalated' AND operation_id = $1::uuid AND channel <> 'INBOX'`, [id])).map((r) => r.channel)).toEqual(["EMAIL", "PAGERDUTY", "SLACK", "TEAMS"]);
     await second.stop();
+  });
+});
+
+describe("the escalate_only timeout outcome", () => {
+  it("escalates once more when the review times out, and then stays quiet", async () => {
+    const id = await pausedOperation("promotion-service");
+    const [review] = await testStore.db.query<{ id: string; created_at: Date; timeout_at: Date }>(`SELECT id::text, created_at, timeout_at FROM reviews WHERE operation_id = $1::uuid`, [id]);
+    const escalating = makeNotifier(testStore.db, { escalateAtTimeout: true });
+    clock.set(new Date(review!.created_at.getTime() + 61 * 60_000));
+    expect(await escalating.escalateDue()).toBe(1);
+    const [{ next }] = (await testStore.db.query<{ next: Date }>(`SELECT next_escalation_at AS next FROM reviews WHERE id = $1::uuid`, [review!.id])) as [{ next: Date }];
+    expect(next.getTime()).toBe(review!.timeout_at.getTime());
+    clock.set(new Date(review!.timeout_at.getTime() + 1_000));
+    expect(await escalating.escalateDue()).toBe(1);
+    expect(await escalating.escalateDue()).toBe(0);
+    await escalating.deliverDue();
+    expect(receivers.http.of("/slack").at(-1)!.body.blocks[0].text.text).toMatch(/timed out after \d+ min and is still waiting/);
+    const audit = await fixture.audit.store.query({ action: "review.escalated", operationId: id, limit: 10 });
+    expect(audit.events.map((e) => e.payload.level).sort()).toEqual([3, 4]);
+    await fixture.orchestrator.cancel({ operationId: id, actor: "operator@interlock.local" });
+    await escalating.stop();
   });
 });
 

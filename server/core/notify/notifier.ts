@@ -7,7 +7,7 @@ import type { OperationQueries } from "../operations/query-ports";
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from "./delivery-policy";
 import { isNotifiable, messagesForOperationEvent } from "./messages-for-operation-event";
 import type { ChannelSender, NewDelivery, NotificationRecord, NotificationStore } from "./ports";
-import { deliveriesFor, type NotifyRouting } from "./routing";
+import { deliveriesFor, severityReachesAnyChannel, type NotifyRouting } from "./routing";
 import { repeatsMergedMessage, reviewEscalatedMessage, testMessage, type ConsoleLinks } from "./templates";
 import type { NotificationMessage, NotifyChannel } from "./types";
 
@@ -96,6 +96,8 @@ export class Notifier {
   /** Messages for an orchestrator event (called after the transition committed); failures are reported, never thrown back. */
   async onOperationEvent(event: OperationEvent): Promise<void> {
     if (!isNotifiable(event)) return;
+    // "Lock acquired" (INFO) comes with nearly every operation: when INFO reaches no configured channel, skip reading the operation at all.
+    if (event.kind === "transition" && event.state === "LOCKED" && !severityReachesAnyChannel("INFO", await this.deps.routing(), this.configured)) return;
     const detail = await getOperationDetail({ queries: this.deps.operations }, { id: event.operationId });
     for (const message of messagesForOperationEvent(event, detail, this.deps.links)) await this.notify(message);
   }

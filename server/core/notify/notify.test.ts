@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_DELIVERY_ATTEMPTS, isThrottled, retryDelayMs } from "./delivery-policy";
 import { escalationStep } from "./escalation-step";
-import { DEFAULT_NOTIFY_ROUTING, deliveriesFor, parseNotifyRouting } from "./routing";
+import { DEFAULT_NOTIFY_ROUTING, deliveriesFor, parseNotifyRouting, severityReachesAnyChannel } from "./routing";
 import { repeatsMergedMessage, reviewEscalatedMessage, testMessage } from "./templates";
 import type { NotificationMessage, NotifyChannel } from "./types";
 
@@ -29,6 +29,10 @@ describe("routing by severity (seed 000)", () => {
 
   it("leaves out channels this deployment has not configured", () => {
     expect(channelsOf("CRITICAL", new Set(["EMAIL", "INBOX"]))).toEqual(["EMAIL", "INBOX"]);
+    // The embedded default has only the inbox: INFO reaches nobody there, WARNING does.
+    expect(severityReachesAnyChannel("INFO", DEFAULT_NOTIFY_ROUTING, new Set(["INBOX"]))).toBe(false);
+    expect(severityReachesAnyChannel("WARNING", DEFAULT_NOTIFY_ROUTING, new Set(["INBOX"]))).toBe(true);
+    expect(severityReachesAnyChannel("INFO", DEFAULT_NOTIFY_ROUTING, new Set(["TEAMS"]))).toBe(true);
   });
 
   it("notifies each escalation level's channels: level 2 pages, level 3 pages at high urgency", () => {

@@ -79,3 +79,8 @@ export function deliveriesFor(message: NotificationMessage, routing: NotifyRouti
   }
   return out;
 }
+
+/** Whether a message of this severity would reach any configured channel (PHONE counts as PagerDuty). */
+export function severityReachesAnyChannel(severity: AuditSeverity, routing: NotifyRouting, configured: ReadonlySet<NotifyChannel>): boolean {
+  return routing.routes[severity].channels.some((c) => configured.has(c === "PHONE" ? "PAGERDUTY" : c));
+}
