@@ -3,12 +3,13 @@ import { defineConfig } from "@playwright/test";
 // Browser tests drive Debian's Chromium (npx playwright install cannot download
 // here) against the built console, started the way a user starts it: once on the
 // embedded store, once on the machine's Postgres.
-const EMBEDDED_PORT = 3100;
-const POSTGRES_PORT = 3101;
+// E2E_PORT_BASE and E2E_DB_SUFFIX let two checkouts run their browser tests at once.
+const EMBEDDED_PORT = Number(process.env.E2E_PORT_BASE ?? 3100);
+const POSTGRES_PORT = EMBEDDED_PORT + 1;
 const adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const e2eDatabaseUrl = (() => {
   const url = new URL(adminUrl);
-  url.pathname = "/interlock_e2e";
+  url.pathname = `/interlock_e2e${process.env.E2E_DB_SUFFIX ?? ""}`;
   return url.toString();
 })();
 

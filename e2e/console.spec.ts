@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { signIn } from "./helpers";
 
 test.describe("the console on a fresh store", () => {
   test("is alive and ready", async ({ request }) => {
@@ -20,8 +21,17 @@ test.describe("the console on a fresh store", () => {
     });
   });
 
-  test("lists the services read from the store, with tier and dependencies", async ({ page }) => {
+  test("sends a visitor who is not signed in to the sign-in page, and refuses a wrong password", async ({ page }) => {
     await page.goto("/");
+    await expect(page).toHaveURL(/\/signin/);
+    await page.getByLabel("Email").fill("admin@interlock.local");
+    await page.getByLabel("Password").fill("wrong-password");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page.getByRole("alert")).toHaveText("That email and password do not match an active user.");
+  });
+
+  test("lists the services read from the store, with tier and dependencies", async ({ page }) => {
+    await signIn(page, "viewer");
     await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
 
     const payment = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: /payment-service/ }) });
@@ -36,7 +46,7 @@ test.describe("the console on a fresh store", () => {
   });
 
   test("links only the pages that are built", async ({ page }) => {
-    await page.goto("/");
+    await signIn(page, "viewer");
     const nav = page.getByRole("navigation", { name: "Main" });
     await expect(nav.getByRole("link", { name: "Overview" })).toHaveAttribute("aria-current", "page");
     await expect(nav.getByRole("link")).toHaveCount(1);

@@ -15,7 +15,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const e2eDatabaseUrl = (() => {
   const url = new URL(adminUrl);
-  url.pathname = "/interlock_e2e";
+  url.pathname = `/interlock_e2e${process.env.E2E_DB_SUFFIX ?? ""}`;
   return url.toString();
 })();
 

@@ -1,5 +1,6 @@
 // The console's pages (DESIGN.md C10). `built: false` pages are listed so an SRE
 // sees what is coming, but they are not links: nothing here pretends to work.
+// A page's author flips `built` when the page and its browser test land.
 export interface NavItem {
   href: string;
   label: string;

@@ -58,6 +58,8 @@ import { getNotifyRouting, type NotifyRoutingStore } from "./core/notify/notify-
 import { PostgresNotificationStore } from "./adapters/prisma/notification-store";
 import { PrismaNotifyRoutingStore } from "./adapters/prisma/notify-routing-store";
 import { notifyChannelsFromEnv } from "./adapters/notify/notify-config";
+import { ChangeFeed } from "./core/live/change-feed";
+import { PostgresChangeSource } from "./adapters/prisma/change-source";
 import type { NotifyChannel } from "./core/notify/types";
 import { getLogger, type Logger } from "./logger";
 
@@ -91,6 +93,8 @@ export interface Container {
     invalidateRouting(): void;
     channels: { channel: NotifyChannel; target: string }[];
   };
+  /** What changed, for the console's live updates (one poller per process, shared by every open console). */
+  changes: ChangeFeed;
   /** Prometheus metrics (seed 001's names), served at /api/metrics. */
   metrics: InterlockMetrics;
   /** The read side of the API and the console. */
@@ -147,7 +151,7 @@ async function buildContainer(): Promise<Container> {
     orchestrator.onEvent((event) => void notifications.notifier.onOperationEvent(event).catch((error: unknown) => log.error({ err: error, operationId: event.operationId }, "could not queue notifications")));
     if (env.ORCHESTRATOR_WORKER) notifications.notifier.start();
     const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
-    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries, notifications };
+    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries, notifications, changes: new ChangeFeed(new PostgresChangeSource(db), 1_000, (error) => log.warn({ err: error }, "live updates could not read the store")) };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;

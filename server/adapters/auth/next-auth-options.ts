@@ -68,6 +68,7 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
   return {
     secret: deps.secret,
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+    pages: { signIn: "/signin", error: "/signin" },
     providers,
     callbacks: {
       // OIDC people are matched to a store user by email; the first sign-in creates

@@ -5,6 +5,7 @@ import { getBlastRadiusEndpoint, getTopologyEndpoint } from "./graph";
 import { createApiTokenEndpoint, createUserEndpoint, listApiTokensEndpoint, listUsersEndpoint, revokeApiTokenEndpoint, whoAmIEndpoint } from "./identity";
 import { forceReleaseLockEndpoint, listLocksEndpoint } from "./locks";
 import { metricsEndpoint, openApiEndpoint } from "./meta";
+import { liveEventsEndpoint } from "./live";
 import {
   deliveriesEndpoint,
   getNotificationSettingsEndpoint,
@@ -61,11 +62,13 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   revokeApiTokenEndpoint,
   listUsersEndpoint,
   createUserEndpoint,
+  liveEventsEndpoint,
   openApiDocumentEndpoint,
   metricsEndpoint,
 ];
 
 export {
+  liveEventsEndpoint,
   deliveriesEndpoint,
   getNotificationSettingsEndpoint,
   inboxEndpoint,

@@ -95,6 +95,7 @@ const POLICY: Record<string, Role | "public"> = {
   revokeApiToken: "ADMIN",
   listUsers: "ADMIN",
   createUser: "ADMIN",
+  streamChanges: "VIEWER",
   getOpenApiDocument: "public",
   getMetrics: "public",
 };

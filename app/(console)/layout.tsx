@@ -1,0 +1,31 @@
+import type { ReactNode } from "react";
+import { redirect } from "next/navigation";
+import { connection } from "next/server";
+import { AppNav } from "@/components/nav/app-nav";
+import { ConsoleProviders } from "@/components/console/providers";
+import { UserMenu } from "@/components/auth/user-menu";
+import { consoleUser } from "@/server/http/console-session";
+
+// Every console page needs a signed-in user; the pages call the same API as automation.
+export default async function ConsoleLayout({ children }: { children: ReactNode }) {
+  await connection();
+  const user = await consoleUser();
+  if (!user) redirect("/signin");
+  return (
+    <ConsoleProviders principal={user}>
+      <div className="flex min-h-screen">
+        <aside className="flex w-60 shrink-0 flex-col bg-slate-900 px-3 py-5">
+          <div className="mb-6 px-3">
+            <p className="text-lg font-semibold text-white">Interlock</p>
+            <p className="text-xs text-slate-400">Safety control plane</p>
+          </div>
+          <AppNav />
+          <div className="mt-auto pt-6">
+            <UserMenu />
+          </div>
+        </aside>
+        <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
+      </div>
+    </ConsoleProviders>
+  );
+}

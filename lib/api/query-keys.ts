@@ -1,0 +1,20 @@
+// Query keys by topic: the live-update stream names topics, and every query
+// under a topic is refetched when it changes. The topics are the server's
+// (server/core/live/change-feed.ts).
+export const LIVE_TOPICS = ["operations", "reviews", "locks", "audit", "notifications", "incidents", "graph", "settings"] as const;
+export type LiveTopic = (typeof LIVE_TOPICS)[number];
+
+export const queryKeys = {
+  operations: (filters: Record<string, unknown> = {}) => ["operations", "list", filters] as const,
+  operation: (id: string) => ["operations", "detail", id] as const,
+  reviews: () => ["reviews", "queue"] as const,
+  locks: () => ["locks", "list"] as const,
+  audit: (filters: Record<string, unknown> = {}) => ["audit", "events", filters] as const,
+  auditStatistics: () => ["audit", "statistics"] as const,
+  inbox: () => ["notifications", "inbox"] as const,
+  incidents: () => ["incidents", "list"] as const,
+  incident: (id: string) => ["incidents", "detail", id] as const,
+  graph: () => ["graph", "topology"] as const,
+  blastRadius: (subject: string) => ["graph", "blast-radius", subject] as const,
+  kpis: () => ["operations", "kpis"] as const,
+};
