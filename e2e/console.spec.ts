@@ -27,7 +27,7 @@ test.describe("the console on a fresh store", () => {
     await page.getByLabel("Email").fill("admin@interlock.local");
     await page.getByLabel("Password").fill("wrong-password");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page.getByRole("alert")).toHaveText("That email and password do not match an active user.");
+    await expect(page.getByRole("alert").filter({ hasText: "do not match" })).toHaveText("That email and password do not match an active user.");
   });
 
   test("lists the services read from the store, with tier and dependencies", async ({ page }) => {
