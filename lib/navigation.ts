@@ -9,8 +9,8 @@ export interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Overview", built: true },
-  { href: "/operations", label: "Operations", built: false },
-  { href: "/approvals", label: "Approvals", built: false },
+  { href: "/operations", label: "Operations", built: true },
+  { href: "/approvals", label: "Approvals", built: true },
   { href: "/locks", label: "Active locks", built: false },
   { href: "/graph", label: "Dependency graph", built: false },
   { href: "/audit", label: "Audit trail", built: false },

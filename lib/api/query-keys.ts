@@ -17,4 +17,6 @@ export const queryKeys = {
   graph: () => ["graph", "topology"] as const,
   blastRadius: (subject: string) => ["graph", "blast-radius", subject] as const,
   kpis: () => ["operations", "kpis"] as const,
+  operationPages: (filters: Record<string, unknown> = {}) => ["operations", "pages", filters] as const,
+  reviewQueuePages: () => ["reviews", "queue-pages"] as const,
 };
