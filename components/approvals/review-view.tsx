@@ -93,14 +93,12 @@ export function ReviewView({ operationId, preselected }: { operationId: string; 
 
           <DecisionPanel detail={d} review={review} preselected={preselected} />
 
-          <div className="grid gap-5 xl:grid-cols-2">
-            <Card title="Gate results" id="review-gates-heading">
-              <EvidenceGates detail={d} evidence={review.evidence} />
-            </Card>
-            <Card title="Conflicts" id="review-conflicts-heading">
-              {d.conflicts.length === 0 ? <EmptyNote>No conflict with other operations: the pause comes from the gates.</EmptyNote> : <ConflictList conflicts={d.conflicts} />}
-            </Card>
-          </div>
+          <Card title="Gate results" id="review-gates-heading">
+            <EvidenceGates detail={d} evidence={review.evidence} />
+          </Card>
+          <Card title="Conflicts" id="review-conflicts-heading">
+            {d.conflicts.length === 0 ? <EmptyNote>No conflict with other operations: the pause comes from the gates.</EmptyNote> : <ConflictList conflicts={d.conflicts} />}
+          </Card>
           <BlastRadiusCard operationId={op.id} />
           <Card title="Parameters" id="params-heading">
             {typeof version === "string" || typeof version === "number" ? (

@@ -78,12 +78,15 @@ export function PassFail({ passed, skipped = false }: { passed: boolean; skipped
 }
 
 /** A timestamp in the viewer's locale, the exact ISO value on hover. */
-export function Time({ iso, className = "" }: { iso: string | null | undefined; className?: string }) {
+export function Time({ iso, className = "", compact = false }: { iso: string | null | undefined; className?: string; compact?: boolean }) {
   if (!iso) return <span className="text-slate-400">—</span>;
   const d = new Date(iso);
+  const options: Intl.DateTimeFormatOptions = compact
+    ? { month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }
+    : { year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" };
   return (
     <time dateTime={iso} title={iso} className={`whitespace-nowrap tabular-nums ${className}`}>
-      {d.toLocaleString(undefined, { year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })}
+      {d.toLocaleString(undefined, options)}
     </time>
   );
 }

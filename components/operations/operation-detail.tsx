@@ -50,12 +50,10 @@ export function OperationDetailView({ id }: { id: string }) {
       </Link>
       <OperationHeader detail={d} />
       {query.isError ? <ErrorBox title="Refreshing the operation failed; showing what was last loaded" error={query.error} onRetry={() => void query.refetch()} /> : null}
-      <div className="grid gap-5 xl:grid-cols-2">
+      <GateResults gates={d.gateResults} />
+      <div className="grid items-start gap-5 xl:grid-cols-2">
         <Timeline transitions={d.transitions} />
-        <div className="space-y-5">
-          <GateResults gates={d.gateResults} />
-          <Conflicts conflicts={d.conflicts} />
-        </div>
+        <Conflicts conflicts={d.conflicts} />
       </div>
       <Locks locks={d.locks} />
       {d.review ? <ReviewSummary review={d.review} /> : null}
@@ -238,7 +236,7 @@ export function GateResultsTable({ gates, caption }: { gates: Detail["gateResult
             <th scope="col" className="py-1.5 pr-3">Gate</th>
             <th scope="col" className="py-1.5 pr-3">Result</th>
             <th scope="col" className="py-1.5 pr-3">Observed vs threshold</th>
-            <th scope="col" className="py-1.5">Reason</th>
+            <th scope="col" className="min-w-64 py-1.5">Reason</th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -344,13 +342,13 @@ function Locks({ locks }: { locks: Detail["locks"] }) {
                     {l.fencingToken}
                   </td>
                   <td className="py-1.5 pr-3 text-xs">
-                    <Time iso={l.acquiredAt} />
+                    <Time iso={l.acquiredAt} compact />
                   </td>
                   <td className="py-1.5 pr-3 text-xs">
-                    <Time iso={l.expiresAt} />
+                    <Time iso={l.expiresAt} compact />
                   </td>
                   <td className="py-1.5 pr-3 text-xs">
-                    <Time iso={l.releasedAt} />
+                    <Time iso={l.releasedAt} compact />
                   </td>
                   <td className="py-1.5 text-xs">
                     {l.release ? (
@@ -437,7 +435,7 @@ function Steps({ steps }: { steps: Detail["steps"] }) {
                 <td className="py-1.5 pr-3 text-xs">{s.outcome === "INFO" ? <span className="text-slate-600">info</span> : <PassFail passed={s.outcome === "PASSED"} />}</td>
                 <td className="py-1.5 pr-3 text-xs">{s.attempt}</td>
                 <td className="py-1.5 pr-3 text-xs">
-                  <Time iso={s.startedAt} />
+                  <Time iso={s.startedAt} compact />
                 </td>
                 <td className="py-1.5 text-xs tabular-nums">{formatDuration(new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime())}</td>
               </tr>
@@ -476,7 +474,7 @@ function AuditEvents({ events, truncated, operationId }: { events: Detail["audit
                       {e.seq}
                     </th>
                     <td className="py-1.5 pr-3 text-xs">
-                      <Time iso={e.at} />
+                      <Time iso={e.at} compact />
                     </td>
                     <td className="py-1.5 pr-3 font-mono text-xs">{e.category}</td>
                     <td className="py-1.5 pr-3 font-mono text-xs">{e.action}</td>

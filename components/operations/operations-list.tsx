@@ -145,14 +145,14 @@ export function OperationsList({ initialFilters }: { initialFilters: OperationFi
                     <td className="px-3 py-2">
                       <ResultText result={op.result} />
                     </td>
-                    <td className="max-w-48 truncate px-3 py-2" title={op.actor}>
+                    <td className="max-w-56 truncate px-3 py-2" title={op.actor}>
                       {op.actor}
                     </td>
-                    <td className="max-w-40 truncate px-3 py-2 font-mono text-xs text-slate-600" title={op.correlationId}>
+                    <td className="max-w-32 truncate px-3 py-2 font-mono text-xs text-slate-600" title={op.correlationId}>
                       {op.correlationId}
                     </td>
                     <td className="px-3 py-2 text-slate-600">
-                      <Time iso={op.createdAt} />
+                      <Time iso={op.createdAt} compact />
                     </td>
                   </tr>
                 ))}

@@ -26,15 +26,28 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type ErrorDetails = Record<string, unknown>;
 
+// The built server holds more than one copy of this module (Next bundles the
+// instrumentation hook, each route and server rendering separately, and the
+// container built by the first is shared through globalThis), so an AppError
+// thrown by the core can come from another copy of the class. `instanceof`
+// therefore checks a brand registered process-wide, not the class identity:
+// otherwise a FORBIDDEN from the core would be answered as a 500.
+const APP_ERROR_BRAND = Symbol.for("interlock.AppError");
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetails;
+  readonly [APP_ERROR_BRAND] = true;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "AppError";
     this.code = code;
     this.details = details;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [APP_ERROR_BRAND]?: unknown })[APP_ERROR_BRAND] === true;
   }
 }
 

@@ -43,22 +43,27 @@ export async function cancelOperation(deps: OrchestratorDeps, input: unknown): P
   const now = deps.clock.now();
   const transition = planTransition(op, "CANCELLED", { actor: c.actor, at: now, metadata: c.reason ? { reason: c.reason } : {} });
   const reason = `Cancelled by ${c.actor}${c.reason ? `: ${c.reason}` : ""}`;
-  await deps.store.transact(async (tx) => {
-    if (op.state === "PAUSED_FOR_HUMAN_REVIEW") {
-      const review = await deps.store.pendingReview(op.id);
+  // Reads happen outside the transaction: the embedded store has one connection,
+  // so a read through the store while the transaction is open would wait for it forever.
+  // decideReview and the version guard make the reads safe to take first.
+  const review = op.state === "PAUSED_FOR_HUMAN_REVIEW" ? await deps.store.pendingReview(op.id) : null;
+  const movedOn = Symbol("moved on");
+  try {
+    await deps.store.transact(async (tx) => {
       if (review && !(await deps.store.decideReview(tx, { reviewId: review.id, status: "CANCELLED", decidedBy: c.actor, decidedAt: now, approvalId: null, notes: c.reason ?? null }))) {
         throw new AppError("VERSION_CONFLICT", `Operation ${op.id}'s review was decided at the same moment; reload it`, { operationId: op.id });
       }
-    }
-    const [applied] = await deps.store.applyTransitions(tx, [
-      { operationId: op.id, expectedVersion: op.version, expectedOwner: null, transition, changes: { result: "CANCELLED", reason, finished: true, releaseClaim: true } },
-    ]);
-    if (!applied) {
-      const now2 = await deps.store.get(op.id);
-      throw new AppError("VERSION_CONFLICT", `Operation ${op.id} moved on to ${now2?.state ?? "another state"} while it was being cancelled; reload it and try again if it can still be cancelled`, { operationId: op.id, state: now2?.state ?? null });
-    }
-    await deps.audit.appendInTransaction(tx, [operationEvent(op, "MANUAL_INTERVENTION", "WARNING", "operation.cancelled", { reason: c.reason ?? null, from: op.state }, c.actor), transitionEvent(op, transition, "WARNING")]);
-  });
+      const [applied] = await deps.store.applyTransitions(tx, [
+        { operationId: op.id, expectedVersion: op.version, expectedOwner: null, transition, changes: { result: "CANCELLED", reason, finished: true, releaseClaim: true } },
+      ]);
+      if (!applied) throw movedOn; // rolls the review decision back too
+      await deps.audit.appendInTransaction(tx, [operationEvent(op, "MANUAL_INTERVENTION", "WARNING", "operation.cancelled", { reason: c.reason ?? null, from: op.state }, c.actor), transitionEvent(op, transition, "WARNING")]);
+    });
+  } catch (error) {
+    if (error !== movedOn) throw error;
+    const now2 = await deps.store.get(op.id);
+    throw new AppError("VERSION_CONFLICT", `Operation ${op.id} moved on to ${now2?.state ?? "another state"} while it was being cancelled; reload it and try again if it can still be cancelled`, { operationId: op.id, state: now2?.state ?? null });
+  }
   deps.publish({ operationId: op.id, service: op.service, type: op.type, state: "CANCELLED", kind: "cancelled", at: now });
   return { ...op, state: "CANCELLED", version: transition.version, result: "CANCELLED", reason };
 }

@@ -208,4 +208,24 @@ describe("the embedded default (PGlite, locks in the store)", () => {
       await store.close();
     }
   });
+
+  // PGlite has one connection: a store read while cancel's transaction was open used to wait for it forever.
+  it("cancels a paused operation", async () => {
+    const store = await openTestStore("pglite", "embedded_cancel");
+    const f = await orchestratorFixture({ db: store.db, locks: "store", config: { timeScale: 10_000 } });
+    try {
+      await f.orchestrator.start();
+      f.signals.set("user-service", { errorBudgetPct: 2.5 });
+      const paused = await f.orchestrator.submit({ type: "DEPLOYMENT", service: "user-service", actor: "bob@example.com", params: { version: "2.0.1" } });
+      await f.waitFor(paused.operation.id, (op) => op.state === "PAUSED_FOR_HUMAN_REVIEW");
+      const cancelled = await f.orchestrator.cancel({ operationId: paused.operation.id, actor: "bob@example.com", reason: "not today" });
+      expect(cancelled.state).toBe("CANCELLED");
+      expect((await f.store.get(paused.operation.id))?.result).toBe("CANCELLED");
+      expect((await f.store.latestDecidedReview(paused.operation.id))?.status).toBe("CANCELLED");
+      expect((await f.audit.verify()).valid).toBe(true);
+    } finally {
+      await f.close();
+      await store.close();
+    }
+  });
 });
