@@ -15,10 +15,10 @@
 import dagre from "@dagrejs/dagre";
 import type { TTopology } from "@/lib/api/graph";
 
-export const SERVICE_NODE = { width: 196, height: 58 } as const;
-export const GROUP_NODE = { width: 176, height: 44 } as const;
-const NODE_SEP = 14;
-const RANK_SEP = 90;
+export const SERVICE_NODE = { width: 184, height: 54 } as const;
+export const GROUP_NODE = { width: 168, height: 44 } as const;
+const NODE_SEP = 12;
+const RANK_SEP = 64;
 const MARGIN = 16;
 
 /** Nodes + edges (services, groups, dependencies, memberships) up to which dagre lays the graph out. */
