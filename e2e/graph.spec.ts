@@ -29,7 +29,7 @@ const servicesIn = (page: Page, blast: string) =>
   page.locator(`[data-testid="graph-node"][data-blast="${blast}"]`).evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-service")!).sort());
 
 test.describe("the dependency graph", () => {
-  test.use({ viewport: { width: 1920, height: 1080 } });
+  test.use({ viewport: { width: 1920, height: 1200 } });
 
   test("highlights the blast radius of a selected service", async ({ page }, testInfo) => {
     await signIn(page, "viewer", "/graph");

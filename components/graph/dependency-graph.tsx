@@ -164,8 +164,8 @@ function GraphWorkspace({ topology }: { topology: TTopology }) {
         </label>
       </form>
 
-      <div className="grid gap-4 2xl:grid-cols-[minmax(0,1fr)_22rem]">
-        <section aria-label="Dependency graph drawing" className="h-[70vh] min-h-[520px] overflow-hidden rounded-lg border border-slate-200 bg-white">
+      <div className="grid gap-4 min-[1800px]:grid-cols-[minmax(0,1fr)_20rem]">
+        <section aria-label="Dependency graph drawing" className="h-[calc(100vh-14rem)] min-h-[520px] overflow-hidden rounded-lg border border-slate-200 bg-white">
           <ReactFlow<GraphFlowNode>
             key={`${topology.services.length}:${topology.dependencies.length}:${layout.width}`}
             nodes={nodes}
@@ -188,13 +188,13 @@ function GraphWorkspace({ topology }: { topology: TTopology }) {
               pannable
               zoomable
               ariaLabel="Minimap of the dependency graph"
-              nodeColor={(node) => (node.type === "group" ? "#c4b5fd" : MINIMAP_COLOUR[(node.data as { blast?: string }).blast ?? "none"] ?? "#cbd5e1")}
+              nodeColor={(node) => (node.type === "resourceGroup" ? "#c4b5fd" : MINIMAP_COLOUR[(node.data as { blast?: string }).blast ?? "none"] ?? "#cbd5e1")}
               nodeStrokeWidth={2}
             />
           </ReactFlow>
         </section>
 
-        <aside aria-label="Blast radius and in-flight operations" className="space-y-4">
+        <aside aria-label="Blast radius and in-flight operations" className="grid content-start items-start gap-4 lg:max-[1799px]:grid-cols-3">
           <BlastPanel subject={subject} radius={radius.data ?? null} isLoading={subject !== null && radius.isPending} error={radius.isError ? radius.error : null} onRetry={() => void radius.refetch()} />
           <InFlightPanel operations={operations} overlaps={overlaps} truncated={Boolean(inFlight.data?.nextCursor)} isLoading={inFlight.isPending} error={inFlight.isError ? inFlight.error : null} onRetry={() => void inFlight.refetch()} onSelect={(id) => setSubject({ kind: "operation", operationId: id })} conflicted={conflicted} />
           <Legend strategy={layout.strategy} />
@@ -239,7 +239,7 @@ function BlastPanel({ subject, radius, isLoading, error, onRetry }: { subject: S
               const names = namesInSet(radius, set);
               return (
                 <li key={set}>
-                  <details open={names.length > 0 && names.length <= 12}>
+                  <details open={names.length > 0 && names.length <= 24}>
                     <summary className="flex cursor-pointer items-center gap-2 text-sm">
                       <span aria-hidden className={`inline-block h-3 w-3 rounded-sm ${BLAST_STYLE[set].swatch}`} />
                       <span className="font-medium">{BLAST_SET_LABEL[set]}</span>

@@ -21,7 +21,7 @@ export type ServiceNodeData = {
 };
 export type GroupNodeData = { group: Group; highlighted: boolean; dimmed: boolean };
 export type ServiceFlowNode = Node<ServiceNodeData, "service">;
-export type GroupFlowNode = Node<GroupNodeData, "group">;
+export type GroupFlowNode = Node<GroupNodeData, "resourceGroup">;
 export type GraphFlowNode = ServiceFlowNode | GroupFlowNode;
 
 export interface Highlight {
@@ -59,7 +59,7 @@ export function buildNodes(topology: TTopology, layout: TopologyLayout, highligh
       const highlighted = highlight.active && groupInRadius(highlight.sets, group.members);
       nodes.push({
         ...common,
-        type: "group",
+        type: "resourceGroup",
         ariaLabel: `Resource group ${group.name} (${group.kind.toLowerCase()}), ${group.members.length} members`,
         data: { group, highlighted, dimmed: highlight.active && !highlighted },
       });

@@ -46,8 +46,8 @@ function ServiceNodeView({ data }: NodeProps<ServiceFlowNode>) {
       <span aria-hidden className={`w-1.5 shrink-0 rounded-l-md ${CRITICALITY_STRIPE[service.criticality]}`} />
       {!compact && (
         <span className="flex min-w-0 flex-1 flex-col justify-center gap-0.5 px-2">
-          <span className="truncate font-mono text-[12px] font-semibold leading-tight text-slate-900">{service.name}</span>
-          <span className="flex items-center gap-1 text-[10px] leading-tight text-slate-600">
+          <span className="truncate text-[13px] font-semibold leading-tight text-slate-900">{service.name}</span>
+          <span className="flex items-center gap-1 text-[11px] leading-tight text-slate-600">
             <span>T{service.tier}</span>
             <span className={`rounded px-1 font-medium ${CRITICALITY_STYLE[service.criticality]}`}>{service.criticality}</span>
             <span className="truncate">{service.team}</span>
@@ -82,8 +82,8 @@ function GroupNodeView({ data }: NodeProps<GroupFlowNode>) {
       <Handle type="target" position={Position.Left} className={hidden} isConnectable={false} />
       {!compact && (
         <>
-          <span className="truncate font-mono text-[12px] font-semibold text-violet-900">{group.name}</span>
-          <span className="text-[10px] text-violet-700">
+          <span className="truncate text-[13px] font-semibold text-violet-900">{group.name}</span>
+          <span className="text-[11px] text-violet-700">
             {group.kind.toLowerCase()} · {group.members.length} members
           </span>
         </>
@@ -94,4 +94,4 @@ function GroupNodeView({ data }: NodeProps<GroupFlowNode>) {
 
 export const ServiceNode = memo(ServiceNodeView);
 export const GroupNode = memo(GroupNodeView);
-export const NODE_TYPES = { service: ServiceNode, group: GroupNode };
+export const NODE_TYPES = { service: ServiceNode, resourceGroup: GroupNode };

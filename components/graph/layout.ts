@@ -15,10 +15,11 @@
 import dagre from "@dagrejs/dagre";
 import type { TTopology } from "@/lib/api/graph";
 
-export const SERVICE_NODE = { width: 184, height: 54 } as const;
-export const GROUP_NODE = { width: 168, height: 44 } as const;
+export const SERVICE_NODE = { width: 190, height: 52 } as const;
+export const GROUP_NODE = { width: 156, height: 42 } as const;
 const NODE_SEP = 12;
-const RANK_SEP = 64;
+const EDGE_SEP = 4;
+const RANK_SEP = 44;
 const MARGIN = 16;
 
 /** Nodes + edges (services, groups, dependencies, memberships) up to which dagre lays the graph out. */
@@ -97,7 +98,7 @@ export function layoutTopology(topology: TTopology, options: LayoutOptions = {})
 
 function dagreLayout(graph: LayoutGraph, ranker: NonNullable<LayoutOptions["ranker"]>): TopologyLayout {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "LR", nodesep: NODE_SEP, ranksep: RANK_SEP, marginx: MARGIN, marginy: MARGIN, ranker });
+  g.setGraph({ rankdir: "LR", nodesep: NODE_SEP, edgesep: EDGE_SEP, ranksep: RANK_SEP, marginx: MARGIN, marginy: MARGIN, ranker });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of graph.nodes) g.setNode(node.id, { width: node.width, height: node.height });
   for (const edge of graph.edges) g.setEdge(edge.from, edge.to, { weight: edge.weight, minlen: 1 });
