@@ -120,8 +120,9 @@ function dagreLayout(graph: LayoutGraph, ranker: NonNullable<LayoutOptions["rank
 /**
  * A linear-time layered layout: ranks by longest path from the dependents
  * (back edges of cycles found by a depth-first search are left out of the
- * ranking), order within a rank by alternating barycentre sweeps, then a grid
- * of columns, each centred vertically.
+ * ranking; each node then pulled next to its nearest dependency), order within
+ * a rank by alternating barycentre sweeps, then a grid of columns (tall ranks
+ * wrapped), each centred vertically.
  */
 export function layeredLayout(graph: LayoutGraph): TopologyLayout {
   const n = graph.nodes.length;
@@ -173,6 +174,15 @@ export function layeredLayout(graph: LayoutGraph): TopologyLayout {
       if (--pending[w]! === 0) queue.push(w);
     }
   }
+  // Pull each node right, next to its nearest dependency (reverse topological order: its
+  // successors are final), so services nothing depends on do not all pile up in column 0.
+  for (let head = queue.length - 1; head >= 0; head--) {
+    const v = queue[head]!;
+    if (forward[v]!.length === 0) continue;
+    let nearest = Infinity;
+    for (const w of forward[v]!) nearest = Math.min(nearest, rank[w]!);
+    rank[v] = Math.max(rank[v]!, nearest - 1);
+  }
   const rankCount = n === 0 ? 0 : Math.max(...rank) + 1;
   const layers: number[][] = Array.from({ length: rankCount }, () => []);
   for (let v = 0; v < n; v++) layers[rank[v]!]!.push(v);
@@ -201,15 +211,20 @@ export function layeredLayout(graph: LayoutGraph): TopologyLayout {
     for (let r = rankCount - 2; r >= 0; r--) sweep(layers[r]!, forward);
   }
 
-  // Columns: a column is as wide as its widest node; each column centred on the tallest.
-  const columnHeight = layers.map((layer) => layer.reduce((h, v) => h + graph.nodes[v]!.height, 0) + Math.max(0, layer.length - 1) * NODE_SEP);
+  // Columns: a rank taller than `perColumn` wraps into several columns, so a large graph
+  // keeps roughly the aspect of a screen (1.6 : 1) instead of a few very tall columns.
+  const cellWidth = SERVICE_NODE.width + RANK_SEP;
+  const cellHeight = SERVICE_NODE.height + NODE_SEP;
+  const perColumn = Math.max(12, Math.ceil(Math.sqrt((n * cellWidth) / (1.6 * cellHeight))));
+  const columns: number[][] = layers.flatMap((layer) => Array.from({ length: Math.ceil(layer.length / perColumn) }, (_, i) => layer.slice(i * perColumn, (i + 1) * perColumn)));
+  const columnHeight = columns.map((column) => column.reduce((h, v) => h + graph.nodes[v]!.height, 0) + Math.max(0, column.length - 1) * NODE_SEP);
   const tallest = Math.max(0, ...columnHeight);
   const nodes: PositionedNode[] = new Array(n);
   let x = MARGIN;
-  layers.forEach((layer, r) => {
-    const columnWidth = Math.max(...layer.map((v) => graph.nodes[v]!.width));
-    let y = MARGIN + (tallest - columnHeight[r]!) / 2;
-    for (const v of layer) {
+  columns.forEach((column, c) => {
+    const columnWidth = Math.max(...column.map((v) => graph.nodes[v]!.width));
+    let y = MARGIN + (tallest - columnHeight[c]!) / 2;
+    for (const v of column) {
       const node = graph.nodes[v]!;
       nodes[v] = { ...node, x: x + (columnWidth - node.width) / 2, y };
       y += node.height + NODE_SEP;
