@@ -12,7 +12,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/operations", label: "Operations", built: true },
   { href: "/approvals", label: "Approvals", built: true },
   { href: "/locks", label: "Active locks", built: false },
-  { href: "/graph", label: "Dependency graph", built: false },
+  { href: "/graph", label: "Dependency graph", built: true },
   { href: "/audit", label: "Audit trail", built: false },
   { href: "/incidents", label: "Incidents", built: false },
   { href: "/demo", label: "Demo", built: false },

@@ -32,3 +32,6 @@ export const ZBlastRadius = z
     upstream: z.array(z.string()),
   })
   .meta({ id: "BlastRadius" });
+
+export type TTopology = z.infer<typeof ZTopology>;
+export type TBlastRadius = z.infer<typeof ZBlastRadius>;
