@@ -17,4 +17,5 @@ export const queryKeys = {
   graph: () => ["graph", "topology"] as const,
   blastRadius: (subject: string) => ["graph", "blast-radius", subject] as const,
   kpis: () => ["operations", "kpis"] as const,
+  lockStatistics: () => ["locks", "statistics"] as const,
 };
