@@ -38,3 +38,23 @@ export const ZForceReleaseRequest = z
 export const ZForceReleaseResult = z
   .object({ released: z.array(z.object({ holderId: z.string(), mode: ZLockMode, fencingToken: z.string() })) })
   .meta({ id: "ForceReleaseResult" });
+
+export const ZLockStatistics = z
+  .object({
+    at: ZTimestamp,
+    backend: z.string(),
+    locks: z.array(
+      z.object({
+        key: z.object({ scope: ZLockScope, resource: z.string() }),
+        acquisitions: z.number().int(),
+        contentions: z.number().int().meta({ description: "Grants that had to wait" }),
+        contentionRate: z.number().meta({ description: "contentions / acquisitions (above 0.1 is high contention)" }),
+        avgWaitMs: z.number(),
+        maxWaitMs: z.number(),
+        releases: z.number().int(),
+        avgHoldMs: z.number(),
+        maxHoldMs: z.number(),
+      }),
+    ),
+  })
+  .meta({ id: "LockStatistics" });

@@ -19,4 +19,5 @@ export const queryKeys = {
   kpis: () => ["operations", "kpis"] as const,
   operationPages: (filters: Record<string, unknown> = {}) => ["operations", "pages", filters] as const,
   reviewQueuePages: () => ["reviews", "queue-pages"] as const,
+  lockStatistics: () => ["locks", "statistics"] as const,
 };

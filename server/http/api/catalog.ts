@@ -3,7 +3,7 @@ import type { Endpoint } from "../endpoint";
 import { auditStatisticsEndpoint, exportAuditEndpoint, queryAuditEventsEndpoint, verifyAuditEndpoint } from "./audit";
 import { getBlastRadiusEndpoint, getTopologyEndpoint } from "./graph";
 import { createApiTokenEndpoint, createUserEndpoint, listApiTokensEndpoint, listUsersEndpoint, revokeApiTokenEndpoint, whoAmIEndpoint } from "./identity";
-import { forceReleaseLockEndpoint, listLocksEndpoint } from "./locks";
+import { forceReleaseLockEndpoint, listLocksEndpoint, lockStatisticsEndpoint } from "./locks";
 import { metricsEndpoint, openApiEndpoint } from "./meta";
 import { liveEventsEndpoint } from "./live";
 import {
@@ -42,6 +42,7 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   listPendingReviewsEndpoint,
   listLocksEndpoint,
   forceReleaseLockEndpoint,
+  lockStatisticsEndpoint,
   getTopologyEndpoint,
   getBlastRadiusEndpoint,
   queryAuditEventsEndpoint,
@@ -90,6 +91,7 @@ export {
   createUserEndpoint,
   exportAuditEndpoint,
   forceReleaseLockEndpoint,
+  lockStatisticsEndpoint,
   getBlastRadiusEndpoint,
   getTopologyEndpoint,
   listApiTokensEndpoint,

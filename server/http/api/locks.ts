@@ -1,7 +1,8 @@
 import "server-only";
-import { ZForceReleaseRequest, ZForceReleaseResult, ZLockList } from "@/lib/api/locks";
+import { ZForceReleaseRequest, ZForceReleaseResult, ZLockList, ZLockStatistics } from "@/lib/api/locks";
 import { forceReleaseLock } from "../../core/locks/force-release-lock";
 import { listLocks } from "../../core/locks/list-locks";
+import { lockStatistics } from "../../core/locks/lock-statistics";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS } from "./responses";
 
@@ -36,5 +37,20 @@ export const forceReleaseLockEndpoint = endpoint({
       { key: { scope: body.scope, resource: body.resource }, holderId: body.holderId, actor: principal!.actor, reason: body.reason },
     );
     return { status: 200, body: { released: released.map((h) => ({ holderId: h.holderId, mode: h.mode, fencingToken: h.fencingToken.toString() })) } };
+  },
+});
+
+export const lockStatisticsEndpoint = endpoint({
+  operationId: "getLockStatistics",
+  method: "GET",
+  path: "/api/v1/locks/statistics",
+  summary: "Lock contention statistics",
+  description: "Per lock since the store started counting: acquisitions, contentions (grants that had to wait), wait and hold times; most contended first.",
+  tags: ["locks"],
+  access: "VIEWER",
+  responses: { 200: { description: "Statistics per lock", schema: ZLockStatistics }, ...AUTH_ERRORS },
+  async handler({ container }) {
+    const locks = await lockStatistics(container.locks.store);
+    return { status: 200, body: { at: container.clock.now().toISOString(), backend: container.locks.store.backend, locks } };
   },
 });

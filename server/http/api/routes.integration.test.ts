@@ -75,6 +75,7 @@ const POLICY: Record<string, Role | "public"> = {
   listPendingReviews: "VIEWER",
   listLocks: "VIEWER",
   forceReleaseLock: "ADMIN",
+  getLockStatistics: "VIEWER",
   getTopology: "VIEWER",
   getBlastRadius: "VIEWER",
   queryAuditEvents: "VIEWER",
