@@ -114,7 +114,12 @@ export class Notifier {
     const results: { channel: NotifyChannel; ok: boolean; error: string | null; notificationId: string }[] = [];
     for (const channel of wanted) {
       const deliveries = await this.withInboxReaders([{ channel, message, throttleMs: 0, heldForMs: this.deps.config.leaseMs }]);
-      const rows = await this.deps.store.transact(async (tx) => Promise.all(deliveries.map((d) => this.deps.store.enqueue(tx, d, now))));
+      // One statement at a time: a transaction is one connection.
+      const rows = await this.deps.store.transact(async (tx) => {
+        const stored: NotificationRecord[] = [];
+        for (const d of deliveries) stored.push(await this.deps.store.enqueue(tx, d, now));
+        return stored;
+      });
       if (channel === "INBOX") {
         results.push({ channel, ok: true, error: null, notificationId: rows[0]?.id ?? "" });
         continue;

@@ -77,10 +77,12 @@ describe("notifications through the API", () => {
     expect(request.readAt).toBeNull();
     const unreadBefore = inbox.unread;
 
+    // The safety gate failure (ERROR) reaches everyone's inbox (queued just after the review request), the review request only approvers'.
+    await expect
+      .poll(async () => ZInbox.parse((await send("VIEWER", "/api/v1/notifications")).json).items.some((n) => n.message.template === "safety_gate_failed" && n.message.operationId === id), { timeout: 15_000 })
+      .toBe(true);
     const viewer = ZInbox.parse((await send("VIEWER", "/api/v1/notifications")).json);
     expect(viewer.items.some((n) => n.message.template === "human_review_required")).toBe(false);
-    // The safety gate failure (ERROR) reaches everyone's inbox, and PagerDuty.
-    expect(viewer.items.some((n) => n.message.template === "safety_gate_failed" && n.message.operationId === id)).toBe(true);
 
     expect((await send("VIEWER", `/api/v1/notifications/${request.id}/read`, { method: "POST" })).status).toBe(404); // not theirs
     expect((await send("APPROVER", `/api/v1/notifications/${request.id}/read`, { method: "POST" })).status).toBe(204);
