@@ -14,7 +14,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/locks", label: "Active locks", built: false },
   { href: "/graph", label: "Dependency graph", built: false },
   { href: "/audit", label: "Audit trail", built: false },
-  { href: "/incidents", label: "Incidents", built: false },
+  { href: "/incidents", label: "Incidents", built: true },
   { href: "/demo", label: "Demo", built: false },
-  { href: "/settings", label: "Settings", built: false },
+  { href: "/settings", label: "Settings", built: true },
 ];

@@ -17,4 +17,10 @@ export const queryKeys = {
   graph: () => ["graph", "topology"] as const,
   blastRadius: (subject: string) => ["graph", "blast-radius", subject] as const,
   kpis: () => ["operations", "kpis"] as const,
+  kpiReport: (window: string) => ["operations", "kpis", window] as const,
+  gateSettings: () => ["settings", "gates"] as const,
+  conflictPolicy: () => ["settings", "conflict-policy"] as const,
+  notificationSettings: () => ["settings", "notifications"] as const,
+  users: () => ["settings", "users"] as const,
+  apiTokens: () => ["settings", "tokens"] as const,
 };
