@@ -194,6 +194,10 @@ test.describe("settings", () => {
     await expect(gates.getByRole("alert")).toHaveCount(0);
     await page.reload();
     await expect(page.getByRole("form", { name: "Safety gates" }).getByLabel("Cooldown threshold")).toHaveValue("240");
+
+    // A test notification on every configured channel (the console inbox here), with each receiver's answer.
+    await page.getByRole("button", { name: "Send test notification" }).click();
+    await expect(page.getByRole("list", { name: "Test notification results" })).toContainText("INBOX: delivered");
     await shoot(page, testInfo, "settings");
 
     // Put the seed's default back for the journeys that follow.
