@@ -14,7 +14,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/locks", label: "Active locks", built: true },
   { href: "/graph", label: "Dependency graph", built: true },
   { href: "/audit", label: "Audit trail", built: true },
-  { href: "/incidents", label: "Incidents", built: false },
+  { href: "/incidents", label: "Incidents", built: true },
   { href: "/demo", label: "Demo", built: false },
-  { href: "/settings", label: "Settings", built: false },
+  { href: "/settings", label: "Settings", built: true },
 ];

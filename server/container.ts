@@ -49,6 +49,10 @@ import type { OperationQueries } from "./core/operations/query-ports";
 import type { IncidentQueries } from "./core/incidents/ports";
 import { PostgresOperationQueries } from "./adapters/prisma/operation-queries";
 import { PostgresIncidentQueries } from "./adapters/prisma/incident-queries";
+import type { KpiQueries } from "./core/kpis/ports";
+import { PostgresKpiQueries } from "./adapters/prisma/kpi-queries";
+import type { GateConfigStore } from "./core/gates/get-gate-config";
+import type { ConflictPolicyStore } from "./core/conflicts/ports";
 import { createInterlockMetrics, type InterlockMetrics } from "./adapters/metrics/interlock-metrics";
 import { verifyIfDue } from "./core/audit/verify-if-due";
 import { DEFAULT_NOTIFIER_CONFIG, Notifier } from "./core/notify/notifier";
@@ -98,7 +102,9 @@ export interface Container {
   /** Prometheus metrics (seed 001's names), served at /api/metrics. */
   metrics: InterlockMetrics;
   /** The read side of the API and the console. */
-  queries: { operations: OperationQueries; incidents: IncidentQueries };
+  queries: { operations: OperationQueries; incidents: IncidentQueries; kpis: KpiQueries };
+  /** The run-time settings an admin edits in the console (the orchestrator reads them through a 5 s cache). */
+  settings: { gates: GateConfigStore; conflictPolicy: ConflictPolicyStore };
   /** Users, API tokens and the session secret; `authOptions` configures next-auth. */
   identity: { store: IdentityStore; hasher: PasswordHasher; secret: string; authOptions: NextAuthOptions };
   probes: DependencyProbe[];
@@ -146,12 +152,13 @@ async function buildContainer(): Promise<Container> {
     const { locks, signals, orchestrator, metrics } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
     const identity = await buildIdentity(env, db, audit.log, log);
     startChainVerification(env, audit, locks.manager, log);
-    const queries = { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db) };
+    const queries = { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db), kpis: new PostgresKpiQueries(db) };
+    const settings = { gates: new PrismaGateConfigStore(db.prisma), conflictPolicy: new PrismaConflictPolicyStore(db.prisma) };
     const notifications = buildNotifications(env, db, audit.log, queries.operations, log);
     orchestrator.onEvent((event) => void notifications.notifier.onOperationEvent(event).catch((error: unknown) => log.error({ err: error, operationId: event.operationId }, "could not queue notifications")));
     if (env.ORCHESTRATOR_WORKER) notifications.notifier.start();
     const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
-    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries, notifications, changes: new ChangeFeed(new PostgresChangeSource(db), 1_000, (error) => log.warn({ err: error }, "live updates could not read the store")) };
+    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries, settings, notifications, changes: new ChangeFeed(new PostgresChangeSource(db), 1_000, (error) => log.warn({ err: error }, "live updates could not read the store")) };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;

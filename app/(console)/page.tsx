@@ -1,4 +1,5 @@
 import { connection } from "next/server";
+import { KpiPanel } from "@/components/kpis/kpi-panel";
 import { ServicesTable } from "@/components/services/services-table";
 import { getContainer } from "@/server/container";
 import { listServices } from "@/server/core/topology/list-services";
@@ -17,6 +18,8 @@ export default async function OverviewPage() {
           Store: {storeLabel} <span className="font-mono text-xs text-slate-500">({container.db.location})</span>
         </p>
       </header>
+
+      <KpiPanel />
 
       <section aria-labelledby="graph-heading" className="space-y-3">
         <h2 id="graph-heading" className="text-lg font-semibold">Services</h2>

@@ -20,4 +20,10 @@ export const queryKeys = {
   operationPages: (filters: Record<string, unknown> = {}) => ["operations", "pages", filters] as const,
   reviewQueuePages: () => ["reviews", "queue-pages"] as const,
   lockStatistics: () => ["locks", "statistics"] as const,
+  kpiReport: (window: string) => ["operations", "kpis", window] as const,
+  gateSettings: () => ["settings", "gates"] as const,
+  conflictPolicy: () => ["settings", "conflict-policy"] as const,
+  notificationSettings: () => ["settings", "notifications"] as const,
+  users: () => ["settings", "users"] as const,
+  apiTokens: () => ["settings", "tokens"] as const,
 };

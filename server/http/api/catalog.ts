@@ -15,6 +15,8 @@ import {
   updateNotificationRoutingEndpoint,
 } from "./notifications";
 import { getIncidentEndpoint, listIncidentsEndpoint } from "./incidents";
+import { getKpisEndpoint } from "./kpis";
+import { getConflictPolicyEndpoint, getGateSettingsEndpoint, updateConflictPolicyEndpoint, updateGateSettingsEndpoint } from "./settings";
 import {
   approveOperationEndpoint,
   cancelOperationEndpoint,
@@ -66,6 +68,11 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   liveEventsEndpoint,
   openApiDocumentEndpoint,
   metricsEndpoint,
+  getKpisEndpoint,
+  getGateSettingsEndpoint,
+  updateGateSettingsEndpoint,
+  getConflictPolicyEndpoint,
+  updateConflictPolicyEndpoint,
 ];
 
 export {
@@ -101,4 +108,9 @@ export {
   revokeApiTokenEndpoint,
   verifyAuditEndpoint,
   whoAmIEndpoint,
+  getKpisEndpoint,
+  getGateSettingsEndpoint,
+  updateGateSettingsEndpoint,
+  getConflictPolicyEndpoint,
+  updateConflictPolicyEndpoint,
 };

@@ -99,6 +99,11 @@ const POLICY: Record<string, Role | "public"> = {
   streamChanges: "VIEWER",
   getOpenApiDocument: "public",
   getMetrics: "public",
+  getKpis: "VIEWER",
+  getGateSettings: "ADMIN",
+  updateGateSettings: "ADMIN",
+  getConflictPolicy: "ADMIN",
+  updateConflictPolicy: "ADMIN",
 };
 
 describe("the permission policy", () => {

@@ -1,0 +1,306 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import { z } from "zod";
+import { apiFetch } from "@/lib/api/client";
+import { ROLES } from "@/lib/api/common";
+import type { ZApiToken, ZApiTokenList, ZCreatedApiToken, ZUser, ZUserList } from "@/lib/api/identity";
+import { queryKeys } from "@/lib/api/query-keys";
+import { ErrorBox, FormError, formatTime, Loading } from "../kpis/query-states";
+import { INPUT, PRIMARY } from "./safety-settings";
+
+type User = z.infer<typeof ZUser>;
+type Token = z.infer<typeof ZApiToken>;
+type Role = (typeof ROLES)[number];
+const roleLabel = (r: string) => r.charAt(0) + r.slice(1).toLowerCase();
+
+// ── users ──────────────────────────────────────────────────────────
+
+function CreateUser() {
+  const client = useQueryClient();
+  const [form, setForm] = useState({ email: "", name: "", role: "VIEWER" as Role, password: "" });
+  const [created, setCreated] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: () => apiFetch<User>("/api/v1/users", { body: { email: form.email, name: form.name, role: form.role, ...(form.password ? { password: form.password } : {}) } }),
+    onMutate: () => setCreated(null),
+    onSuccess: (user) => {
+      setCreated(`Created ${user.email} as ${roleLabel(user.role)}.`);
+      setForm({ email: "", name: "", role: "VIEWER", password: "" });
+      void client.invalidateQueries({ queryKey: queryKeys.users() });
+    },
+  });
+  return (
+    <form
+      aria-label="Create a user"
+      noValidate
+      className="space-y-2 rounded-lg border border-slate-200 bg-white p-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        create.mutate();
+      }}
+    >
+      <h3 className="text-sm font-medium text-slate-700">Create a user</h3>
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="text-sm">
+          <span className="block text-slate-700">Email</span>
+          <input type="email" className={INPUT} value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} autoComplete="off" />
+        </label>
+        <label className="text-sm">
+          <span className="block text-slate-700">Name</span>
+          <input className={INPUT} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} autoComplete="off" />
+        </label>
+        <label className="text-sm">
+          <span className="block text-slate-700">Role</span>
+          <select className={INPUT} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {roleLabel(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="block text-slate-700">Password (12+ characters; empty for SSO only)</span>
+          <input type="password" className={INPUT} value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} autoComplete="new-password" />
+        </label>
+        <button type="submit" className={PRIMARY} disabled={create.isPending}>
+          {create.isPending ? "Creating …" : "Create user"}
+        </button>
+      </div>
+      <FormError error={create.error} />
+      <p role="status" aria-live="polite" className="text-sm text-emerald-700">
+        {created ?? ""}
+      </p>
+    </form>
+  );
+}
+
+export function UserSettings() {
+  const query = useQuery({ queryKey: queryKeys.users(), queryFn: ({ signal }) => apiFetch<z.infer<typeof ZUserList>>("/api/v1/users", { signal }) });
+  return (
+    <div className="space-y-3">
+      {query.isPending ? (
+        <Loading what="users" />
+      ) : query.isError ? (
+        <ErrorBox error={query.error} what="users" onRetry={() => void query.refetch()} />
+      ) : query.data.users.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm text-slate-600">No users yet.</p>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="min-w-full text-left text-sm">
+            <caption className="sr-only">Users</caption>
+            <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2">Email</th>
+                <th scope="col" className="px-3 py-2">Name</th>
+                <th scope="col" className="px-3 py-2">Role</th>
+                <th scope="col" className="px-3 py-2">Sign-in</th>
+                <th scope="col" className="px-3 py-2">Status</th>
+                <th scope="col" className="px-3 py-2">Created</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {query.data.users.map((u) => (
+                <tr key={u.id}>
+                  <td className="px-3 py-1.5 font-mono text-xs">{u.email}</td>
+                  <td className="px-3 py-1.5">{u.name}</td>
+                  <td className="px-3 py-1.5">{roleLabel(u.role)}</td>
+                  <td className="px-3 py-1.5 text-xs">{u.signIn === "password" ? "Password" : "SSO"}</td>
+                  <td className="px-3 py-1.5 text-xs">{u.disabledAt ? <span className="text-red-700">disabled {formatTime(u.disabledAt)}</span> : "active"}</td>
+                  <td className="px-3 py-1.5 text-xs">{formatTime(u.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CreateUser />
+    </div>
+  );
+}
+
+// ── API tokens ─────────────────────────────────────────────────────
+
+function ShownOnce({ token, name, onDone }: { token: string; name: string; onDone: () => void }) {
+  const [copied, setCopied] = useState<"" | "copied" | "failed">("");
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => ref.current?.select(), []);
+  return (
+    <div className="space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-4" data-testid="new-token">
+      <p className="text-sm font-semibold text-amber-900">Copy the token for {name} now: it is shown this once and cannot be read again.</p>
+      <div className="flex flex-wrap items-center gap-2">
+        <label className="sr-only" htmlFor="new-token-value">
+          New API token
+        </label>
+        <input id="new-token-value" ref={ref} readOnly value={token} className={`${INPUT} w-full max-w-xl font-mono`} onFocus={(e) => e.target.select()} />
+        <button
+          type="button"
+          className={PRIMARY}
+          onClick={() =>
+            navigator.clipboard
+              ?.writeText(token)
+              .then(() => setCopied("copied"))
+              .catch(() => setCopied("failed")) ?? setCopied("failed")
+          }
+        >
+          Copy token
+        </button>
+        <button type="button" className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-100" onClick={onDone}>
+          I have stored it
+        </button>
+      </div>
+      <p role="status" aria-live="polite" className="text-xs text-amber-900">
+        {copied === "copied" ? "Copied to the clipboard." : copied === "failed" ? "The browser refused the clipboard: select the token and copy it by hand." : ""}
+      </p>
+    </div>
+  );
+}
+
+function RevokeDialog({ token, onClose }: { token: Token; onClose: () => void }) {
+  const client = useQueryClient();
+  const ref = useRef<HTMLDialogElement>(null);
+  const confirm = useRef<HTMLButtonElement>(null);
+  const revoke = useMutation({
+    mutationFn: () => apiFetch<Token>(`/api/v1/tokens/${token.id}`, { method: "DELETE" }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: queryKeys.apiTokens() });
+      onClose();
+    },
+  });
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    // The consequential choice is the one asked about; Escape or Cancel backs out.
+    confirm.current?.focus();
+  }, []);
+  return (
+    <dialog ref={ref} aria-labelledby="revoke-title" onClose={onClose} className="m-auto w-full max-w-md rounded-lg border border-slate-200 p-5 shadow-xl backdrop:bg-slate-900/40">
+      <h3 id="revoke-title" className="text-lg font-semibold">
+        Revoke “{token.name}”?
+      </h3>
+      <p className="mt-2 text-sm text-slate-600">
+        Every request with this token ({token.prefix}…) is refused from its very next one. This cannot be undone: automation using it needs a new token.
+      </p>
+      <div className="mt-3">
+        <FormError error={revoke.error} />
+      </div>
+      <div className="mt-4 flex justify-end gap-2">
+        <button type="button" className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-100" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" ref={confirm} className="rounded bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-600 disabled:opacity-50" disabled={revoke.isPending} onClick={() => revoke.mutate()}>
+          {revoke.isPending ? "Revoking …" : "Revoke token"}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+function CreateToken({ onCreated }: { onCreated: (created: z.infer<typeof ZCreatedApiToken>) => void }) {
+  const client = useQueryClient();
+  const [form, setForm] = useState({ name: "", role: "OPERATOR" as Role, days: "" });
+  const create = useMutation({
+    mutationFn: () => apiFetch<z.infer<typeof ZCreatedApiToken>>("/api/v1/tokens", { body: { name: form.name, role: form.role, ...(form.days.trim() ? { expiresInDays: Number(form.days) } : {}) } }),
+    onSuccess: (created) => {
+      onCreated(created);
+      setForm({ name: "", role: "OPERATOR", days: "" });
+      void client.invalidateQueries({ queryKey: queryKeys.apiTokens() });
+    },
+  });
+  return (
+    <form
+      aria-label="Create an API token"
+      noValidate
+      className="space-y-2 rounded-lg border border-slate-200 bg-white p-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        create.mutate();
+      }}
+    >
+      <h3 className="text-sm font-medium text-slate-700">Create an API token</h3>
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="text-sm">
+          <span className="block text-slate-700">Token name</span>
+          <input className={INPUT} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="deploy-bot" autoComplete="off" />
+        </label>
+        <label className="text-sm">
+          <span className="block text-slate-700">Token role</span>
+          <select className={INPUT} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {roleLabel(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="block text-slate-700">Expires in days (optional)</span>
+          <input type="number" className={`${INPUT} w-28`} value={form.days} onChange={(e) => setForm({ ...form, days: e.target.value })} />
+        </label>
+        <button type="submit" className={PRIMARY} disabled={create.isPending}>
+          {create.isPending ? "Creating …" : "Create token"}
+        </button>
+      </div>
+      <FormError error={create.error} />
+    </form>
+  );
+}
+
+export function TokenSettings() {
+  const query = useQuery({ queryKey: queryKeys.apiTokens(), queryFn: ({ signal }) => apiFetch<z.infer<typeof ZApiTokenList>>("/api/v1/tokens", { signal }) });
+  const [created, setCreated] = useState<z.infer<typeof ZCreatedApiToken> | null>(null);
+  const [revoking, setRevoking] = useState<Token | null>(null);
+  return (
+    <div className="space-y-3">
+      {created && <ShownOnce token={created.token} name={created.record.name} onDone={() => setCreated(null)} />}
+      <CreateToken onCreated={setCreated} />
+      {query.isPending ? (
+        <Loading what="API tokens" />
+      ) : query.isError ? (
+        <ErrorBox error={query.error} what="API tokens" onRetry={() => void query.refetch()} />
+      ) : query.data.tokens.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm text-slate-600">No API tokens yet. Automation (deploy bots, the self-healing pipeline) calls the API with one; create it above.</p>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="min-w-full text-left text-sm">
+            <caption className="sr-only">API tokens, newest first</caption>
+            <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2">Name</th>
+                <th scope="col" className="px-3 py-2">Prefix</th>
+                <th scope="col" className="px-3 py-2">Role</th>
+                <th scope="col" className="px-3 py-2">Created</th>
+                <th scope="col" className="px-3 py-2">Last used</th>
+                <th scope="col" className="px-3 py-2">Expires</th>
+                <th scope="col" className="px-3 py-2">Status</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {query.data.tokens.map((t) => (
+                <tr key={t.id} data-testid={`token-${t.name}`}>
+                  <td className="px-3 py-1.5 font-medium">{t.name}</td>
+                  <td className="px-3 py-1.5 font-mono text-xs">{t.prefix}…</td>
+                  <td className="px-3 py-1.5">{roleLabel(t.role)}</td>
+                  <td className="px-3 py-1.5 text-xs">{formatTime(t.createdAt)}</td>
+                  <td className="px-3 py-1.5 text-xs">{t.lastUsedAt ? formatTime(t.lastUsedAt) : "never"}</td>
+                  <td className="px-3 py-1.5 text-xs">{t.expiresAt ? formatTime(t.expiresAt) : "never"}</td>
+                  <td className="px-3 py-1.5 text-xs">
+                    {t.revokedAt ? (
+                      <span className="text-red-700">revoked {formatTime(t.revokedAt)}</span>
+                    ) : (
+                      <button type="button" className="rounded border border-red-300 px-2 py-0.5 text-red-700 hover:bg-red-50" onClick={() => setRevoking(t)}>
+                        Revoke {t.name}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {revoking && <RevokeDialog token={revoking} onClose={() => setRevoking(null)} />}
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+// Request and response schemas of the safety gate and conflict policy settings
+// (GET/PUT /api/v1/settings/gates and /conflict-policy), safe for the browser:
+// zod only. The shapes are server/core/gates/gate-config.ts's GateConfig and
+// server/core/conflicts/policy.ts's ConflictPolicy; the ranges are checked by
+// the core, whose VALIDATION_FAILED answer names every bad field.
+import { z } from "zod";
+import { CONFLICT_ACTIONS, CONFLICT_SEVERITIES, OPERATION_TYPES, SAFETY_GATES } from "./operations";
+
+export const GATE_FAILURE_ACTIONS = ["PAUSE_FOR_REVIEW", "BLOCK"] as const;
+
+/** The unit of each gate's threshold (server/core/gates/gate-config.ts). */
+export const GATE_THRESHOLD_UNITS: Record<(typeof SAFETY_GATES)[number], string> = {
+  ERROR_BUDGET: "% error budget used (maximum)",
+  BLAST_RADIUS: "% of services (maximum)",
+  RECENT_FAILURES: "failures per hour (must stay below)",
+  COOLDOWN: "seconds since the last change (minimum)",
+  RESOURCE_CAPACITY: "% headroom (minimum)",
+  INCIDENT_RATE: "incidents per hour (must stay below)",
+};
+
+export const ZGateRule = z
+  .strictObject({
+    enabled: z.boolean(),
+    threshold: z.number(),
+    onFailure: z.enum(GATE_FAILURE_ACTIONS),
+    appliesTo: z.array(z.enum(OPERATION_TYPES)),
+  })
+  .meta({ id: "GateRule" });
+
+const gatesOf = <T extends z.ZodType>(rule: T) =>
+  z.strictObject({ ERROR_BUDGET: rule, BLAST_RADIUS: rule, RECENT_FAILURES: rule, COOLDOWN: rule, RESOURCE_CAPACITY: rule, INCIDENT_RATE: rule });
+
+export const ZGateConfig = z.strictObject({ gates: gatesOf(ZGateRule) }).meta({ id: "GateConfig" });
+
+export const ZGateConfigInput = z
+  .strictObject({ gates: gatesOf(ZGateRule.partial().optional()).optional() })
+  .meta({ id: "GateConfigInput", description: "Every field optional: missing ones are taken from the defaults (seed 000)" });
+
+export const ZGateSettings = z.object({ config: ZGateConfig, defaults: ZGateConfig }).meta({ id: "GateSettings" });
+
+export const ZConflictRule = z.strictObject({ enabled: z.boolean(), severity: z.enum(CONFLICT_SEVERITIES), action: z.enum(CONFLICT_ACTIONS) }).meta({ id: "ConflictRule" });
+
+const rulesOf = <T extends z.ZodType>(rule: T) =>
+  z.strictObject({ DIRECT: rule, DEPENDENCY: rule, DOWNSTREAM: rule, UPSTREAM: rule, SHARED_RESOURCE: rule, CASCADE: rule, TIMING: rule });
+
+export const ZConflictPolicy = z
+  .strictObject({ depth: z.number().int(), timingWindowSeconds: z.number().int(), rules: rulesOf(ZConflictRule) })
+  .meta({ id: "ConflictPolicy" });
+
+export const ZConflictPolicyInput = z
+  .strictObject({ depth: z.number().optional(), timingWindowSeconds: z.number().optional(), rules: rulesOf(ZConflictRule.partial().optional()).optional() })
+  .meta({ id: "ConflictPolicyInput", description: "Every field optional: missing ones are taken from the defaults" });
+
+export const ZConflictPolicySettings = z.object({ policy: ZConflictPolicy, defaults: ZConflictPolicy }).meta({ id: "ConflictPolicySettings" });
+
+export type TGateRule = z.infer<typeof ZGateRule>;
+export type TGateConfig = z.infer<typeof ZGateConfig>;
+export type TGateSettings = z.infer<typeof ZGateSettings>;
+export type TConflictPolicy = z.infer<typeof ZConflictPolicy>;
+export type TConflictPolicySettings = z.infer<typeof ZConflictPolicySettings>;
