@@ -83,6 +83,14 @@ test.describe("the dependency graph", () => {
 test.describe("the dependency graph at 1,000 services", () => {
   test.use({ viewport: { width: 1920, height: 1200 } });
 
+  test("opens with a service selected from a link (/graph?service=…), as the review page links to it", async ({ page }) => {
+    await signIn(page, "viewer", "/graph?service=order-service");
+    const radius = (await (await page.request.get("/api/v1/graph/blast-radius?service=order-service")).json()) as BlastRadius;
+    await expect(page.locator('[data-testid="graph-node"][data-blast="direct"]')).toHaveCount(1);
+    expect(await servicesIn(page, "direct")).toEqual(["order-service"]);
+    expect(await servicesIn(page, "upstream")).toEqual([...radius.upstream].sort());
+  });
+
   // The store holds the demo topology; the browser is handed a synthetic 1,000-service graph instead.
   test("draws a 1,000-service graph and lists every service in the select", async ({ page }, testInfo) => {
     const { generateSyntheticTopology } = await import("../server/core/graph/generate-synthetic-topology");

@@ -138,7 +138,14 @@ function BlastRadiusCard({ operationId }: { operationId: string }) {
       ) : query.isError ? (
         <ErrorBox title="The blast radius could not be loaded" error={query.error} onRetry={() => void query.refetch()} />
       ) : (
-        <BlastRadiusBody b={query.data} />
+        <>
+          <BlastRadiusBody b={query.data} />
+          <p className="mt-3 text-sm">
+            <Link href={`/graph?operation=${operationId}`} className="font-medium text-sky-700 underline hover:text-sky-900">
+              Show this blast radius on the dependency graph
+            </Link>
+          </p>
+        </>
       )}
     </Card>
   );

@@ -21,10 +21,11 @@ const OVERLAP_CHECK_LIMIT = 50;
 const EDGE_LABEL_LIMIT = 200;
 const MINIMAP_COLOUR: Record<string, string> = { direct: "#e11d48", shared: "#8b5cf6", downstream: "#f59e0b", upstream: "#0ea5e9", none: "#cbd5e1" };
 
-type Subject = { kind: "service"; service: string } | { kind: "operation"; operationId: string } | null;
+export type Subject = { kind: "service"; service: string } | { kind: "operation"; operationId: string } | null;
 const subjectKey = (s: NonNullable<Subject>) => (s.kind === "service" ? `service:${s.service}` : `operation:${s.operationId}`);
 
-export function DependencyGraph() {
+/** `initial`: what to select on arrival (`/graph?service=…` or `?operation=…`, e.g. from a review page). */
+export function DependencyGraph({ initial = null }: { initial?: Subject } = {}) {
   const topology = useQuery({ queryKey: queryKeys.graph(), queryFn: ({ signal }) => apiFetch<TTopology>("/api/v1/graph", { signal }) });
 
   if (topology.isPending) {
@@ -44,12 +45,12 @@ export function DependencyGraph() {
       </p>
     );
   }
-  return <GraphWorkspace topology={topology.data} />;
+  return <GraphWorkspace topology={topology.data} initial={initial} />;
 }
 
-function GraphWorkspace({ topology }: { topology: TTopology }) {
+function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: Subject }) {
   const ids = { filter: useId(), service: useId(), operation: useId(), groups: useId() };
-  const [subject, setSubject] = useState<Subject>(null);
+  const [subject, setSubject] = useState<Subject>(() => (initial?.kind === "service" && !topology.services.some((s) => s.name === initial.service) ? null : initial));
   const [filter, setFilter] = useState("");
   const [showGroups, setShowGroups] = useState(() => topology.resourceGroups.reduce((n, g) => n + g.members.length, 0) <= 300);
 

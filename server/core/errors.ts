@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   "MALFORMED_REQUEST", // body is not JSON, or not parseable at all
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE", // a body that is not JSON where JSON is required
+  "METHOD_NOT_ALLOWED", // the path exists, the HTTP method does not
   "UNAUTHENTICATED",
   "FORBIDDEN",
   "NOT_FOUND",

@@ -142,3 +142,29 @@ async function refuseUnexpectedBody(request: Request): Promise<undefined> {
   if (text.length > 0 && text !== "{}") throw new AppError("VALIDATION_FAILED", "This endpoint takes no request body", { issues: [{ path: ["body"], message: "must be empty" }] });
   return undefined;
 }
+
+const NOT_ALLOWED = Symbol.for("interlock.method-not-allowed");
+
+/**
+ * The answer to a method a path does not have: 405 with the structured error
+ * body and an Allow header (Next's own 405 has no body). Route files export it
+ * for every method they do not serve.
+ */
+export function methodNotAllowed(allowed: HttpMethod[]): RouteHandler {
+  const handler = route<Record<string, string | string[]>>("method-not-allowed", async ({ request }) => {
+    const error = new AppError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${new URL(request.url).pathname}; it answers ${allowed.join(", ")}`, { allowed });
+    throw error;
+  });
+  const withAllow: RouteHandler = async (request, segment) => {
+    const response = await handler(request, segment);
+    response.headers.set("allow", allowed.join(", "));
+    return response;
+  };
+  (withAllow as RouteHandler & { [NOT_ALLOWED]: true })[NOT_ALLOWED] = true;
+  return withAllow;
+}
+
+/** True for the handlers `methodNotAllowed` makes (the route-walk test skips them). */
+export function isMethodNotAllowed(handler: unknown): boolean {
+  return typeof handler === "function" && NOT_ALLOWED in handler;
+}

@@ -110,7 +110,7 @@ export async function startApiHarness(label: string, env: Record<string, string>
         if (!params) continue;
         const method = (init.method ?? "GET").toUpperCase();
         const handler = route.methods[method];
-        if (!handler) return new Response(null, { status: 405 });
+        if (!handler) throw new Error(`${route.file} has no ${method} handler (every API route file answers every method)`);
         return handler(new Request(url, init), { params: Promise.resolve(params) });
       }
       throw new Error(`no route file serves ${url.pathname}`);

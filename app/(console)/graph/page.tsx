@@ -1,15 +1,21 @@
-import { DependencyGraph } from "@/components/graph/dependency-graph";
+import { DependencyGraph, type Subject } from "@/components/graph/dependency-graph";
 
 export const metadata = { title: "Dependency graph · Interlock" };
 
-export default function GraphPage() {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export default async function GraphPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const service = typeof params.service === "string" ? params.service : null;
+  const operation = typeof params.operation === "string" && UUID.test(params.operation) ? params.operation : null;
+  const initial: Subject = operation ? { kind: "operation", operationId: operation } : service ? { kind: "service", service } : null;
   return (
     <div className="space-y-4">
       <header>
         <h1 className="text-2xl font-semibold">Dependency graph</h1>
         <p className="text-sm text-slate-600">Services, their dependencies and shared resources. Choose a service or an in-flight operation to see its blast radius.</p>
       </header>
-      <DependencyGraph />
+      <DependencyGraph initial={initial} />
     </div>
   );
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZErrorBody } from "@/lib/api/common";
 import { hasRole, ROLES, type Role } from "../../core/identity/roles";
-import { endpointOf, type Endpoint } from "../endpoint";
+import { endpointOf, isMethodNotAllowed, type Endpoint } from "../endpoint";
 import { startApiHarness, type ApiHarness } from "../../testing/api";
 import { API_ENDPOINTS } from "./catalog";
 
@@ -50,6 +50,7 @@ describe("the route walk", () => {
     for (const route of api.routes) {
       if (route.template in NOT_ENDPOINTS) continue;
       for (const [method, handler] of Object.entries(route.methods)) {
+        if (isMethodNotAllowed(handler)) continue;
         const e = endpointOf(handler);
         expect(e, `${route.file} ${method} does not go through serve()`).not.toBeNull();
         expect(e!.method, `${route.file} exports ${method} serving a ${e!.method} endpoint`).toBe(method);
@@ -192,6 +193,21 @@ describe("the auth matrix", () => {
     await api.container.db.query(`UPDATE users SET disabled_at = now() WHERE id = $1`, [operator!.id]);
     await expectError(await api.fetch("/api/v1/me", { headers }), 401, "UNAUTHENTICATED");
     await api.container.db.query(`UPDATE users SET disabled_at = NULL WHERE id = $1`, [operator!.id]);
+  });
+});
+
+describe("methods a path does not have", () => {
+  it("answers 405 with the error body and an Allow header, on every API route file", async () => {
+    for (const route of api.routes.filter((r) => r.template.startsWith("/api/v1/"))) {
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
+        const handler = route.methods[method];
+        expect(handler, `${route.file} exports no ${method}`).toBeDefined();
+        if (!isMethodNotAllowed(handler)) continue;
+        const response = await handler!(new Request(`http://interlock.test${route.template.replace(/\{\w+\}/g, "00000000-0000-4000-8000-000000000000")}`, { method }), { params: Promise.resolve({}) });
+        await expectError(response, 405, "METHOD_NOT_ALLOWED");
+        expect(response.headers.get("allow")).toMatch(/^(GET|POST|PUT|PATCH|DELETE)(, (GET|POST|PUT|PATCH|DELETE))*$/);
+      }
+    }
   });
 });
 

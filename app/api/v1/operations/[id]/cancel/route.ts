@@ -1,4 +1,11 @@
-import { serve } from "@/server/http/endpoint";
+import { methodNotAllowed, serve } from "@/server/http/endpoint";
 import { cancelOperationEndpoint } from "@/server/http/api/catalog";
 
 export const POST = serve(cancelOperationEndpoint);
+
+// Every other method gets 405 with the structured error body.
+const notAllowed = methodNotAllowed(["POST"]);
+export const GET = notAllowed;
+export const PUT = notAllowed;
+export const PATCH = notAllowed;
+export const DELETE = notAllowed;
