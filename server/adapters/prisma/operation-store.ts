@@ -413,8 +413,8 @@ export class PostgresOperationStore implements OperationStore {
 
   async loadNeighbourhood(services: string[], since: Date, ownServices: string[]) {
     const [rows, last] = await Promise.all([
-      this.db.query<{ id: string; type: string; service: string; actor: string; created_at: Date | string; params: unknown; seq: string; finished_at: Date | string | null }>(
-        `SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.params, o.seq::text AS seq,
+      this.db.query<{ id: string; type: string; service: string; actor: string; created_at: Date | string; params: unknown; seq: string; finished_at: Date | string | null; correlation_id: string }>(
+        `SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.params, o.seq::text AS seq, o.correlation_id,
                 CASE WHEN o.state IN ${UNFINISHED} THEN NULL ELSE o.finished_at END AS finished_at
          FROM services s JOIN operations o ON o.service_id = s.id
          WHERE s.name = ANY($1::text[])
@@ -428,7 +428,7 @@ export class PostgresOperationStore implements OperationStore {
       ),
     ]);
     return {
-      operations: rows.map((r) => ({ id: r.id, type: r.type as OperationType, service: r.service, actor: r.actor, createdAt: date(r.created_at), params: json<Record<string, unknown>>(r.params), seq: BigInt(r.seq), finishedAt: dateOrNull(r.finished_at) })),
+      operations: rows.map((r) => ({ id: r.id, type: r.type as OperationType, service: r.service, actor: r.actor, createdAt: date(r.created_at), params: json<Record<string, unknown>>(r.params), seq: BigInt(r.seq), finishedAt: dateOrNull(r.finished_at), correlationId: r.correlation_id })),
       lastChange: new Map(last.filter((r) => r.at !== null).map((r) => [r.service, date(r.at)])),
     };
   }

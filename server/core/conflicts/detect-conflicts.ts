@@ -166,10 +166,14 @@ export function detectConflicts(input: ConflictCheckInput): ConflictCheck {
 
   // TIMING: the same service or a direct neighbour finished inside the window.
   const windowMs = policy.timingWindowSeconds * 1000;
-  if (policy.rules.TIMING.enabled && windowMs > 0 && input.recentlyFinished.length > 0) {
+  // A verification changes nothing, so it neither waits for effects to settle nor
+  // leaves any; and the next step of the same incident (the verification or the
+  // rollback after its remediation) follows the one before by design.
+  if (policy.rules.TIMING.enabled && windowMs > 0 && input.recentlyFinished.length > 0 && candidate.type !== "VERIFICATION") {
     const near = new Set<number>([x, ...index.dependsOn(x), ...index.dependedOnBy(x)]);
     for (const op of input.recentlyFinished) {
-      if (op.id === candidate.id) continue;
+      if (op.id === candidate.id || op.type === "VERIFICATION") continue;
+      if (candidate.correlationId !== undefined && op.correlationId === candidate.correlationId) continue;
       const y = index.idOf(op.service);
       if (y === undefined || !near.has(y)) continue;
       // A finish stamped after `now` (clock skew between replicas) counts as just finished.

@@ -68,6 +68,8 @@ export interface OperationRef {
   actor: string;
   createdAt: Date;
   params?: Record<string, unknown>;
+  /** Links the steps of one incident (a remediation, then its verification or rollback). */
+  correlationId?: string;
 }
 
 export interface FinishedOperationRef extends OperationRef {

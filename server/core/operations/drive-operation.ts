@@ -11,7 +11,7 @@ import { LOCK_PRIORITIES, type LockPriority } from "../locks/priority";
 import { lockAcquiredEvent, lockReleasedEvent, operationEvent, outcomeCategory, SEVERITY_OF_CONFLICT, transitionEvent } from "./audit-events";
 import type { OrchestratorDeps } from "./orchestrator-deps";
 import type { OperationChanges, OperationRecord, TransitionWrite } from "./ports";
-import { buildReview, pauseReasonOf } from "./review-evidence";
+import { buildReview, pauseReasonOf, reviewRequestedIn } from "./review-evidence";
 import { planTransition } from "./state-machine";
 import type { OperationResult, OperationState } from "./types";
 
@@ -74,6 +74,21 @@ export class OperationRun {
     return this.op.id;
   }
 
+  /**
+   * The failure-injection matrix's "orchestrator crash": the run stops as a
+   * killed process stops. Nothing more is written and nothing is released:
+   * its leases stay in the lock store and its claim in the operation store
+   * until they lapse, and recovery (a worker taking the operation up again,
+   * taking back this attempt's locks) is what a real crash would need.
+   */
+  simulateCrash(): void {
+    this.crashed = true;
+    for (const lease of this.leases) lease.markLost("the worker process was killed (simulated)");
+    this.claim.abort(new AppError("LOCK_LOST", `Worker ${this.workerId} was killed while driving operation ${this.op.id} (simulated crash)`));
+  }
+
+  private crashed = false;
+
   /** The worker lost its claim (it could not renew in time): stop before acting again. */
   claimLost(): void {
     this.claim.abort(new AppError("LOCK_LOST", `Worker ${this.workerId} lost its claim on operation ${this.op.id}`));
@@ -118,7 +133,7 @@ export class OperationRun {
     // Read now for the cooldown gate: a change to this service finishing before the gates run would have been in flight now, a DIRECT conflict.
     this.lastChangeFinishedAt = lastChangeFinishedAt;
     const check = detectConflicts({
-      candidate: { id: this.op.id, type: this.op.type, service: this.op.service, actor: this.op.actor, createdAt: this.op.createdAt, params: this.op.params },
+      candidate: { id: this.op.id, type: this.op.type, service: this.op.service, actor: this.op.actor, createdAt: this.op.createdAt, params: this.op.params, correlationId: this.op.correlationId },
       inFlight,
       recentlyFinished: recentlyFinished.filter((f) => f.id !== this.op.id),
       graph,
@@ -217,6 +232,7 @@ export class OperationRun {
   }
 
   private async releaseLocks(): Promise<void> {
+    if (this.crashed) return; // a killed process releases nothing
     const leases = this.leases.reverse();
     this.leases = [];
     const events: AuditEventInput[] = [...this.pendingEvents];
@@ -259,8 +275,9 @@ export class OperationRun {
     const conflicts = (this.op.conflictCheck?.conflicts ?? []) as unknown as Conflict[];
     const pausingConflicts = conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW");
     const pausingGates = evaluation.results.filter((r) => evaluation.pauseFor.includes(r.gate));
-    if (pausingConflicts.length > 0 || pausingGates.length > 0) {
-      const pause = pauseReasonOf(conflicts, pausingGates);
+    const requested = reviewRequestedIn(this.op.params);
+    if (pausingConflicts.length > 0 || pausingGates.length > 0 || requested) {
+      const pause = pauseReasonOf(conflicts, pausingGates, requested);
       const review = buildReview({
         id: this.deps.newId(),
         operation: this.op,

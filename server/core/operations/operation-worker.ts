@@ -60,6 +60,20 @@ export class OperationWorker {
     clearTimeout(timer);
   }
 
+  /**
+   * Drops one run as if this process had been killed while driving it (see
+   * OperationRun.simulateCrash): its claim is no longer renewed, so it lapses
+   * and the operation is taken up again, by this worker or another, after
+   * claimLeaseMs. False when this worker is not driving the operation.
+   */
+  simulateCrash(operationId: string): boolean {
+    const entry = this.runs.get(operationId);
+    if (!entry) return false;
+    this.runs.delete(operationId);
+    entry.run.simulateCrash();
+    return true;
+  }
+
   /** Claims as much work as there is capacity for. */
   poke(): void {
     if (this.stopped) return;

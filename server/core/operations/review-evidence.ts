@@ -12,13 +12,28 @@ export interface PauseReason {
 }
 
 /**
+ * A submitter may ask for a person before the change runs (seed 001: a fix
+ * the planner scored MANUAL_REVIEW, a pattern it is not sure of, a human
+ * override): `params.reviewRequired` holds why. It cannot be used to skip a
+ * review, only to add one.
+ */
+export function reviewRequestedIn(params: OperationRecord["params"]): string | null {
+  const raw = params.reviewRequired;
+  if (raw === true) return "the submitter asked for a review";
+  return typeof raw === "string" && raw.trim() !== "" ? raw.trim().slice(0, 500) : null;
+}
+
+/**
  * Why an operation pauses: the conflicts whose action is PAUSE_FOR_REVIEW and
  * the failed gates configured to pause. A failed gate counts as HIGH (seed
  * 000's workflow 3 pauses an exhausted error budget with severity high).
  */
-export function pauseReasonOf(conflicts: readonly Conflict[], pausingGates: readonly GateResult[]): PauseReason {
-  const reasons = [...conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW").map((c) => c.explanation), ...pausingGates.map((g) => g.reason)];
-  const severities: ConflictSeverity[] = [...conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW").map((c) => c.severity), ...(pausingGates.length > 0 ? (["HIGH"] as const) : [])];
+export function pauseReasonOf(conflicts: readonly Conflict[], pausingGates: readonly GateResult[], requested: string | null = null): PauseReason {
+  const reasons = [...(requested ? [`Review requested at submission: ${requested}`] : []), ...conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW").map((c) => c.explanation), ...pausingGates.map((g) => g.reason)];
+  const severities: ConflictSeverity[] = [
+    ...conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW").map((c) => c.severity),
+    ...(pausingGates.length > 0 || requested ? (["HIGH"] as const) : []),
+  ];
   const severity = severities.reduce<ConflictSeverity>((a, b) => (CONFLICT_SEVERITIES.indexOf(b) > CONFLICT_SEVERITIES.indexOf(a) ? b : a), "LOW");
   return { reason: reasons.join(" ") || "Paused for review", severity };
 }
