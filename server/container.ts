@@ -66,6 +66,9 @@ import { ChangeFeed } from "./core/live/change-feed";
 import { PostgresChangeSource } from "./adapters/prisma/change-source";
 import type { NotifyChannel } from "./core/notify/types";
 import { getLogger, type Logger } from "./logger";
+import { PartitionableLockStore } from "./core/demo/faults/partitionable-lock-store";
+import { DemoRunner } from "./core/demo/demo-runner";
+import { buildDemoEnvironment } from "./adapters/demo/build-demo-environment";
 
 // The one place that builds the core from configuration. Built once per process
 // and kept on globalThis so that dev hot reloads do not open a second client
@@ -82,7 +85,7 @@ export interface Container {
   graph: GraphStore;
   audit: { log: AuditLog; store: AuditStore; sink: CheckpointSink; publicKey: KeyObject };
   /** Distributed locks: Redis when REDIS_URL is set, else lease rows in the store. */
-  locks: { manager: LockManager; store: LockStore };
+  locks: { manager: LockManager; store: PartitionableLockStore };
   /** Production's signals: Prometheus when PROMETHEUS_URL is set, else the simulated source. */
   signals: SignalSource;
   orchestrator: Orchestrator;
@@ -96,9 +99,13 @@ export interface Container {
     routingStore: NotifyRoutingStore;
     invalidateRouting(): void;
     channels: { channel: NotifyChannel; target: string }[];
+    /** The console's public URL, for links in messages. */
+    baseUrl: string;
   };
   /** What changed, for the console's live updates (one poller per process, shared by every open console). */
   changes: ChangeFeed;
+  /** The self-healing demo and the failure matrix (C9), run from the console. */
+  demo: DemoRunner;
   /** Prometheus metrics (seed 001's names), served at /api/metrics. */
   metrics: InterlockMetrics;
   /** The read side of the API and the console. */
@@ -149,7 +156,7 @@ async function buildContainer(): Promise<Container> {
     const neo4j = neo4jConfigFromEnv(process.env);
     const graph = neo4j ? Neo4jGraphStore.open(neo4j) : new PostgresGraphStore(db);
     const graphIndex = new CachedGraphIndex(graph, 30_000);
-    const { locks, signals, orchestrator, metrics } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
+    const { locks, signals, orchestrator, metrics, demoParts } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
     const identity = await buildIdentity(env, db, audit.log, log);
     startChainVerification(env, audit, locks.manager, log);
     const queries = { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db), kpis: new PostgresKpiQueries(db) };
@@ -158,7 +165,16 @@ async function buildContainer(): Promise<Container> {
     orchestrator.onEvent((event) => void notifications.notifier.onOperationEvent(event).catch((error: unknown) => log.error({ err: error, operationId: event.operationId }, "could not queue notifications")));
     if (env.ORCHESTRATOR_WORKER) notifications.notifier.start();
     const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
-    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries, settings, notifications, changes: new ChangeFeed(new PostgresChangeSource(db), 1_000, (error) => log.warn({ err: error }, "live updates could not read the store")) };
+    const demo = new DemoRunner({
+      env: demoParts.simulatedSignals
+        ? buildDemoEnvironment({ db, orchestrator, lockStore: demoParts.lockStore, locks: locks.manager, signals: demoParts.simulatedSignals, audit, graph, notifier: notifications.notifier, consoleUrl: notifications.baseUrl, gateConfig: () => getGateConfig({ gates: settings.gates }), timeScale: demoParts.timeScale })
+        : null,
+      unavailableReason: demoParts.unavailableReason,
+      clock: systemClock,
+      newId: () => crypto.randomUUID(),
+      onError: (error) => log.error({ err: error }, "a demo run failed"),
+    });
+    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries, settings, notifications, demo, changes: new ChangeFeed(new PostgresChangeSource(db), 1_000, (error) => log.warn({ err: error }, "live updates could not read the store")) };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
@@ -188,7 +204,9 @@ export function buildAudit(env: Env, db: Database, log: Logger): Container["audi
  * This process drives operations unless ORCHESTRATOR_WORKER=false.
  */
 async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraphIndex, auditLog: AuditLog, log: Logger) {
-  const lockStore: LockStore = env.REDIS_URL ? await openRedisLockStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresLockStore(db);
+  const backend: LockStore = env.REDIS_URL ? await openRedisLockStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresLockStore(db);
+  // A pass-through until the failure matrix's "network partition" row cuts the path for one service's locks.
+  const lockStore = new PartitionableLockStore(backend);
   const onBackgroundError = (error: unknown, context: string) => log.error({ err: error, context }, "background work failed");
   const metrics = createInterlockMetrics({ db, lockStore });
   const manager = await LockManager.start({
@@ -198,7 +216,8 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
     onBackgroundError,
   });
   const prometheus = prometheusSignalConfigFromEnv(process.env);
-  const signals: SignalSource = prometheus ? new PrometheusSignalSource(prometheus) : new SimulatedSignalSource();
+  const simulatedSource = prometheus ? null : new SimulatedSignalSource();
+  const signals: SignalSource = simulatedSource ?? new PrometheusSignalSource(prometheus!);
   const simulated = createSimulatedExecutors({ signals, ledger: new PostgresDeploymentLedger(db) });
   const webhook = webhookExecutorConfigFromEnv(process.env);
   // With a deploy system configured, every change goes to it; verifications stay local (they only read signals).
@@ -240,7 +259,9 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
   );
   if (env.ORCHESTRATOR_WORKER) await orchestrator.start();
   log.info({ locks: lockStore.backend, signals: signals.kind, executor: webhook ? "webhook" : "simulated", worker: env.ORCHESTRATOR_WORKER ? workerId : null }, "orchestrator ready");
-  return { locks: { manager, store: lockStore }, signals, orchestrator, metrics };
+  // The demo injects faults through the simulated signals and executors; on real ones it would be acting on production.
+  const demoUnavailable = prometheus ? "it reads production's signals from Prometheus (PROMETHEUS_URL); the demo injects faults only into the simulated signals" : webhook ? "its changes go to the deploy system's webhook (EXECUTOR_WEBHOOK_URL); the demo runs only on the simulated executors" : null;
+  return { locks: { manager, store: lockStore }, signals, orchestrator, metrics, demoParts: { lockStore, simulatedSignals: demoUnavailable ? null : simulatedSource, unavailableReason: demoUnavailable, timeScale: env.SIMULATION_TIME_SCALE } };
 }
 
 const globalForVerifier = globalThis as unknown as { __interlockVerifier?: NodeJS.Timeout; __interlockFirstVerify?: NodeJS.Timeout };
@@ -296,7 +317,7 @@ function buildNotifications(env: Env, db: Database, auditLog: AuditLog, operatio
     onBackgroundError: (error, context) => log.error({ err: error, context }, "notification work failed"),
   });
   log.info({ channels: [...channels.describe, { channel: "INBOX", target: "console" }] }, "notifications ready");
-  return { notifier, store, routing: () => routing.get(), routingStore, invalidateRouting: () => routing.invalidate(), channels: [...channels.describe, { channel: "INBOX", target: "console" }] };
+  return { notifier, store, routing: () => routing.get(), routingStore, invalidateRouting: () => routing.invalidate(), channels: [...channels.describe, { channel: "INBOX", target: "console" }], baseUrl };
 }
 
 /** Sign-in and API tokens; on the embedded store, the demo users of the README. */

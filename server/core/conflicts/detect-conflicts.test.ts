@@ -132,6 +132,21 @@ describe("detectConflicts on a small graph", () => {
     expect(types(check("a", [], { finished: [finished("p", 1)] }))).toEqual(["TIMING"]);
   });
 
+  it("TIMING leaves out the same incident's next step and verifications, which change nothing", () => {
+    const remediation = { ...finished("a", 30), correlationId: "corr-incident-7" };
+    const candidate = (type: OperationRef["type"], correlationId?: string) =>
+      detectConflicts({ candidate: { ...op("a", { id: "candidate" }), type, correlationId }, inFlight: [], recentlyFinished: [remediation], graph: index, policy: DEFAULT_CONFLICT_POLICY, now }).conflicts.map((c) => c.type);
+    // The rollback or verification that follows its own remediation is not held back by it…
+    expect(candidate("ROLLBACK", "corr-incident-7")).toEqual([]);
+    expect(candidate("VERIFICATION", "corr-another")).toEqual([]);
+    // …another incident's change still waits for the window.
+    expect(candidate("DEPLOYMENT", "corr-another")).toEqual(["TIMING"]);
+    expect(candidate("DEPLOYMENT")).toEqual(["TIMING"]);
+    // A verification that finished leaves no effects to settle.
+    const verification = { ...finished("a", 30), type: "VERIFICATION" as const };
+    expect(detectConflicts({ candidate: op("a", { id: "candidate" }), inFlight: [], recentlyFinished: [verification], graph: index, policy: DEFAULT_CONFLICT_POLICY, now }).conflicts).toEqual([]);
+  });
+
   it("returns every conflict, most severe first, and decides by the strictest action", () => {
     const result = check("a", [op("a"), op("b"), op("k"), op("p"), op("m")], { finished: [finished("a", 5)] });
     expect(types(result)).toEqual(["DIRECT", "DEPENDENCY", "SHARED_RESOURCE", "UPSTREAM", "CASCADE", "TIMING"]);

@@ -164,7 +164,7 @@ class SelfHealingRun {
     this.outcome.incident = { id: this.incident.id, key: this.incident.info.key };
     this.outcome.status = "OPEN";
     this.emit({ kind: "incident", incidentId: this.incident.id, key: this.incident.info.key, status: "OPEN" });
-    await this.recordDerived("detection", detectedAt, deps.clock.now(), "DETECTED", { metric: detection.metric, value: detection.value, threshold: detection.threshold, pattern: detection.pattern, confidence: detection.confidence, breachingSamples: detection.breachingSamples, windowMinutes: detection.windowMinutes });
+    await this.recordDerived("detection", detectedAt, deps.clock.now(), "DETECTED", { metric: detection.metric, value: detection.value, threshold: detection.threshold, unit: detection.unit, pattern: detection.pattern, confidence: detection.confidence, breachingSamples: detection.breachingSamples, windowMinutes: detection.windowMinutes });
 
     const topology = await deps.topology();
     const rootCause = await this.stage("root_cause_analysis", "ROOT_CAUSE_ANALYSIS", async () => {
@@ -236,7 +236,9 @@ class SelfHealingRun {
     // The patched build now serves everything.
     const live: { errorRatePct: number; latencyP99Ms: number; capacityHeadroomPct?: number } = script.afterDeploy ?? script.patched;
     deps.signals.set(this.service, { errorRatePct: live.errorRatePct, latencyP99Ms: live.latencyP99Ms, ...(live.capacityHeadroomPct !== undefined ? { capacityHeadroomPct: live.capacityHeadroomPct } : {}) });
+    const observing = deps.clock.now();
     await this.simulatedWait(SIMULATED_DELAYS_MS.observationWindow);
+    await this.recordDerived("observation_window", observing, deps.clock.now(), "OBSERVED", { simulatedMs: SIMULATED_DELAYS_MS.observationWindow, errorRatePct: live.errorRatePct, latencyP99Ms: live.latencyP99Ms });
     const verification = await this.submitAndWait({ type: "VERIFICATION", params: { incident: this.incident!.info.key, version, after: remediation.id } }, "verification");
     if (!verification) return;
     if (verification.state === "COMPLETED") return this.resolve(remediation);

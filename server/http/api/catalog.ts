@@ -16,6 +16,7 @@ import {
 } from "./notifications";
 import { getIncidentEndpoint, listIncidentsEndpoint } from "./incidents";
 import { getKpisEndpoint } from "./kpis";
+import { getDemoRunEndpoint, listDemoRunsEndpoint, listDemoScenariosEndpoint, startDemoRunEndpoint } from "./demo";
 import { getConflictPolicyEndpoint, getGateSettingsEndpoint, updateConflictPolicyEndpoint, updateGateSettingsEndpoint } from "./settings";
 import {
   approveOperationEndpoint,
@@ -73,6 +74,10 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   updateGateSettingsEndpoint,
   getConflictPolicyEndpoint,
   updateConflictPolicyEndpoint,
+  listDemoScenariosEndpoint,
+  startDemoRunEndpoint,
+  listDemoRunsEndpoint,
+  getDemoRunEndpoint,
 ];
 
 export {
@@ -113,4 +118,8 @@ export {
   updateGateSettingsEndpoint,
   getConflictPolicyEndpoint,
   updateConflictPolicyEndpoint,
+  listDemoScenariosEndpoint,
+  startDemoRunEndpoint,
+  listDemoRunsEndpoint,
+  getDemoRunEndpoint,
 };

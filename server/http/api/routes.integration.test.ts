@@ -105,6 +105,10 @@ const POLICY: Record<string, Role | "public"> = {
   updateGateSettings: "ADMIN",
   getConflictPolicy: "ADMIN",
   updateConflictPolicy: "ADMIN",
+  listDemoScenarios: "VIEWER",
+  startDemoRun: "OPERATOR",
+  listDemoRuns: "VIEWER",
+  getDemoRun: "VIEWER",
 };
 
 describe("the permission policy", () => {
