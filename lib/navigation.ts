@@ -15,6 +15,6 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/graph", label: "Dependency graph", built: true },
   { href: "/audit", label: "Audit trail", built: true },
   { href: "/incidents", label: "Incidents", built: true },
-  { href: "/demo", label: "Demo", built: false },
+  { href: "/demo", label: "Demo", built: true },
   { href: "/settings", label: "Settings", built: true },
 ];

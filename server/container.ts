@@ -343,6 +343,8 @@ export async function disposeContainer(): Promise<void> {
   globalForContainer.__interlockContainer = undefined;
   const container = pending ? await pending.catch(() => null) : null;
   if (!container) return;
+  // A demo scenario under way withdraws what it injected when it ends: let it, for a while.
+  await Promise.race([container.demo.settled(), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
   await container.notifications.notifier.stop();
   clearTimeout(globalForVerifier.__interlockFirstVerify);
   clearInterval(globalForVerifier.__interlockVerifier);

@@ -26,4 +26,8 @@ export const queryKeys = {
   notificationSettings: () => ["settings", "notifications"] as const,
   users: () => ["settings", "users"] as const,
   apiTokens: () => ["settings", "tokens"] as const,
+  // The demo is not a live topic: its runs live in one server's memory and are polled while they run.
+  demoCatalog: () => ["demo", "scenarios"] as const,
+  demoRuns: () => ["demo", "runs", "list"] as const,
+  demoRun: (id: string) => ["demo", "runs", "detail", id] as const,
 };

@@ -187,6 +187,9 @@ export class PostgresOperationStore implements OperationStore {
           SELECT w.id, w.type::"OperationType", s.id, w.actor, w.actor_kind::"ActorKind", w.correlation_id, w.idempotency_key,
             w.params_hash, w.inflight_key, w.params, w.priority, w.lock_keys, w.incident_id, w.created_at, w.created_at
           FROM w JOIN services s ON s.name = w.service
+          -- An incident that does not exist skips its row (reported by the caller), not the batch.
+          LEFT JOIN incidents inc ON inc.id = w.incident_id
+          WHERE w.incident_id IS NULL OR inc.id IS NOT NULL
           ON CONFLICT DO NOTHING
           RETURNING id, created_at),
         t AS (
@@ -226,6 +229,12 @@ export class PostgresOperationStore implements OperationStore {
   async get(id: string): Promise<OperationRecord | null> {
     const rows = await this.db.query<OperationRow>(`SELECT ${OPERATION_COLUMNS} FROM operations o JOIN services s ON s.id = o.service_id WHERE o.id = $1::uuid`, [id]);
     return rows[0] ? toOperation(rows[0]) : null;
+  }
+
+  async knownIncidents(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.query<{ id: string }>(`SELECT id::text AS id FROM incidents WHERE id = ANY($1::uuid[])`, [ids]);
+    return new Set(rows.map((r) => r.id));
   }
 
   async knownServices(names: string[]): Promise<Set<string>> {

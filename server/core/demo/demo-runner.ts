@@ -41,6 +41,7 @@ const KEEP_LINES = 300;
 export class DemoRunner {
   private readonly runs: DemoRunView[] = [];
   private running: DemoRunView | null = null;
+  private done: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: {
@@ -62,6 +63,11 @@ export class DemoRunner {
       demoScenario: DEMO_SCENARIO_ID,
       scenarios: FAILURE_SCENARIOS.map(describeScenario),
     };
+  }
+
+  /** Resolves once no run is in progress (shutdown, and tests that must not race a drill). */
+  settled(): Promise<void> {
+    return this.done;
   }
 
   list(): DemoRunView[] {
@@ -108,7 +114,7 @@ export class DemoRunner {
       if (run.log.length > KEEP_LINES) run.log.splice(0, run.log.length - KEEP_LINES);
     };
     say(`Injecting: ${scenario.title} at ${scenario.injectedAt}. Expected: ${scenario.expected}.`);
-    void runScenario(env, scenario, {
+    this.done = runScenario(env, scenario, {
       log: say,
       progress: (event) => {
         if (event.kind === "incident" && !run.incident) run.incident = { id: event.incidentId, key: event.key };

@@ -1,6 +1,7 @@
 // The incident timeline's orchestrator stages are read off the operation's
 // own record: its transitions and executor steps, with their recorded times.
 import { describe, expect, it } from "vitest";
+import type { ExecutionStep } from "../executors/ports";
 import type { OperationRecord, TransitionRecord } from "../operations/ports";
 import { derivedStages } from "./run-self-healing";
 import { reviewRequestedIn } from "../operations/review-evidence";
@@ -13,9 +14,9 @@ const moves = (...steps: [string, number, string?, Record<string, unknown>?][]):
 describe("derivedStages", () => {
   it("reads locks, gates, a review and each canary step with their recorded times", () => {
     const transitions = moves(["LOCKED", 1], ["SAFETY_CHECK", 1], ["PAUSED_FOR_HUMAN_REVIEW", 2], ["IN_PROGRESS", 9, "approver@x"], ["COMPLETED", 20]);
-    const steps = [
-      { name: "canary 10%", startedAt: t(9).toISOString(), endedAt: t(14).toISOString(), outcome: "PASSED" as const, detail: { trafficPct: 10, verdict: "PROMOTE", ignored: 1 } },
-      { name: "promote", startedAt: t(19).toISOString(), endedAt: t(20).toISOString(), outcome: "PASSED" as const, detail: { summary: "live" } },
+    const steps: ExecutionStep[] = [
+      { name: "canary 10%", startedAt: t(9).toISOString(), endedAt: t(14).toISOString(), outcome: "PASSED", detail: { trafficPct: 10, verdict: "PROMOTE", ignored: 1 } },
+      { name: "promote", startedAt: t(19).toISOString(), endedAt: t(20).toISOString(), outcome: "PASSED", detail: { summary: "live" } },
     ];
     const stages = derivedStages(op("COMPLETED", { finishedAt: t(20) }), transitions, steps, "remediation");
     expect(stages.map((s) => [s.stage, s.outcome, (s.endedAt.getTime() - s.startedAt.getTime()) / 1000])).toEqual([

@@ -55,12 +55,12 @@ function heal(env: DemoEnvironment, ctx: ScenarioContext, script: IncidentScript
 function autoResolves(outcome: SelfHealingOutcome, template: string): ScenarioVerdict {
   const remediation = outcome.operations.find((o) => o.type === "REMEDIATION" || o.type === "CONFIG_CHANGE");
   const verification = outcome.operations.find((o) => o.type === "VERIFICATION");
-  const canary = outcome.stages.filter((s) => /^canary_\d+%$/.test(s.stage)).map((s) => `${s.stage.slice(7)} ${s.outcome}`);
+  const rollout = outcome.stages.filter((s) => /^(canary|direct)_\d+%$/.test(s.stage)).map((s) => `${s.stage.replace("_", " ")} ${s.outcome}`);
   const passed = outcome.status === "RESOLVED" && outcome.patch?.template === template && remediation?.state === "COMPLETED" && verification?.state === "COMPLETED";
   const where = outcome.location ? `${outcome.location.file}:${outcome.location.line}` : "no location";
   const actual =
     outcome.status === "RESOLVED"
-      ? `${outcome.incident?.key} auto-resolved in ${seconds(outcome.mttrMs ?? 0)}: ${outcome.detection?.pattern} → ${outcome.patch?.template} at ${where} (risk ${outcome.plan?.riskScore}, ${outcome.plan?.strategy}), ${remediation?.type} canary ${canary.join(", ") || "none"}, verification ${verification?.state ?? "not run"}`
+      ? `${outcome.incident?.key} auto-resolved in ${seconds(outcome.mttrMs ?? 0)}: ${outcome.detection?.pattern} → ${outcome.patch?.template} at ${where} (risk ${outcome.plan?.riskScore}, ${outcome.plan?.strategy}), ${remediation?.type} ${rollout.join(", ") || "not rolled out"}, verification ${verification?.state ?? "not run"}`
       : `${outcome.incident?.key ?? "no incident"} ended ${outcome.status}: ${outcome.summary}`;
   return verdict(passed, actual, { incident: outcome.incident, operations: outcome.operations.map((o) => o.id), mttrMs: outcome.mttrMs, evidence: { template: outcome.patch?.template ?? null, diff: outcome.patch?.diff ?? null, stages: outcome.stages.map((s) => `${s.stage}:${s.outcome}`) } });
 }
@@ -323,7 +323,7 @@ export const FAILURE_SCENARIOS: readonly FailureScenario[] = [
       const recovered = events.filter((e) => e.action === "lock.recovered").length;
       const tenPct = steps.filter((s) => s.name === "canary 10%").length;
       const passed = done.state === "COMPLETED" && done.attempt >= 2 && recovered > 0 && tenPct === 1 && steps.some((s) => s.name === "canary 100%" && s.outcome === "PASSED");
-      return verdict(passed, `Worker killed after canary 10%; attempt ${done.attempt} took the operation up ${seconds((done.finishedAt?.getTime() ?? Date.now()) - crashedAt)} later, took back ${recovered} lock(s) of the dead attempt, resumed at ${steps.filter((s) => s.name.startsWith("canary")).map((s) => s.name.slice(7)).join(" → ")} without repeating 10%: ${describe(done)}`, { operations: [op.id] });
+      return verdict(passed, `Worker killed after canary 10%; attempt ${done.attempt} took the operation up ${seconds((done.finishedAt?.getTime() ?? Date.now()) - crashedAt)} later, took back ${recovered} lock(s) of the dead attempt and resumed after the recorded 10% step (steps ${steps.filter((s) => s.name.startsWith("canary")).map((s) => s.name.slice(7)).join(" → ")}, 10% run once): ${describe(done)}`, { operations: [op.id] });
     },
   },
   {

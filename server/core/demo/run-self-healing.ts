@@ -148,7 +148,10 @@ class SelfHealingRun {
   private async pipeline(): Promise<void> {
     const { deps, script } = this;
     const detectedAt = deps.clock.now();
-    const telemetry = simulateTelemetry(script.telemetry, detectedAt);
+    // The window's figures are what the signal source reports for the service now (the
+    // injected fault); the logs and traces around them are the simulated observability.
+    const reading = await deps.orchestrator.deps.signals.serviceSignals(this.service);
+    const telemetry = simulateTelemetry({ ...script.telemetry, errorRatePct: reading.errorRatePct, latencyP99Ms: reading.latencyP99Ms }, detectedAt);
     const detection = detectIncident({ telemetry, now: detectedAt });
     this.outcome.detection = detection;
     if (!detection) {

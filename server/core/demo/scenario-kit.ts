@@ -65,8 +65,10 @@ export async function cancelIfOpen(env: DemoEnvironment, op: OperationRecord | n
   await env.orchestrator.cancel({ operationId: op.id, actor: MATRIX_ACTOR, mayCancelOthers: true, reason }).catch(() => {});
 }
 
+/** The state, and the result where it says more than the state does (FAILED/LOCK_TIMEOUT, not COMPLETED/SUCCESS). */
 export function describe(op: OperationRecord): string {
-  return `${op.state}${op.result ? `/${op.result}` : ""}`;
+  const redundant = op.result === null || ["SUCCESS", "FAILED", "ROLLED_BACK", "CANCELLED", "PAUSED_FOR_REVIEW"].includes(op.result);
+  return redundant ? op.state : `${op.state}/${op.result}`;
 }
 
 export function seconds(ms: number): string {

@@ -144,6 +144,8 @@ export interface OperationStore {
   get(id: string): Promise<OperationRecord | null>;
   /** Which of these service names the dependency graph has. */
   knownServices(names: string[]): Promise<Set<string>>;
+  /** Which of these incident ids exist (a submission naming another is refused). */
+  knownIncidents(ids: string[]): Promise<Set<string>>;
   /** The review most recently decided for an operation (who approved, with which id). */
   latestDecidedReview(operationId: string): Promise<ReviewRecord | null>;
   /** Sets resume_approved on a paused operation (its review was approved); false when it is no longer paused. */

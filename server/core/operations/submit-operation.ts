@@ -12,7 +12,7 @@ export interface SubmitOutcome {
   result: "ACCEPTED" | "ALREADY_RUNNING";
 }
 
-type Attempt = { created: true; operation: OperationRecord } | { created: false; existing: OperationRecord | null; unknownService?: boolean };
+type Attempt = { created: true; operation: OperationRecord } | { created: false; existing: OperationRecord | null; unknownService?: boolean; unknownIncident?: boolean };
 
 /**
  * `submit` persists the operation and returns at once; workers drive it. A
@@ -48,6 +48,9 @@ export class OperationSubmitter {
       if (outcome.unknownService) {
         throw new AppError("NOT_FOUND", `Service "${prepared.service}" is not in the dependency graph; import it before submitting operations on it`, { service: prepared.service });
       }
+      if (outcome.unknownIncident) {
+        throw new AppError("NOT_FOUND", `No incident ${prepared.incidentId}: an operation can only be linked to an incident that exists`, { incidentId: prepared.incidentId });
+      }
     }
     throw new AppError("UNAVAILABLE", "The submission kept colliding with operations that finished as it was written; try again");
   }
@@ -66,12 +69,17 @@ export class OperationSubmitter {
       return outcomes;
     });
     this.deps.audit.committed(records);
-    // Not inserted and no key holder: a holder that just finished (the caller
-    // tries again), or a service the graph does not know (refused, for this item only).
+    // Not inserted and no key holder: a holder that just finished (the caller tries
+    // again), or a service or incident the store does not know (refused, for this item only).
     const missing = ops.filter((_, i) => !outcomes[i]!.created && !(outcomes[i] as { existing: unknown }).existing);
     if (missing.length === 0) return outcomes;
     const known = await this.deps.store.knownServices([...new Set(missing.map((op) => op.service))]);
-    return outcomes.map((o, i) => (o.created || o.existing ? o : { created: false, existing: null, unknownService: !known.has(ops[i]!.service) }));
+    const incidents = await this.deps.store.knownIncidents([...new Set(missing.flatMap((op) => (op.incidentId ? [op.incidentId] : [])))]);
+    return outcomes.map((o, i) => {
+      if (o.created || o.existing) return o;
+      const op = ops[i]!;
+      return { created: false, existing: null, unknownService: !known.has(op.service), unknownIncident: op.incidentId !== null && !incidents.has(op.incidentId) };
+    });
   }
 }
 

@@ -149,6 +149,8 @@ describe("bad input", () => {
     ["an unknown field (actor cannot be claimed)", "ADMIN", "/api/v1/operations", { body: { type: "DEPLOYMENT", service: "search-service", actor: "someone-else" } }, 422, "VALIDATION_FAILED"],
     ["an oversized body", "ADMIN", "/api/v1/operations", { raw: big, headers: { "content-type": "application/json" } }, 413, "PAYLOAD_TOO_LARGE"],
     ["an unknown service", "ADMIN", "/api/v1/operations", { body: { type: "DEPLOYMENT", service: "no-such-service" } }, 404, "NOT_FOUND"],
+    // Found by the API fuzz: an unknown incident was a foreign-key violation (500) that also failed its batch.
+    ["an incident that does not exist", "ADMIN", "/api/v1/operations", { body: { type: "DEPLOYMENT", service: "search-service", incidentId: "ee889afe-eb20-43d9-be6d-c142d35b3ab5" } }, 404, "NOT_FOUND"],
     ["a bad id", "VIEWER", "/api/v1/operations/not-a-uuid", {}, 422, "VALIDATION_FAILED"],
     ["a bad id on a decision", "ADMIN", "/api/v1/operations/42/approve", { body: {} }, 422, "VALIDATION_FAILED"],
     ["an id that does not exist", "ADMIN", "/api/v1/operations/00000000-0000-4000-8000-000000000000/approve", { body: {} }, 404, "NOT_FOUND"],
