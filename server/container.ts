@@ -216,8 +216,8 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
     onBackgroundError,
   });
   const prometheus = prometheusSignalConfigFromEnv(process.env);
-  const simulatedSource = prometheus ? null : new SimulatedSignalSource();
-  const signals: SignalSource = simulatedSource ?? new PrometheusSignalSource(prometheus!);
+  const simulatedSource = new SimulatedSignalSource();
+  const signals: SignalSource = prometheus ? new PrometheusSignalSource(prometheus) : simulatedSource;
   const simulated = createSimulatedExecutors({ signals, ledger: new PostgresDeploymentLedger(db) });
   const webhook = webhookExecutorConfigFromEnv(process.env);
   // With a deploy system configured, every change goes to it; verifications stay local (they only read signals).
@@ -260,7 +260,13 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
   if (env.ORCHESTRATOR_WORKER) await orchestrator.start();
   log.info({ locks: lockStore.backend, signals: signals.kind, executor: webhook ? "webhook" : "simulated", worker: env.ORCHESTRATOR_WORKER ? workerId : null }, "orchestrator ready");
   // The demo injects faults through the simulated signals and executors; on real ones it would be acting on production.
-  const demoUnavailable = prometheus ? "it reads production's signals from Prometheus (PROMETHEUS_URL); the demo injects faults only into the simulated signals" : webhook ? "its changes go to the deploy system's webhook (EXECUTOR_WEBHOOK_URL); the demo runs only on the simulated executors" : null;
+  const demoUnavailable = prometheus
+    ? "it reads production's signals from Prometheus (PROMETHEUS_URL); the demo injects faults only into the simulated signals"
+    : webhook
+      ? "its changes go to the deploy system's webhook (EXECUTOR_WEBHOOK_URL); the demo runs only on the simulated executors"
+      : !env.ORCHESTRATOR_WORKER
+        ? "this process does not drive operations (ORCHESTRATOR_WORKER=false), and the faults go into the simulated signals of the process that drives them; run the demo on a worker"
+        : null;
   return { locks: { manager, store: lockStore }, signals, orchestrator, metrics, demoParts: { lockStore, simulatedSignals: demoUnavailable ? null : simulatedSource, unavailableReason: demoUnavailable, timeScale: env.SIMULATION_TIME_SCALE } };
 }
 

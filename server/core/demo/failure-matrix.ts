@@ -130,8 +130,7 @@ export const FAILURE_SCENARIOS: readonly FailureScenario[] = [
     injectedAt: "payment-service",
     expected: "Conflict detected → the second operation is aborted (DIRECT conflict: blocked)",
     run: async (env) => {
-      const first = await submit(env, change("payment-service", "1.0.1", { incident: "matrix-5-first" }));
-      await waitFor(env, first.id, (op) => op.state === "IN_PROGRESS" || atRest(op));
+      const first = await changeUnderWay(env, change("payment-service", "1.0.1", { incident: "matrix-5-first" }));
       const second = await submit(env, change("payment-service", "1.0.2", { incident: "matrix-5-second" }));
       const secondDone = await waitFor(env, second.id, atRest);
       const firstDone = await waitFor(env, first.id);
@@ -146,8 +145,7 @@ export const FAILURE_SCENARIOS: readonly FailureScenario[] = [
     injectedAt: "user-service + payment-service",
     expected: "Dependency conflict → pause for review, a human is notified",
     run: async (env) => {
-      const first = await submit(env, change("payment-service", "1.0.1", { incident: "matrix-6-payment" }));
-      await waitFor(env, first.id, (op) => op.state === "IN_PROGRESS" || atRest(op));
+      const first = await changeUnderWay(env, change("payment-service", "1.0.1", { incident: "matrix-6-payment" }));
       const second = await submit(env, change("user-service", "2.4.1", { incident: "matrix-6-user" }));
       const paused = await waitFor(env, second.id, atRest);
       const notified = paused.state === "PAUSED_FOR_HUMAN_REVIEW" ? await notificationOf(env, second.id, "human_review_required") : null;
@@ -424,6 +422,12 @@ export const FAILURE_SCENARIOS: readonly FailureScenario[] = [
 
 export function findScenario(id: string): FailureScenario | undefined {
   return FAILURE_SCENARIOS.find((s) => s.id === id || String(s.row) === id);
+}
+
+/** Submits a change and waits until it is executing (holding its locks), the other half of a concurrency row. */
+async function changeUnderWay(env: DemoEnvironment, request: Parameters<typeof submit>[1]): Promise<OperationRecord> {
+  const op = await submit(env, request);
+  return waitFor(env, op.id, (o) => o.state === "IN_PROGRESS" || atRest(o));
 }
 
 /** Waits for the notifier to queue a message of `template` about the operation; its channels, or null if none came within 5 s. */
