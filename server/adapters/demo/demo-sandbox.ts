@@ -62,7 +62,8 @@ export interface DemoSandbox {
 export async function openDemoSandbox(options: DemoSandboxOptions): Promise<DemoSandbox> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "interlock-demo-"));
   const db = await openDatabase(options.databaseUrl ? { kind: "postgres", url: options.databaseUrl, poolSize: 10 } : { kind: "pglite", dataDir: path.join(dir, "pglite") });
-  const closers: (() => Promise<unknown>)[] = [async () => db.close(), async () => fs.rmSync(dir, { recursive: true, force: true })];
+  // Run in reverse: the last thing opened is closed first, and the directory goes after the store that lives in it.
+  const closers: (() => Promise<unknown>)[] = [async () => fs.rmSync(dir, { recursive: true, force: true }), async () => db.close()];
   const close = async () => {
     for (const fn of closers.reverse()) await fn().catch(() => {});
   };

@@ -59,7 +59,9 @@ export class PostgresIncidentStore implements IncidentStore {
   async countFailedChanges(service: string, since: Date): Promise<number> {
     const rows = await this.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM operations o JOIN services s ON s.id = o.service_id
-       WHERE s.name = $1 AND o.state IN ('FAILED', 'ROLLED_BACK') AND o.finished_at >= $2::timestamptz AND o.type <> 'VERIFICATION'`,
+       WHERE s.name = $1 AND o.finished_at >= $2::timestamptz AND o.type <> 'VERIFICATION'
+         -- Changes that ran and failed or were rolled back; one refused before it ran (a conflict, a gate, a lock timeout) changed nothing.
+         AND (o.state = 'ROLLED_BACK' OR (o.state = 'FAILED' AND o.result = 'FAILED'))`,
       [service, since.toISOString()],
     );
     return rows[0]?.n ?? 0;

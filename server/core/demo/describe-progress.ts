@@ -21,7 +21,7 @@ const LABELS: Record<string, string> = {
 
 export function describeProgress(event: ProgressEvent): string {
   if (event.kind === "incident") return `[INCIDENT] ${event.key} is ${event.status}`;
-  if (event.kind === "operation") return `[ORCHESTRATOR] ${event.type} ${event.operationId.slice(0, 8)} → ${event.state}${event.result ? ` (${event.result})` : ""}`;
+  if (event.kind === "operation") return `[ORCHESTRATOR] ${event.type} ${event.operationId.slice(0, 8)} → ${event.state}${event.result ? ` (${event.result})` : ""}${event.reason ? `: ${event.reason}` : ""}`;
   const label = LABELS[event.stage] ?? (/^(canary|direct)_/.test(event.stage) ? "CANARY ANALYZER" : event.stage.toUpperCase());
   return `[${label}] ${event.stage.replace(/_/g, " ")}: ${event.outcome}${summarize(event.stage, event.detail)}`;
 }

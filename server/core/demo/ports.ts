@@ -34,7 +34,7 @@ export interface IncidentStore {
   update(tx: StoreTransaction, incidentId: string, changes: IncidentChanges): Promise<void>;
   startStage(tx: StoreTransaction, incidentId: string, stage: string, startedAt: Date, detail: { [key: string]: JsonValue }): Promise<string>;
   endStage(tx: StoreTransaction, stageId: string, endedAt: Date, outcome: string, detail: { [key: string]: JsonValue }): Promise<void>;
-  /** Operations of `service` that finished FAILED or ROLLED_BACK since `since` (what the failure count of the observability layer reports). */
+  /** Changes to `service` that ran and failed, or were rolled back, since `since` (what the observability layer's failure count reports). */
   countFailedChanges(service: string, since: Date): Promise<number>;
 }
 

@@ -76,7 +76,7 @@ export interface SelfHealingOptions {
 export type ProgressEvent =
   | { kind: "stage"; stage: string; outcome: string; at: string; detail: { [key: string]: JsonValue } }
   | { kind: "incident"; incidentId: string; key: string; status: IncidentStatus }
-  | { kind: "operation"; operationId: string; type: OperationType; state: string; result: string | null };
+  | { kind: "operation"; operationId: string; type: OperationType; state: string; result: string | null; reason: string | null };
 
 export interface SelfHealingDeps {
   orchestrator: Orchestrator;
@@ -293,9 +293,11 @@ class SelfHealingRun {
       const op = await deps.orchestrator.get(id);
       if (!op) throw new AppError("NOT_FOUND", `Operation ${id} disappeared while the pipeline waited for it`);
       await mirror.sync(op, deps.orchestrator.deps.store);
-      if (op.state !== lastState) {
-        lastState = op.state;
-        this.emit({ kind: "operation", operationId: op.id, type: op.type, state: op.state, result: op.result });
+      // A change of state, or of why it waits (a TIMING delay says until when).
+      const seen = `${op.state}|${op.reason ?? ""}`;
+      if (seen !== lastState) {
+        lastState = seen;
+        this.emit({ kind: "operation", operationId: op.id, type: op.type, state: op.state, result: op.result, reason: op.reason });
       }
       // A finished run still releases its locks and writes that down: wait for it (same process), or settle for the state (another worker).
       if (isFinished(op.state)) {
