@@ -248,10 +248,11 @@ class SelfHealingRun {
 
     // Seed 000 "Integration with Step 9": a failed verification rolls back through the orchestrator.
     const previous = (remediation.outcome?.detail as { previousVersion?: string | null } | undefined)?.previousVersion ?? null;
+    // The old build comes back with the fault it had (and the headroom it had, the simulation's healthy default).
+    deps.signals.set(this.service, { errorRatePct: script.faulty.errorRatePct, latencyP99Ms: script.faulty.latencyP99Ms, ...(live.capacityHeadroomPct !== undefined ? { capacityHeadroomPct: 35 } : {}) });
     const rollback = await this.submitAndWait({ type: "ROLLBACK", params: { incident: this.incident!.info.key, to_version: previous ?? "last-known-good", reason: verification.reason ?? "verification failed" } }, "rollback");
-    // The fault's figures come back with the old build.
-    deps.signals.set(this.service, { errorRatePct: script.faulty.errorRatePct, latencyP99Ms: script.faulty.latencyP99Ms, capacityHeadroomPct: 35 });
-    await this.escalate(`Verification failed after the deployment (${verification.reason ?? "health checks failed"}); ${rollback ? `rollback ${rollback.state === "COMPLETED" ? "completed" : `ended ${rollback.state}`}` : "the rollback did not come to rest"}; a person must take over.`, "ROLLED_BACK");
+    const restored = rollback === null ? "the rollback did not come to rest" : rollback.state === "COMPLETED" ? "the rollback restored the previous version" : `the rollback ended ${rollback.state}: ${rollback.reason ?? ""}`;
+    await this.escalate(`Verification failed after the deployment (${verification.reason ?? "health checks failed"}); ${restored}; a person must take over.`, "ROLLED_BACK");
   }
 
   // ── the orchestrator ────────────────────────────────────────────

@@ -57,3 +57,28 @@ describe("the failure injection matrix (seed 001), on Postgres and Redis", () =>
     }, 120_000);
   }
 });
+
+describe("the pipeline when the fix fails verification", () => {
+  it("rolls back through the orchestrator and escalates the incident", async () => {
+    const { env } = await open("verify_fail");
+    const { runSelfHealing } = await import("../../core/demo/run-self-healing");
+    const { PAYMENT_NULL_POINTER } = await import("../../core/demo/incident-scripts");
+    const outcome = await runSelfHealing(
+      { orchestrator: env.orchestrator, recorder: env.recorder, topology: env.topology, sources: env.sources, signals: env.signals, notifier: env.notifier, clock: env.clock, timeScale: env.timeScale },
+      // The patched build passes its canary, then fails its health checks on all traffic.
+      { ...PAYMENT_NULL_POINTER, afterDeploy: { errorRatePct: 6.2, latencyP99Ms: 420 } },
+      { actor: "auto-healing-system" },
+    );
+    expect(outcome.status).toBe("ESCALATED");
+    expect(outcome.mttrMs).toBeNull();
+    expect(outcome.operations.map((o) => [o.type, o.state])).toEqual([
+      ["REMEDIATION", "COMPLETED"],
+      ["VERIFICATION", "FAILED"],
+      // The version restored is the one with the original fault: it is back, and still unhealthy.
+      ["ROLLBACK", "FAILED"],
+    ]);
+    expect(outcome.summary).toMatch(/Verification failed .*error rate 6\.2%.*rollback ended FAILED.*still unhealthy/);
+    expect(outcome.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(["verification", "rollback", "escalation"]));
+    env.signals.reset();
+  }, 120_000);
+});
