@@ -8,8 +8,8 @@
 // analytics=LOW", "1 line=LOW, 100 lines=HIGH", "5xx=HIGH, latency=MEDIUM",
 // "peak hours=HIGH, off-hours=LOW"); the figures below are ours, chosen so
 // that the seed's own demo (a 3-line null check on payment-service, CRITICAL
-// in the demo topology, at a 15 % error rate, off-peak) is a canary deploy as
-// the walkthrough shows (step 7, "Strategy: CANARY").
+// in the demo topology, at a 15 % error rate) is a canary deploy as the
+// walkthrough shows (step 7, "Strategy: CANARY"), at any hour.
 import { AppError } from "../../errors";
 import type { Criticality } from "../../topology/types";
 import type { Detection, FixPlan, FixStrategy } from "../types";
@@ -17,13 +17,15 @@ import type { Detection, FixPlan, FixStrategy } from "../types";
 export const RISK_WEIGHTS = { serviceCriticality: 0.4, changeSize: 0.3, errorSeverity: 0.2, timing: 0.1 } as const;
 
 /**
- * Evenly spaced, with CRITICAL at 0.8 rather than 1.0: at 1.0 the criticality
- * alone would take 0.4 of the 0.7 manual-review bar, and any fix of more than
- * three lines to a critical service at a critical error rate would need a
- * person even off-peak, including the seed's demo patch (3 lines added, 1
- * removed), which the seed deploys by canary.
+ * Evenly spaced quarters, CRITICAL at 0.75 rather than 1.0: at 1.0 the
+ * criticality alone would take 0.4 of the 0.7 manual-review bar, and the
+ * seed's demo patch (3 lines added, 1 removed, to a critical service at a
+ * critical error rate) would need a person; at 0.8 it would at peak hours
+ * (0.71), so whether the demo heals itself would depend on the time of day.
+ * At 0.75 it scores 0.61 off-peak and 0.69 at peak: a canary either way, and
+ * a fix of more than about 5 lines to a critical service at peak goes to a person.
  */
-export const CRITICALITY_FACTORS: Record<Criticality, number> = { CRITICAL: 0.8, HIGH: 0.6, MEDIUM: 0.4, LOW: 0.2 };
+export const CRITICALITY_FACTORS: Record<Criticality, number> = { CRITICAL: 0.75, HIGH: 0.5, MEDIUM: 0.25, LOW: 0 };
 
 /**
  * For an error-rate incident, by the detector's severity (seed: "5xx=HIGH").
