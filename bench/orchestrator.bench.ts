@@ -14,7 +14,11 @@ import { applyMigrations } from "../server/adapters/prisma/migrate";
 import { PrismaTopologyStore } from "../server/adapters/prisma/topology-store";
 import type { OperationExecutor } from "../server/core/executors/ports";
 import type { OperationEvent } from "../server/core/operations/orchestrator-deps";
+import { PrismaAuditStore } from "../server/adapters/prisma/audit-store";
 import { createTestDatabase } from "../server/testing/postgres";
+import os from "node:os";
+import { serverCpuSeconds } from "./process-cpu";
+import { measureWriteFloor, type WriteFloor } from "./write-floor";
 import { orchestratorFixture } from "../server/testing/orchestrator";
 
 const OPS = Number(process.env.BENCH_OPS ?? 4_000);
@@ -22,6 +26,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 256);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
 const PG_SECONDS = Number(process.env.BENCH_DURATION_MS ?? 3_000) / 1000;
+const FLOOR_SECONDS = Number(process.env.BENCH_FLOOR_SECONDS ?? 6);
 const SERVICES = 200 + OPS + RATE * RATE_SECONDS;
 
 const noop: OperationExecutor = { name: "noop", execute: async (ctx) => (ctx.assertFenced(), { status: "SUCCEEDED", summary: "nothing to do", detail: {} }) };
@@ -50,6 +55,26 @@ try {
   );
   const pgTxS = pgCounts.reduce((a, b) => a + b, 0) / ((performance.now() - pgStart) / 1000);
 
+  // The write floor, on a database of its own (it writes its own audit chain): how
+  // many operations per second Postgres could record here at best (see write-floor.ts).
+  const floorDb = await createTestDatabase("bench_write_floor");
+  const floorStore = await openDatabase({ kind: "postgres", url: floorDb.url, poolSize: 6 });
+  let floor: WriteFloor;
+  let floorPgCpuMsPerOp: number | null = null;
+  try {
+    await applyMigrations(floorStore);
+    await new PrismaTopologyStore(floorStore.prisma).insertMissing({ services: services.slice(0, 1_000), dependencies: [], resourceGroups: [] });
+    const serviceIds = (await floorStore.query<{ id: string }>(`SELECT id::text AS id FROM services`)).map((r) => r.id);
+    const pgCpuBefore = serverCpuSeconds("postgres");
+    floor = await measureWriteFloor(floorStore, serviceIds, FLOOR_SECONDS);
+    floorPgCpuMsPerOp = perOp(pgCpuBefore, serverCpuSeconds("postgres"), floor.ops);
+    const floorChain = await new PrismaAuditStore(floorStore).scanChain([]);
+    if (floorChain?.firstProblem) throw new Error(`the write floor's audit chain does not verify at seq ${floorChain.firstProblem.seq}`);
+  } finally {
+    await floorStore.close();
+    await floorDb.drop();
+  }
+
   fixture = await orchestratorFixture({
     db,
     seedTopology: false,
@@ -72,9 +97,15 @@ try {
   // Warm-up: JIT, connection pools, the graph cache.
   const warm = await Promise.all(Array.from({ length: 200 }, submit));
   await waitUntil(() => warm.every((w) => finished.has(w.operation.id)));
+  // Planner statistics, as autovacuum (one-minute naptime) would have gathered them
+  // on a store that has been up for longer than this benchmark.
+  await db.query(`ANALYZE`);
 
   // Throughput: OPS operations, submitted by 64 concurrent submitters, until all have finished.
   const ids: string[] = [];
+  const cpu0 = process.cpuUsage();
+  const pgCpu0 = serverCpuSeconds("postgres");
+  const redisCpu0 = serverCpuSeconds("redis-server");
   const t0 = performance.now();
   let submitted = 0;
   await Promise.all(
@@ -87,6 +118,13 @@ try {
   );
   await waitUntil(() => ids.every((id) => finished.has(id)));
   const opsS = OPS / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const nodeCpuMsPerOp = (cpu.user + cpu.system) / 1000 / OPS;
+  const pgCpuMsPerOp = perOp(pgCpu0, serverCpuSeconds("postgres"), OPS);
+  const redisCpuMsPerOp = perOp(redisCpu0, serverCpuSeconds("redis-server"), OPS);
+  // What the machine's cores allow at that cost, whatever waits the design adds.
+  const cores = os.availableParallelism();
+  const cpuCeilingOpsS = pgCpuMsPerOp === null ? null : (cores * 1000) / (nodeCpuMsPerOp + pgCpuMsPerOp + (redisCpuMsPerOp ?? 0));
   const states = await db.query<{ state: string; n: number }>(`SELECT state::text AS state, count(*)::int AS n FROM operations WHERE id = ANY($1::uuid[]) GROUP BY state`, [ids]);
 
   // Decision latency at a fixed arrival rate.
@@ -122,6 +160,15 @@ try {
     ops_s: Math.round(opsS),
     pg_tx_s: Math.round(pgTxS),
     ratio_to_pg_tx: Number((opsS / pgTxS).toFixed(2)),
+    write_floor_ops_s: Math.round(floor.opsS),
+    write_floor_ratio_to_pg_tx: Number((floor.opsS / pgTxS).toFixed(2)),
+    ratio_to_write_floor: Number((opsS / floor.opsS).toFixed(2)),
+    node_cpu_ms_per_op: Number(nodeCpuMsPerOp.toFixed(3)),
+    pg_cpu_ms_per_op: round3(pgCpuMsPerOp),
+    redis_cpu_ms_per_op: round3(redisCpuMsPerOp),
+    cpu_ceiling_ops_s: cpuCeilingOpsS === null ? null : Math.round(cpuCeilingOpsS),
+    write_floor_pg_cpu_ms_per_op: round3(floorPgCpuMsPerOp),
+    cores,
     decision_p50_ms: Number(pct(50).toFixed(2)),
     decision_p99_ms: Number(pct(99).toFixed(2)),
     arrival_rate_s: RATE,
@@ -135,6 +182,11 @@ try {
   line("limit: one-row INSERT transactions, 8 connections", `${Math.round(pgTxS).toLocaleString("en")} tx/s`);
   line("operations end to end (submit → COMPLETED)", `${Math.round(opsS).toLocaleString("en")} ops/s  (${(opsS / pgTxS).toFixed(2)} × the limit; targets ≥ 500 and ≥ 0.5 ×)`);
   line("  final states", states.map((s) => `${s.state} ${s.n}`).join(", "));
+  line("  CPU per operation: Node (worker + submitters) / Postgres / Redis", `${nodeCpuMsPerOp.toFixed(2)} / ${fmt(pgCpuMsPerOp)} / ${fmt(redisCpuMsPerOp)} ms`);
+  line(`  ceiling at that cost on ${cores} cores`, cpuCeilingOpsS === null ? "n/a (servers not local)" : `${Math.round(cpuCeilingOpsS).toLocaleString("en")} ops/s (${(cpuCeilingOpsS / pgTxS).toFixed(2)} × the limit)`);
+  line("write floor: an operation's minimum rows, raw SQL, no logic", `${Math.round(floor.opsS).toLocaleString("en")} ops/s  (${(floor.opsS / pgTxS).toFixed(2)} × the limit; batches of ${floor.batch}, ${floor.connections} connections)`);
+  line("  Postgres CPU per operation of the floor", `${fmt(floorPgCpuMsPerOp)} ms`);
+  line("operations end to end ÷ write floor", (opsS / floor.opsS).toFixed(2));
   line(`decision latency at ${RATE}/s (submit → IN_PROGRESS) p50 / p99`, `${pct(50).toFixed(1)} ms / ${pct(99).toFixed(1)} ms  (achieved ${achievedRate.toFixed(0)}/s)`);
   line("audit events written / chain verifies", `${auditCount.toLocaleString("en")} / ${verification.valid}`);
   console.log(JSON.stringify(figures));
@@ -142,6 +194,18 @@ try {
   await fixture?.close();
   await db.close();
   await testDb.drop();
+}
+
+function perOp(before: number | null, after: number | null, ops: number): number | null {
+  return before === null || after === null ? null : ((after - before) * 1000) / ops;
+}
+
+function round3(value: number | null): number | null {
+  return value === null ? null : Number(value.toFixed(3));
+}
+
+function fmt(value: number | null): string {
+  return value === null ? "n/a" : value.toFixed(2);
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 300_000): Promise<void> {

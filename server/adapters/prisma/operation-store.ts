@@ -12,6 +12,7 @@ import type {
   TransitionRecord,
   TransitionWrite,
 } from "../../core/operations/ports";
+import { isFinished } from "../../core/operations/state-machine";
 import type { ActorKind, OperationResult, OperationState, OperationType } from "../../core/operations/types";
 import type { Database, SqlExecutor } from "./database";
 import { runInRawTransaction, sqlOf } from "./transactions";
@@ -150,6 +151,12 @@ function toReview(row: ReviewRow): ReviewRecord {
 const ACTIVE = `('INIT','LOCKED','SAFETY_CHECK','IN_PROGRESS')`;
 const UNFINISHED = `('INIT','LOCKED','SAFETY_CHECK','IN_PROGRESS','PAUSED_FOR_HUMAN_REVIEW')`;
 
+function finishedBy(write: TransitionWrite): boolean {
+  const finished = isFinished(write.transition.to);
+  if (write.changes.finished && !finished) throw new Error(`a move to ${write.transition.to} cannot finish operation ${write.operationId}: that state is not final`);
+  return finished;
+}
+
 export class PostgresOperationStore implements OperationStore {
   constructor(private readonly db: Database) {}
 
@@ -270,7 +277,9 @@ export class PostgresOperationStore implements OperationStore {
       reason: w.changes.reason ?? null,
       error: w.changes.error ?? null,
       started: w.changes.started ?? false,
-      finished: w.changes.finished ?? false,
+      // finished_at IS NULL is what marks work the claim may take up (operations_claimable_idx),
+      // so it follows the target state, never the caller's flag alone.
+      finished: finishedBy(w),
       release_claim: w.changes.releaseClaim ?? false,
       resume_approved: w.changes.resumeApproved ?? null,
       conflict_check: w.changes.conflictCheck ?? null,
@@ -381,12 +390,18 @@ export class PostgresOperationStore implements OperationStore {
   }
 
   async claim(workerId: string, limit: number, leaseMs: number): Promise<OperationRecord[]> {
-    const rows = await this.db.query<OperationRow>(
+    // The queue is read in index order (operations_claimable_idx) with the bitmap
+    // plan ruled out: under churn the planner's row estimate lags, it picks a bitmap
+    // scan plus sort, and bitmap scans never mark the index's dead entries (one per
+    // step of every operation) as dead, so each claim re-read thousands of them. An
+    // ordered index scan stops at the limit and prunes them as it passes.
+    const rows = await this.db.withSession((s) => s.transaction((tx) => tx.query<OperationRow>(
       `WITH c AS (
          UPDATE operations o SET lease_owner = $1 || '#' || (o.attempt + 1), lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond', attempt = o.attempt + 1
          WHERE o.id IN (
            SELECT id FROM operations
-           WHERE (state IN ${ACTIVE} OR (state = 'PAUSED_FOR_HUMAN_REVIEW' AND resume_approved))
+           WHERE finished_at IS NULL -- the claim index's predicate: unfinished work
+             AND (state IN ${ACTIVE} OR (state = 'PAUSED_FOR_HUMAN_REVIEW' AND resume_approved))
              AND (lease_owner IS NULL OR lease_expires_at < clock_timestamp())
              AND (not_before IS NULL OR not_before <= clock_timestamp())
            ORDER BY priority, seq
@@ -395,7 +410,7 @@ export class PostgresOperationStore implements OperationStore {
          RETURNING o.*)
        SELECT ${OPERATION_COLUMNS} FROM c o JOIN services s ON s.id = o.service_id ORDER BY o.priority, o.seq`,
       [workerId, leaseMs, limit],
-    );
+    ), "SET LOCAL enable_bitmapscan = off"));
     return rows.map(toOperation);
   }
 
@@ -423,11 +438,15 @@ export class PostgresOperationStore implements OperationStore {
   async loadNeighbourhood(services: string[], since: Date, ownServices: string[]) {
     const [rows, last] = await Promise.all([
       this.db.query<{ id: string; type: string; service: string; actor: string; created_at: Date | string; params: unknown; seq: string; finished_at: Date | string | null; correlation_id: string }>(
-        `SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.params, o.seq::text AS seq, o.correlation_id,
-                CASE WHEN o.state IN ${UNFINISHED} THEN NULL ELSE o.finished_at END AS finished_at
-         FROM services s JOIN operations o ON o.service_id = s.id
-         WHERE s.name = ANY($1::text[])
-           AND (o.state IN ${UNFINISHED} OR (o.state IN ('COMPLETED','ROLLED_BACK') AND o.finished_at >= $2::timestamptz))`,
+        // Two arms, both ranges of the (service_id, finished_at) index: the unfinished
+        // work (finished_at is NULL until a final state) and the changes finished since `since`.
+        `WITH s AS (SELECT id, name FROM services WHERE name = ANY($1::text[]))
+         SELECT o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.created_at, o.params, o.seq::text AS seq, o.correlation_id,
+                NULL::timestamptz AS finished_at
+           FROM s JOIN operations o ON o.service_id = s.id WHERE o.finished_at IS NULL AND o.state IN ${UNFINISHED}
+         UNION ALL
+         SELECT o.id::text, o.type::text, s.name, o.actor, o.created_at, o.params, o.seq::text, o.correlation_id, o.finished_at
+           FROM s JOIN operations o ON o.service_id = s.id WHERE o.finished_at >= $2::timestamptz AND o.state IN ('COMPLETED','ROLLED_BACK')`,
         [services, since.toISOString()],
       ),
       this.db.query<{ service: string; at: Date | string }>(

@@ -40,7 +40,14 @@ describe("seed 000 workflows (Postgres + Redis)", () => {
   });
   afterEach(async () => {
     await f?.close();
+    // The claim finds work by finished_at IS NULL (operations_claimable_idx): every
+    // operation the workflow left must have finished_at set exactly when its state is final.
+    const mismatched = await store.db.query<{ id: string; state: string }>(
+      `SELECT id::text AS id, state::text AS state FROM operations
+       WHERE (finished_at IS NULL) <> (state IN ('INIT','LOCKED','SAFETY_CHECK','IN_PROGRESS','PAUSED_FOR_HUMAN_REVIEW'))`,
+    );
     await store?.close();
+    expect(mismatched).toEqual([]);
   });
 
   async function start(options: Partial<Parameters<typeof orchestratorFixture>[0]> = {}) {
