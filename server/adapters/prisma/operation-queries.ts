@@ -20,6 +20,7 @@ import type {
   ReviewView,
 } from "../../core/operations/query-ports";
 import type { ActorKind, OperationResult, OperationState, OperationType } from "../../core/operations/types";
+import { isFinished } from "../../core/operations/state-machine";
 import type { Keyed, KeysetPosition, PageRequest } from "../../core/pagination";
 import type { Database, SqlExecutor } from "./database";
 
@@ -148,7 +149,13 @@ export class PostgresOperationQueries implements OperationQueries {
       }
       where.push(text);
     };
-    if (filter.states) add(`o.state = ANY(?::text[]::"OperationState"[])`, filter.states);
+    if (filter.states) {
+      add(`o.state = ANY(?::text[]::"OperationState"[])`, filter.states);
+      // Only unfinished states asked for (the work in flight): say so in the form of
+      // the claim's partial index (operations_claimable_idx), which holds only those
+      // rows, so the read does not walk every finished operation in created_at order.
+      if (filter.states.length > 0 && !filter.states.some(isFinished)) where.push(`o.finished_at IS NULL`);
+    }
     if (filter.type) add(`o.type = ?::"OperationType"`, filter.type);
     if (filter.service) add(`s.name = ?`, filter.service);
     if (filter.actor) add(`o.actor = ?`, filter.actor);
