@@ -160,7 +160,7 @@ async function buildContainer(): Promise<Container> {
     const identity = await buildIdentity(env, db, audit.log, log);
     startChainVerification(env, audit, locks.manager, log);
     const queries = { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db), kpis: new PostgresKpiQueries(db) };
-    const settings = { gates: new PrismaGateConfigStore(db.prisma), conflictPolicy: new PrismaConflictPolicyStore(db.prisma) };
+    const settings = { gates: new PrismaGateConfigStore(db), conflictPolicy: new PrismaConflictPolicyStore(db) };
     const notifications = buildNotifications(env, db, audit.log, queries.operations, log);
     orchestrator.onEvent((event) => void notifications.notifier.onOperationEvent(event).catch((error: unknown) => log.error({ err: error, operationId: event.operationId }, "could not queue notifications")));
     if (env.ORCHESTRATOR_WORKER) notifications.notifier.start();
@@ -224,8 +224,8 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
   const executors = webhook
     ? (["DEPLOYMENT", "ROLLBACK", "REMEDIATION", "CONFIG_CHANGE", "MAINTENANCE"] as const).reduce((registry, type) => registry.with(type, new WebhookExecutor(webhook)), simulated)
     : simulated;
-  const policies = new PrismaConflictPolicyStore(db.prisma);
-  const gates = new PrismaGateConfigStore(db.prisma);
+  const policies = new PrismaConflictPolicyStore(db);
+  const gates = new PrismaGateConfigStore(db);
   const conflictPolicy = cachedSetting(() => getConflictPolicy({ policies }), 5_000);
   const gateConfig = cachedSetting(() => getGateConfig({ gates }), 5_000);
   const workerId = `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
@@ -307,7 +307,7 @@ function startChainVerification(env: Env, audit: Container["audit"], locks: Lock
 function buildNotifications(env: Env, db: Database, auditLog: AuditLog, operations: OperationQueries, log: Logger): Container["notifications"] {
   const channels = notifyChannelsFromEnv(process.env);
   const store = new PostgresNotificationStore(db);
-  const routingStore = new PrismaNotifyRoutingStore(db.prisma);
+  const routingStore = new PrismaNotifyRoutingStore(db);
   const routing = cachedSetting(() => getNotifyRouting({ routing: routingStore, onInvalid: (error) => log.error({ err: error }, "the stored notification routing is invalid; using seed 000's") }), 5_000);
   const baseUrl = (env.CONSOLE_URL ?? env.AUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
   const notifier = new Notifier({

@@ -1,5 +1,7 @@
 import "server-only";
-import type { PrismaClient } from "./generated/client";
+import type { StoreTransaction } from "../../core/audit/ports";
+import type { Database } from "./database";
+import { runInTransaction } from "./transactions";
 
 /**
  * One run-time setting (conflict policy, gate configuration, notification
@@ -8,17 +10,21 @@ import type { PrismaClient } from "./generated/client";
  */
 export class JsonSettingStore {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly db: Database,
     private readonly key: string,
   ) {}
 
   async read(): Promise<unknown | null> {
-    const row = await this.prisma.setting.findUnique({ where: { key: this.key } });
+    const row = await this.db.prisma.setting.findUnique({ where: { key: this.key } });
     return row === null ? null : row.value;
   }
 
-  async write(value: unknown, updatedBy: string): Promise<void> {
+  /** `inSameTransaction` (the change's audit event) commits or rolls back with the new value. */
+  async write(value: unknown, updatedBy: string, inSameTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<void> {
     const json = value as object;
-    await this.prisma.setting.upsert({ where: { key: this.key }, create: { key: this.key, value: json, updatedBy }, update: { value: json, updatedBy } });
+    await runInTransaction(this.db, async (tx, prisma) => {
+      await prisma.setting.upsert({ where: { key: this.key }, create: { key: this.key, value: json, updatedBy }, update: { value: json, updatedBy } });
+      if (inSameTransaction) await inSameTransaction(tx);
+    });
   }
 }

@@ -4,7 +4,9 @@ import { getConflictPolicy } from "./get-conflict-policy";
 import { DEFAULT_CONFLICT_POLICY, parseConflictPolicy } from "./policy";
 import type { ConflictPolicyStore } from "./ports";
 import { CONFLICT_TYPES } from "./types";
-import { updateConflictPolicy } from "./update-conflict-policy";
+import type { StoreTransaction } from "../audit/ports";
+import type { AuditEventInput } from "../audit/types";
+import { changeConflictPolicy } from "../settings/change-conflict-policy";
 
 /** An in-memory store: the port is two methods over JSON, this is the whole of it. */
 class MemoryPolicyStore implements ConflictPolicyStore {
@@ -13,9 +15,10 @@ class MemoryPolicyStore implements ConflictPolicyStore {
   async read() {
     return this.value === null ? null : structuredClone(this.value);
   }
-  async write(policy: unknown) {
+  async write(policy: unknown, _updatedBy: string, inSameTransaction?: (tx: StoreTransaction) => Promise<void>) {
     this.writes++;
     this.value = structuredClone(policy);
+    await inSameTransaction?.({ __storeTransaction: true });
   }
 }
 
@@ -57,13 +60,17 @@ describe("conflict policy", () => {
     expect(validationIssues(() => parseConflictPolicy("block everything"))).toHaveLength(1);
   });
 
-  it("update validates before writing, stores the complete policy, and get reads it back", async () => {
+  it("a change validates before writing, stores the complete policy with its audit event (before and after), and get reads it back", async () => {
     const store = new MemoryPolicyStore();
+    const events: AuditEventInput[] = [];
+    const deps = { policies: store, audit: { appendInTransaction: async (_tx: StoreTransaction, inputs: AuditEventInput[]) => (events.push(...inputs), []), committed: () => {} } };
     expect(await getConflictPolicy({ policies: store })).toEqual(DEFAULT_CONFLICT_POLICY);
-    await expect(updateConflictPolicy({ policies: store }, { depth: "three" }, "admin")).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(changeConflictPolicy(deps, { depth: "three" }, "admin")).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
     expect(store.writes).toBe(0);
-    const saved = await updateConflictPolicy({ policies: store }, { depth: 2, rules: { TIMING: { enabled: false } } }, "admin");
+    expect(events).toEqual([]);
+    const saved = await changeConflictPolicy(deps, { depth: 2, rules: { TIMING: { enabled: false } } }, "admin");
     expect(store.value).toEqual(saved);
+    expect(events).toEqual([expect.objectContaining({ action: "settings.conflict_policy_updated", actor: "admin", payload: { before: DEFAULT_CONFLICT_POLICY, after: saved } })]);
     expect(await getConflictPolicy({ policies: store })).toEqual({ ...DEFAULT_CONFLICT_POLICY, depth: 2, rules: { ...DEFAULT_CONFLICT_POLICY.rules, TIMING: { enabled: false, severity: "LOW", action: "DELAY" } } });
   });
 

@@ -1,10 +1,12 @@
+import type { StoreTransaction } from "../audit/ports";
 import { AppError, isAppError } from "../errors";
 import { DEFAULT_GATE_CONFIG, GATE_CONFIG_SETTING, parseGateConfig, type GateConfig } from "./gate-config";
 
 /** Where the run-time gate configuration is kept (the settings table by default), as raw JSON. */
 export interface GateConfigStore {
   read(): Promise<unknown | null>;
-  write(config: unknown, updatedBy: string): Promise<void>;
+  /** Stores the value; `inSameTransaction` (the change's audit event) commits or rolls back with it. */
+  write(config: unknown, updatedBy: string, inSameTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<void>;
 }
 
 /**
@@ -22,11 +24,4 @@ export async function getGateConfig(deps: { gates: GateConfigStore }): Promise<G
     if (!isAppError(error)) throw error;
     throw new AppError("INTERNAL", `The stored safety gate configuration (setting "${GATE_CONFIG_SETTING}") is invalid: ${error.message}`, error.details, { cause: error });
   }
-}
-
-/** Validates and stores a new configuration; returns what is now in force. */
-export async function updateGateConfig(deps: { gates: GateConfigStore }, input: unknown, updatedBy: string): Promise<GateConfig> {
-  const config = parseGateConfig(input);
-  await deps.gates.write(config, updatedBy);
-  return config;
 }

@@ -1,10 +1,12 @@
+import type { StoreTransaction } from "../audit/ports";
 import { isAppError } from "../errors";
 import { DEFAULT_NOTIFY_ROUTING, parseNotifyRouting, type NotifyRouting } from "./routing";
 
 /** Where the run-time routing is kept (the settings table), as raw JSON. */
 export interface NotifyRoutingStore {
   read(): Promise<unknown | null>;
-  write(routing: unknown, updatedBy: string): Promise<void>;
+  /** Stores the value; `inSameTransaction` (the change's audit event) commits or rolls back with it. */
+  write(routing: unknown, updatedBy: string, inSameTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<void>;
 }
 
 /**
@@ -23,11 +25,4 @@ export async function getNotifyRouting(deps: { routing: NotifyRoutingStore; onIn
     deps.onInvalid(error);
     return DEFAULT_NOTIFY_ROUTING;
   }
-}
-
-/** Validates and stores a new routing; returns what is now in force. */
-export async function updateNotifyRouting(deps: { routing: NotifyRoutingStore }, input: unknown, updatedBy: string): Promise<NotifyRouting> {
-  const routing = parseNotifyRouting(input);
-  await deps.routing.write(routing, updatedBy);
-  return routing;
 }

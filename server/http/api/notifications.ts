@@ -3,7 +3,7 @@ import { ZIdParams } from "@/lib/api/common";
 import { ZDeliveries, ZDeliveriesQuery, ZInbox, ZInboxQuery, ZNotificationSettings, ZNotifyRoutingBody, ZTestNotificationRequest, ZTestNotificationResult } from "@/lib/api/notifications";
 import { AppError } from "../../core/errors";
 import type { NotificationRecord } from "../../core/notify/ports";
-import { updateNotifyRouting } from "../../core/notify/notify-routing-settings";
+import { changeNotifyRouting } from "../../core/settings/change-notify-routing";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS, NOT_FOUND } from "./responses";
 
@@ -118,9 +118,8 @@ export const updateNotificationRoutingEndpoint = endpoint({
   body: ZNotifyRoutingBody,
   responses: { 200: { description: "What is now in force", schema: ZNotificationSettings }, ...AUTH_ERRORS },
   async handler({ container, principal, body }) {
-    const routing = await updateNotifyRouting({ routing: container.notifications.routingStore }, body, principal!.actor);
+    const routing = await changeNotifyRouting({ routing: container.notifications.routingStore, audit: container.audit.log }, body, principal!.actor);
     container.notifications.invalidateRouting();
-    await container.audit.log.append({ category: "MANUAL_INTERVENTION", severity: "WARNING", actor: principal!.actor, action: "settings.notifications_updated", payload: { routing: routing as never } });
     return { status: 200, body: { routing, channels: container.notifications.channels } };
   },
 });

@@ -4,7 +4,8 @@ import { getConflictPolicy } from "../../core/conflicts/get-conflict-policy";
 import { DEFAULT_CONFLICT_POLICY } from "../../core/conflicts/policy";
 import { DEFAULT_GATE_CONFIG } from "../../core/gates/gate-config";
 import { getGateConfig } from "../../core/gates/get-gate-config";
-import { changeConflictPolicy, changeGateConfig } from "../../core/settings/change-settings";
+import { changeConflictPolicy } from "../../core/settings/change-conflict-policy";
+import { changeGateConfig } from "../../core/settings/change-gate-config";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS } from "./responses";
 
