@@ -21,6 +21,8 @@ export default defineConfig({
   workers: 1,
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],
+  // After the servers are up: settings every journey relies on (e2e/global-setup.ts).
+  globalSetup: "./e2e/global-setup.ts",
   use: {
     browserName: "chromium",
     launchOptions: {

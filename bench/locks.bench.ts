@@ -11,41 +11,60 @@
 // contended hand-off: 32 waiters on one resource, the time from a release call to
 // the next holder's acquire returning.
 //
-// Client settings, per contender:
-//   - raw: its own ioredis client with `enableAutoPipelining: true` (the fastest a
-//     client can go: concurrent commands share one write);
-//   - Redlock: its own plain ioredis client (`new Redis(url)`, as its README shows),
-//     with the README's settings (retryCount 10, retryDelay 200, retryJitter 200,
-//     driftFactor 0.01; the library's own default jitter is 100); the hand-off run
-//     overrides retryCount to -1 (never give up). It declares peer ioredis >=5 and
-//     works unchanged on ioredis 6.0.0 (defineCommand + EVALSHA; checked here: every
-//     pair succeeds and the hand-off run never sees two holders at once);
-//   - Interlock on Redis: the store's own client from openRedisLockStore({ url, prefix }) (no
-//     auto-pipelining: the store batches its own script calls; its 5 s command timeout), and a
-//     duplicate of it for wake-ups;
+// Client settings: the same for every Redis contender, so the ratios compare the
+// locks, not the clients. Each has its own ioredis client made with CLIENT_OPTIONS:
+// auto-pipelining on (concurrent commands of one tick share a socket write),
+// one retry per request, no per-command timeout. BENCH_REDIS_AUTOPIPELINE=0 runs
+// every contender on a plain client instead.
+//   - raw: commands on that client;
+//   - Redlock: that client, with the settings its README shows (retryCount 10,
+//     retryDelay 200, retryJitter 200, driftFactor 0.01; the library's own default
+//     jitter is 100); the hand-off run overrides retryCount to -1 (never give up).
+//     It declares peer ioredis >=5 and works unchanged on ioredis 6.0.0
+//     (defineCommand + EVALSHA; checked here: every pair succeeds and the hand-off
+//     run never sees two holders at once);
+//   - Interlock on Redis: the Redis lock store over that client
+//     (openRedisLockStore({ client })), plus the duplicate the store makes of it
+//     for wake-ups. Whatever the store does with its own writes (see
+//     server/adapters/redis/lock-store.ts) is part of the lock, so it stays in;
+//     a client the store is given has no store-side command timeout, like the
+//     others;
 //   - Interlock on Postgres: a pg pool of PG_POOL_SIZE connections.
+// The Postgres reference, pg_tx_s (bench/lib/pg-reference.ts), is measured on
+// the same database, for Interlock on Postgres, which commits per acquire and
+// per release.
 // Every lease is 30 s. Interlock runs with `autoExtend: false`, as Redlock's
 // acquire() does not renew either (only its `using` does), so neither side pays
 // for renewal; the lease still keeps its validity timer (armed once it has been held a
 // quarter second, see server/core/locks/lease.ts, so these short holds never arm one).
 //
 // BENCH_DURATION_MS sets the time per throughput case (default 3000),
-// BENCH_HANDOFFS the number of hand-offs measured (default 400).
+// BENCH_HANDOFFS the number of hand-offs measured (default 400). CPU per pair:
+// bench/lib/cpu.ts. One run prints its tables, then one JSON line; bench/run.ts
+// repeats it.
 import crypto from "node:crypto";
 import { Redlock } from "@sesamecare-oss/redlock";
 import Redis from "ioredis";
-import { openDatabase } from "../server/adapters/prisma/database";
-import { PostgresLockStore } from "../server/adapters/prisma/lock-store";
-import { applyMigrations } from "../server/adapters/prisma/migrate";
+import { openDatabase, type Database } from "../server/adapters/postgres/database";
+import { PostgresLockStore } from "../server/adapters/postgres/lock-store";
+import { applyMigrations } from "../server/adapters/postgres/migrate";
 import { openRedisLockStore } from "../server/adapters/redis/lock-store";
 import { LockManager } from "../server/core/locks/lock-manager";
 import type { LockStore } from "../server/core/locks/ports";
 import { createTestDatabase } from "../server/testing/postgres";
+import { CPU_BASIS, startCpuMeter } from "./lib/cpu";
+import { knob } from "./lib/knobs";
+import { PG_REFERENCE_DEFINITION, PG_REFERENCE_KEY_DEF, measurePgReference, type PgReference } from "./lib/pg-reference";
+import { percentile, round } from "./lib/stats";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
+const DURATION_MS = knob("BENCH_DURATION_MS", 3_000, 1_000);
 const WARMUP_MS = Math.min(500, DURATION_MS / 4);
-const HANDOFFS = Number(process.env.BENCH_HANDOFFS ?? 400);
+const HANDOFFS = knob("BENCH_HANDOFFS", 400, 100);
+const AUTO_PIPELINE = process.env.BENCH_REDIS_AUTOPIPELINE !== "0";
+/** Every Redis contender's client: the same settings for all (see above). */
+const CLIENT_OPTIONS = { enableAutoPipelining: AUTO_PIPELINE, maxRetriesPerRequest: 1, connectTimeout: 2_000 } as const;
+const CLIENT_DESCRIPTION = `one ioredis ${AUTO_PIPELINE ? "auto-pipelined" : "plain (no auto-pipelining)"} client per contender, same options for all`;
 const HANDOFF_WAITERS = 32;
 const HANDOFF_SKIP = 20; // the first hand-offs, while the waiters are still joining, are not counted
 const HANDOFF_HOLD_MS = 1;
@@ -70,6 +89,8 @@ interface Contender {
   pair(worker: number): Promise<number>;
   /** Takes the one contended resource for waiter `w`, waiting as long as it takes; resolves to its release. */
   contend?(worker: number): Promise<() => Promise<unknown>>;
+  /** Its database, for the CPU of its Postgres backends. */
+  db?: Database;
 }
 
 interface ThroughputResult {
@@ -82,6 +103,8 @@ interface ThroughputResult {
   clientCpuUs: number;
   /** Redis CPU per pair, µs (null for Postgres); includes whatever else used the same server meanwhile. */
   redisCpuUs: number | null;
+  /** This run's Postgres backends' CPU per pair, µs (Interlock on Postgres only). */
+  pgCpuUs: number | null;
   /** Redis commands per pair, by command, from INFO commandstats (null for Postgres). */
   redisCalls: Record<string, { calls: number; usecPerCall: number }> | null;
 }
@@ -94,8 +117,6 @@ interface HandoffResult {
   max: number;
   violations: number;
 }
-
-const percentile = (sorted: ArrayLike<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 async function redisStats(admin: Redis) {
   const [stats, cpu] = await Promise.all([admin.info("commandstats"), admin.info("cpu")]);
@@ -122,11 +143,11 @@ async function throughput(contender: Contender, concurrency: number, admin: Redi
   await run(WARMUP_MS, false);
   const redis = contender.redisCommands.length > 0;
   const before = redis ? await redisStats(admin) : null;
-  const cpuBefore = process.cpuUsage();
+  const meter = await startCpuMeter({ databases: contender.db ? [contender.db] : [] });
   const started = performance.now();
   const latencies = await run(DURATION_MS, true);
   const elapsed = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
+  const cpu = await meter.stop();
   const after = redis ? await redisStats(admin) : null;
   const n = latencies.length;
   const sorted = Float64Array.from(latencies).sort();
@@ -147,8 +168,9 @@ async function throughput(contender: Contender, concurrency: number, admin: Redi
     opsPerSecond: n / elapsed,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
-    clientCpuUs: ((cpu.user + cpu.system) / n),
+    clientCpuUs: (cpu.nodeSeconds * 1e6) / n,
     redisCpuUs: before && after ? ((after.cpuSeconds - before.cpuSeconds) * 1e6) / n : null,
+    pgCpuUs: contender.db && cpu.pgSeconds !== null ? (cpu.pgSeconds * 1e6) / n : null,
     redisCalls,
   };
 }
@@ -204,7 +226,7 @@ const admin = new Redis(REDIS_URL);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 function rawContender(): Contender {
-  const client = new Redis(REDIS_URL, { enableAutoPipelining: true });
+  const client = new Redis(REDIS_URL, CLIENT_OPTIONS);
   cleanups.push(() => client.quit());
   return {
     name: RAW_NAME,
@@ -222,7 +244,7 @@ function rawContender(): Contender {
 }
 
 function redlockContender(): Contender {
-  const client = new Redis(REDIS_URL);
+  const client = new Redis(REDIS_URL, CLIENT_OPTIONS);
   // The README's configuration.
   const redlock = new Redlock([client], { driftFactor: 0.01, retryCount: 10, retryDelay: 200, retryJitter: 200, automaticExtensionThreshold: 500 });
   cleanups.push(() => redlock.quit());
@@ -245,13 +267,14 @@ function redlockContender(): Contender {
 }
 
 /** The LockManager over `store`, with the product's defaults (re-check 1 s, wake-ups from the store). */
-async function interlockContender(name: string, store: LockStore): Promise<Contender> {
+async function interlockContender(name: string, store: LockStore, db?: Database): Promise<Contender> {
   const manager = await LockManager.start({ store, onBackgroundError: (error, context) => process.stderr.write(`${name}: ${context}: ${String(error)}\n`) });
   cleanups.push(() => manager.close());
   const options = { ttlMs: TTL_MS, autoExtend: false };
   const contended = { scope: "SERVICE", resource: `${PREFIX}contended` } as const;
   return {
     name,
+    db,
     redisCommands: store.backend === "redis" ? ["evalsha", "time", "hgetall", "hset", "hdel", "pexpire", "publish"] : [],
     async pair(w) {
       const t = performance.now();
@@ -268,8 +291,10 @@ async function interlockContender(name: string, store: LockStore): Promise<Conte
 }
 
 async function redisContender(): Promise<Contender> {
-  // The store's own client: openRedisLockStore creates it (with the product's settings) and close() quits it.
-  const store = await openRedisLockStore({ url: REDIS_URL, prefix: `${PREFIX}interlock:` });
+  // The same client settings as the others; the store leaves a client it is given open, so quit it after the store closes.
+  const client = new Redis(REDIS_URL, CLIENT_OPTIONS);
+  cleanups.push(() => client.quit());
+  const store = await openRedisLockStore({ client, prefix: `${PREFIX}interlock:` });
   cleanups.push(() => store.close());
   return interlockContender(INTERLOCK_REDIS_NAME, store);
 }
@@ -280,38 +305,45 @@ async function postgresContender(): Promise<Contender> {
   const db = await openDatabase({ kind: "postgres", url: testDb.url, poolSize: PG_POOL_SIZE });
   cleanups.push(() => db.close());
   await applyMigrations(db);
+  reference = await measurePgReference(db);
   const store = new PostgresLockStore(db);
   cleanups.push(() => store.close());
-  return interlockContender(INTERLOCK_PG_NAME, store);
+  return interlockContender(INTERLOCK_PG_NAME, store, db);
 }
 
 // ---------------------------------------------------------------------------
 
+let reference = null as PgReference | null; // set by postgresContender()
 const contenders: Contender[] = [rawContender(), redlockContender()];
 const results: ThroughputResult[] = [];
 const handoffs: HandoffResult[] = [];
 
 try {
   contenders.push(await redisContender(), await postgresContender());
+  // Each repetition (bench/run.ts sets BENCH_RUN_INDEX) starts with a different contender, so
+  // none always gets the same slot of a shared machine's busy and quiet spells.
+  const shift = knob("BENCH_RUN_INDEX", 0) % contenders.length;
+  const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
   for (const concurrency of CONCURRENCIES) {
-    for (const contender of contenders) {
+    for (const contender of order) {
       process.stderr.write(`${contender.name}, concurrency ${concurrency}…\n`);
       results.push(await throughput(contender, concurrency, admin));
     }
   }
-  for (const contender of contenders) {
+  for (const contender of order) {
     if (!contender.contend) continue;
     process.stderr.write(`${contender.name}, hand-off among ${HANDOFF_WAITERS} waiters…\n`);
     handoffs.push(await handoff(contender));
   }
 
   const ms = (v: number) => v.toFixed(2).padStart(8);
-  console.log(`\nlocks benchmark (Redis ${new URL(REDIS_URL).host}; ${DURATION_MS} ms per case; acquire+release pairs, each loop on its own resource)\n`);
-  console.log(`${"contender".padEnd(26)} ${"conc".padStart(4)} ${"pairs/s".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"client µs".padStart(10)} ${"redis µs".padStart(9)}  redis calls per pair (µs each)`);
+  console.log(`\nlocks benchmark (Redis ${new URL(REDIS_URL).host}; ${DURATION_MS} ms per case; acquire+release pairs, each loop on its own resource)`);
+  console.log(`Redis clients: ${CLIENT_DESCRIPTION} (${JSON.stringify(CLIENT_OPTIONS)}); order this run: ${order.map((c) => c.name).join(", ")}\n`);
+  console.log(`${"contender".padEnd(26)} ${"conc".padStart(4)} ${"pairs/s".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"client µs".padStart(10)} ${"server µs".padStart(9)}  redis calls per pair (µs each)`);
   for (const r of results) {
     const calls = r.redisCalls ? Object.entries(r.redisCalls).map(([c, v]) => `${c}×${v.calls.toFixed(2)} (${v.usecPerCall.toFixed(1)})`).join(", ") : "";
     console.log(
-      `${r.name.padEnd(26)} ${String(r.concurrency).padStart(4)} ${Math.round(r.opsPerSecond).toLocaleString("en").padStart(9)} ${ms(r.p50)} ${ms(r.p99)} ${r.clientCpuUs.toFixed(0).padStart(10)} ${(r.redisCpuUs === null ? "" : r.redisCpuUs.toFixed(0)).padStart(9)}  ${calls}`,
+      `${r.name.padEnd(26)} ${String(r.concurrency).padStart(4)} ${Math.round(r.opsPerSecond).toLocaleString("en").padStart(9)} ${ms(r.p50)} ${ms(r.p99)} ${r.clientCpuUs.toFixed(0).padStart(10)} ${(r.redisCpuUs ?? r.pgCpuUs)?.toFixed(0).padStart(9) ?? "".padStart(9)}  ${calls}`,
     );
   }
   console.log(`\ncontended hand-off: 1 resource, ${HANDOFF_WAITERS} waiters, hold ${HANDOFF_HOLD_MS} ms; release call → next holder's acquire returning\n`);
@@ -329,9 +361,11 @@ try {
       `Interlock on Postgres = ${ratio(at(IP, 64), at(IR, 64)).toFixed(2)} × Interlock on Redis`,
   );
   console.log(`hand-off p50: Interlock on Redis ${handoffOf(IR)?.p50.toFixed(2)} ms (target ≤ 5), Redlock ${handoffOf(RL)?.p50.toFixed(2)} ms, Interlock on Postgres ${handoffOf(IP)?.p50.toFixed(2)} ms`);
-  console.log(`(client µs: this process's CPU per pair; redis µs: the Redis server's CPU per pair, including anything else using it meanwhile)`);
+  const pgTx = reference?.txS ?? NaN;
+  console.log(`Interlock on Postgres at concurrency 64 = ${(at(IP, 64)!.opsPerSecond / pgTx).toFixed(2)} × pg_tx_s (${Math.round(pgTx).toLocaleString("en")}/s: ${PG_REFERENCE_DEFINITION})`);
+  console.log(`(client µs: this process's CPU per pair; server µs: the Redis server's CPU per pair, or for Postgres that of this run's backends)`);
+  console.log(`(${CPU_BASIS})`);
 
-  const round = (v: number | null | undefined, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? null : Number(v.toFixed(d)));
   const figures: Record<string, number | string | null> = { bench: "locks" };
   const ids: [string, string][] = [[RAW, "raw"], [RL, "redlock"], [IR, "interlock_redis"], [IP, "interlock_pg"]];
   // The headline figures first: concurrency 64 throughput and the hand-off p50s.
@@ -349,7 +383,13 @@ try {
     }
     figures[`${id}_c64_client_us_per_pair`] = round(at(name, 64)?.clientCpuUs, 1);
     if (name !== IP) figures[`${id}_c64_redis_us_per_pair`] = round(at(name, 64)?.redisCpuUs, 1);
+    else figures[`${id}_c64_pg_us_per_pair`] = round(at(name, 64)?.pgCpuUs, 1);
   }
+  figures.pg_tx_s = round(pgTx);
+  figures.pg_tx_def = PG_REFERENCE_KEY_DEF;
+  figures.interlock_pg_vs_pg_tx_c64 = round(at(IP, 64)!.opsPerSecond / pgTx, 2);
+  figures.interlock_pg_vs_interlock_redis_c64 = round(ratio(at(IP, 64), at(IR, 64)), 3);
+  figures.redis_client = AUTO_PIPELINE ? "auto-pipelined ioredis, all" : "plain ioredis, all";
   figures.redlock_handoff_p99_ms = round(handoffOf(RL)?.p99, 2);
   figures.interlock_handoff_p99_ms = round(handoffOf(IR)?.p99, 2);
   figures.interlock_pg_handoff_p50_ms = round(handoffOf(IP)?.p50, 2);

@@ -1,6 +1,7 @@
-// The write floor of an operation: the rows the orchestrator issue itself requires
-// an operation to leave in the store, written with nothing else going on. Per
-// operation:
+// The write floor of an operation: the rows the orchestrator's requirements say an
+// operation must leave in the store (docs/operations.md: its row, every state
+// change with its transition, the gate results, the audit trail), written with
+// nothing else going on. Per operation:
 //   - the operation row (inserted at submit), with the submit's audit event;
 //   - four state changes (INIT → LOCKED → SAFETY_CHECK → IN_PROGRESS → COMPLETED),
 //     each a guarded UPDATE of the operation row, a transition row and one audit
@@ -17,9 +18,9 @@
 // second Postgres could possibly record on this machine, whatever the design of
 // the code that drives them.
 import crypto from "node:crypto";
-import type { Database } from "../server/adapters/prisma/database";
-import { PrismaAuditStore } from "../server/adapters/prisma/audit-store";
-import { runInRawTransaction, sqlOf } from "../server/adapters/prisma/transactions";
+import type { Database } from "../server/adapters/postgres/database";
+import { PrismaAuditStore } from "../server/adapters/postgres/audit-store";
+import { runInRawTransaction, sqlOf } from "../server/adapters/postgres/transactions";
 import type { StoreTransaction } from "../server/core/audit/ports";
 import { sealEvents } from "../server/core/audit/canonical-hash";
 import type { AuditEventInput } from "../server/core/audit/types";

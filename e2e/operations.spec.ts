@@ -6,9 +6,10 @@ import { signIn } from "./helpers";
 // How these tests make a deployment pause for review, reliably: the simulated
 // signal source starts healthy and the browser cannot set signals, so the
 // pause comes from the BLAST_RADIUS gate, which needs no signal. The gate reads
-// seed 000's *estimated impact* — the weighted blast radius (direct 1.0, shared
+// the *estimated impact* — the weighted blast radius (direct 1.0, shared
 // resource 0.8, downstream 0.5, upstream 0.3) over all services — and pauses
-// above 20 % (gates.config defaults; README "The orchestrator"). On the demo
+// above 20 % (docs/specification.md#blast-radius; gate defaults:
+// docs/gates.md#the-gates). On the demo
 // topology api-gateway scores 14.6 of 42 services = 34.8 % and
 // customer-support-service 8.5 of 42 = 20.2 %; each test asserts this through
 // GET /api/v1/graph/blast-radius before relying on it.

@@ -1,12 +1,15 @@
 // `npm run demo` as an operator types it: the list of rows, one row run on its
 // own throwaway estate (embedded store, locks on Redis) with the verdict as a
-// JSON last line, and bad usage refused. The full --matrix takes minutes; the
-// 20 rows are each tested in server/testing/demo/failure-matrix.integration.test.ts.
+// JSON last line, the crash row killing a real worker process on a throwaway
+// Postgres database (and reported unavailable on the embedded store), and bad
+// usage refused. The full --matrix takes minutes; the 20 rows are each tested
+// in demo/testing/failure-matrix.integration.test.ts.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..");
+const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 function demo(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -40,6 +43,24 @@ describe("npm run demo", () => {
     expect(last).toMatchObject({ id: "audit-tampering", row: 14, passed: true });
     expect(last.actual).toMatch(/broke at seq \d+/);
     expect(last.durationMs).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("--scenario 15 --postgres kills a real worker process and the demo's orchestrator recovers its operation", async () => {
+    const { status, stdout, stderr } = await demo(["--scenario", "15", "--postgres", POSTGRES_URL, "--time-scale", "1000", "--json"]);
+    expect(status, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain("store: postgres (temporary database interlock_demo_");
+    const last = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    expect(last).toMatchObject({ id: "orchestrator-crash", row: 15, passed: true, unavailableReason: null });
+    expect(last.actual).toMatch(/^Worker process \d+ killed \(SIGKILL\) after canary 10%; attempt \d+ took the operation up/);
+  }, 180_000);
+
+  it("reports the crash row unavailable on the embedded store, and why, instead of a verdict", async () => {
+    const { status, stdout } = await demo(["--scenario", "orchestrator-crash", "--time-scale", "1000", "--json"]);
+    expect(status).toBe(1);
+    expect(stdout).toContain("UNAVAILABLE");
+    const last = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    expect(last).toMatchObject({ id: "orchestrator-crash", passed: false });
+    expect(last.unavailableReason).toMatch(/needs a database a second process can open.*set DATABASE_URL/);
   }, 120_000);
 
   it("refuses an unknown scenario and a bad time scale with exit 2", async () => {

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimDataDir } from "../server/adapters/prisma/database";
+import { claimDataDir } from "../server/adapters/postgres/database";
 import { createTestDatabase, type TestDatabase } from "../server/testing/postgres";
 
 const root = path.resolve(import.meta.dirname, "..");

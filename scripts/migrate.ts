@@ -1,6 +1,6 @@
 // `npm run db:migrate`: applies prisma/migrations to the configured store and exits.
-import { databaseConfigFromEnv, openDatabase } from "../server/adapters/prisma/database";
-import { applyMigrations } from "../server/adapters/prisma/migrate";
+import { databaseConfigFromEnv, openDatabase } from "../server/adapters/postgres/database";
+import { applyMigrations } from "../server/adapters/postgres/migrate";
 import { loadConfigOrExit } from "./lib/config";
 
 const env = loadConfigOrExit();

@@ -2,7 +2,7 @@
 // but its CLI still looks for a schema-engine binary and would download one;
 // this machine reaches only the npm registry, so we point it at a placeholder
 // that explains itself if anything ever tries to run it (migrations are applied
-// by the project: server/adapters/prisma/migrate.ts).
+// by the project: server/adapters/postgres/migrate.ts).
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 

@@ -9,7 +9,7 @@ import { loadConfigOrExit, projectRoot as root } from "./lib/config";
 
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const fingerprintFile = path.join(root, ".next", "interlock-source-fingerprint");
-const SOURCES = ["app", "components", "lib", "server", "public", "prisma/schema.prisma", "instrumentation.ts", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+const SOURCES = ["app", "components", "lib", "server", "demo", "public", "prisma/schema.prisma", "instrumentation.ts", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
 
 const env = loadConfigOrExit({ forServing: true });
 

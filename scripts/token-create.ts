@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { isAppError } from "../server/core/errors";
 import { createApiToken } from "../server/core/identity/create-api-token";
-import { PostgresIdentityStore } from "../server/adapters/prisma/identity-store";
+import { PostgresIdentityStore } from "../server/adapters/postgres/identity-store";
 import { auditFor, cliActor } from "./lib/audit";
 import { loadConfigOrExit } from "./lib/config";
 import { openScriptDatabase } from "./lib/database";

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { isAppError } from "../server/core/errors";
 import { saveUser } from "../server/core/identity/save-user";
-import { PostgresIdentityStore } from "../server/adapters/prisma/identity-store";
+import { PostgresIdentityStore } from "../server/adapters/postgres/identity-store";
 import { BcryptPasswordHasher } from "../server/adapters/auth/bcrypt-password-hasher";
 import { auditFor, cliActor } from "./lib/audit";
 import { loadConfigOrExit } from "./lib/config";

@@ -8,31 +8,42 @@ import type { GraphStore } from "./core/graph/ports";
 import type { DependencyProbe } from "./core/health/check-readiness";
 import type { MarkerStore, TopologyStore } from "./core/topology/ports";
 import { seedDemoTopology } from "./core/topology/seed-demo-topology";
-import { databaseConfigFromEnv, openDatabase, type Database } from "./adapters/prisma/database";
-import { applyMigrations } from "./adapters/prisma/migrate";
+import { databaseConfigFromEnv, openDatabase, type Database } from "./adapters/postgres/database";
+import { PostgresGateHistory } from "./adapters/postgres/gate-history";
+import { applyMigrations } from "./adapters/postgres/migrate";
 import { neo4jConfigFromEnv } from "./adapters/neo4j/neo4j-config";
 import { Neo4jGraphStore } from "./adapters/neo4j/neo4j-graph-store";
-import { PostgresGraphStore } from "./adapters/prisma/postgres-graph-store";
-import { PrismaMarkerStore, PrismaTopologyStore } from "./adapters/prisma/topology-store";
-import { PrismaAuditStore } from "./adapters/prisma/audit-store";
+import { PostgresGraphStore } from "./adapters/postgres/postgres-graph-store";
+import { PrismaMarkerStore, PrismaTopologyStore } from "./adapters/postgres/topology-store";
+import { PrismaAuditStore } from "./adapters/postgres/audit-store";
 import { JsonlCheckpointSink } from "./adapters/audit/checkpoint-file-sink";
 import { loadAuditSigningKey } from "./adapters/audit/signing-key";
 import os from "node:os";
 import { getConflictPolicy } from "./core/conflicts/get-conflict-policy";
+import type { ConflictPolicy } from "./core/conflicts/policy";
+import type { GateConfig } from "./core/gates/gate-config";
 import { createSimulatedExecutors } from "./core/executors/executor-registry";
 import type { SignalSource } from "./core/gates/ports";
 import { getGateConfig } from "./core/gates/get-gate-config";
 import { CachedGraphIndex } from "./core/graph/cached-graph-index";
 import { LockManager } from "./core/locks/lock-manager";
+import { orderViolationAuditEvent } from "./core/locks/order-violation-audit";
 import type { LockStore } from "./core/locks/ports";
-import { DEFAULT_ORCHESTRATOR_CONFIG } from "./core/operations/orchestrator-config";
+import { DEFAULT_ORCHESTRATOR_CONFIG, type OrchestratorConfig } from "./core/operations/orchestrator-config";
 import { Orchestrator } from "./core/operations/orchestrator";
+import { getIncidentSettings, type IncidentSettings, type IncidentSettingsStore } from "./core/incidents/incident-settings";
+import type { IncidentStore } from "./core/incidents/incident-store";
+import { IntakeWriter } from "./core/incidents/intake-writer";
+import type { RemediationStore } from "./core/remediation/ports";
+import { PostgresIncidentStore } from "./adapters/postgres/incident-store";
+import { PostgresRemediationStore } from "./adapters/postgres/remediation-store";
+import { PrismaIncidentSettingsStore } from "./adapters/postgres/incident-settings-store";
 import { cachedSetting } from "./core/settings-cache";
-import { PrismaConflictPolicyStore } from "./adapters/prisma/conflict-policy-store";
-import { PostgresDeploymentLedger } from "./adapters/prisma/deployment-ledger";
-import { PrismaGateConfigStore } from "./adapters/prisma/gate-config-store";
-import { PostgresLockStore } from "./adapters/prisma/lock-store";
-import { PostgresOperationStore } from "./adapters/prisma/operation-store";
+import { PrismaConflictPolicyStore } from "./adapters/postgres/conflict-policy-store";
+import { PostgresDeploymentLedger } from "./adapters/postgres/deployment-ledger";
+import { PrismaGateConfigStore } from "./adapters/postgres/gate-config-store";
+import { PostgresLockStore } from "./adapters/postgres/lock-store";
+import { PostgresOperationStore } from "./adapters/postgres/operation-store";
 import { openRedisLockStore } from "./adapters/redis/lock-store";
 import { PrometheusSignalSource, prometheusSignalConfigFromEnv } from "./adapters/signals/prometheus-signal-source";
 import { SimulatedSignalSource } from "./adapters/signals/simulated-signal-source";
@@ -40,17 +51,17 @@ import { WebhookExecutor, webhookExecutorConfigFromEnv } from "./adapters/execut
 import { assertSafeToServe, getEnv, type Env } from "./env";
 import type { IdentityStore, PasswordHasher } from "./core/identity/ports";
 import { seedDemoUsers } from "./core/identity/seed-demo-users";
-import { PostgresIdentityStore } from "./adapters/prisma/identity-store";
+import { PostgresIdentityStore } from "./adapters/postgres/identity-store";
 import { BcryptPasswordHasher } from "./adapters/auth/bcrypt-password-hasher";
 import { loadAuthSecret } from "./adapters/auth/auth-secret";
 import type { NextAuthOptions } from "next-auth";
 import { buildAuthOptions } from "./adapters/auth/next-auth-options";
 import type { OperationQueries } from "./core/operations/query-ports";
 import type { IncidentQueries } from "./core/incidents/ports";
-import { PostgresOperationQueries } from "./adapters/prisma/operation-queries";
-import { PostgresIncidentQueries } from "./adapters/prisma/incident-queries";
+import { PostgresOperationQueries } from "./adapters/postgres/operation-queries";
+import { PostgresIncidentQueries } from "./adapters/postgres/incident-queries";
 import type { KpiQueries } from "./core/kpis/ports";
-import { PostgresKpiQueries } from "./adapters/prisma/kpi-queries";
+import { PostgresKpiQueries } from "./adapters/postgres/kpi-queries";
 import type { GateConfigStore } from "./core/gates/get-gate-config";
 import type { ConflictPolicyStore } from "./core/conflicts/ports";
 import { createInterlockMetrics, type InterlockMetrics } from "./adapters/metrics/interlock-metrics";
@@ -59,16 +70,13 @@ import { DEFAULT_NOTIFIER_CONFIG, Notifier } from "./core/notify/notifier";
 import type { NotificationStore } from "./core/notify/ports";
 import type { NotifyRouting } from "./core/notify/routing";
 import { getNotifyRouting, type NotifyRoutingStore } from "./core/notify/notify-routing-settings";
-import { PostgresNotificationStore } from "./adapters/prisma/notification-store";
-import { PrismaNotifyRoutingStore } from "./adapters/prisma/notify-routing-store";
+import { PostgresNotificationStore } from "./adapters/postgres/notification-store";
+import { PrismaNotifyRoutingStore } from "./adapters/postgres/notify-routing-store";
 import { notifyChannelsFromEnv } from "./adapters/notify/notify-config";
 import { ChangeFeed } from "./core/live/change-feed";
-import { PostgresChangeSource } from "./adapters/prisma/change-source";
+import { PostgresChangeSource } from "./adapters/postgres/change-source";
 import type { NotifyChannel } from "./core/notify/types";
 import { getLogger, type Logger } from "./logger";
-import { PartitionableLockStore } from "./core/demo/faults/partitionable-lock-store";
-import { DemoRunner } from "./core/demo/demo-runner";
-import { buildDemoEnvironment } from "./adapters/demo/build-demo-environment";
 
 // The one place that builds the core from configuration. Built once per process
 // and kept on globalThis so that dev hot reloads do not open a second client
@@ -85,13 +93,17 @@ export interface Container {
   graph: GraphStore;
   audit: { log: AuditLog; store: AuditStore; sink: CheckpointSink; publicKey: KeyObject };
   /** Distributed locks: Redis when REDIS_URL is set, else lease rows in the store. */
-  locks: { manager: LockManager; store: PartitionableLockStore };
+  locks: { manager: LockManager; store: LockStore };
   /** Production's signals: Prometheus when PROMETHEUS_URL is set, else the simulated source. */
   signals: SignalSource;
   orchestrator: Orchestrator;
+  /** The settings the orchestrator was built with (from env), for other orchestrators over the same store. */
+  orchestratorConfig: OrchestratorConfig;
+  /** The run-time conflict policy and gate config as the orchestrator reads them (5 s cache). */
+  policies: { conflictPolicy(): Promise<ConflictPolicy>; gateConfig(): Promise<GateConfig> };
   /** The dependency graph indexed in memory, shared by the orchestrator and the API (reloaded every 30 s). */
   graphIndex: CachedGraphIndex;
-  /** Notifications (C8): the notifier, its store and routing, and the channels configured from env. */
+  /** Notifications (docs/notifications.md): the notifier, its store and routing, and the channels configured from env. */
   notifications: {
     notifier: Notifier;
     store: NotificationStore;
@@ -104,20 +116,29 @@ export interface Container {
   };
   /** What changed, for the console's live updates (one poller per process, shared by every open console). */
   changes: ChangeFeed;
-  /** The self-healing demo and the failure matrix (C9), run from the console. */
-  demo: DemoRunner;
-  /** Prometheus metrics (seed 001's names), served at /api/metrics. */
+  /** Prometheus metrics (the names of docs/operations.md#alerts), served at /api/metrics. */
   metrics: InterlockMetrics;
+  /**
+   * Incidents from alerting and the API, and the remediation rules
+   * (docs/incidents.md); the incident settings as the intake reads them (5 s cache).
+   */
+  incidents: { store: IncidentStore; remediation: RemediationStore; intake: IntakeWriter; settings(): Promise<IncidentSettings>; invalidateSettings(): void };
   /** The read side of the API and the console. */
   queries: { operations: OperationQueries; incidents: IncidentQueries; kpis: KpiQueries };
   /** The run-time settings an admin edits in the console (the orchestrator reads them through a 5 s cache). */
-  settings: { gates: GateConfigStore; conflictPolicy: ConflictPolicyStore };
+  settings: { gates: GateConfigStore; conflictPolicy: ConflictPolicyStore; incidents: IncidentSettingsStore };
   /** Users, API tokens and the session secret; `authOptions` configures next-auth. */
   identity: { store: IdentityStore; hasher: PasswordHasher; secret: string; authOptions: NextAuthOptions };
   probes: DependencyProbe[];
+  /**
+   * Registers work to do first when the container is disposed, before the
+   * notifier, the orchestrator, the locks and the store close: for parts
+   * built on top of the container (the console's demo stops its own worker).
+   */
+  onShutdown(fn: () => Promise<void>): void;
 }
 
-const globalForContainer = globalThis as unknown as { __interlockContainer?: Promise<Container> };
+const globalForContainer = globalThis as unknown as { __interlockContainer?: Promise<Container>; __interlockShutdownHooks?: (() => Promise<void>)[] };
 
 export function getContainer(): Promise<Container> {
   globalForContainer.__interlockContainer ??= buildContainer().catch((error: unknown) => {
@@ -156,25 +177,47 @@ async function buildContainer(): Promise<Container> {
     const neo4j = neo4jConfigFromEnv(process.env);
     const graph = neo4j ? Neo4jGraphStore.open(neo4j) : new PostgresGraphStore(db);
     const graphIndex = new CachedGraphIndex(graph, 30_000);
-    const { locks, signals, orchestrator, metrics, demoParts } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
+    const { locks, signals, orchestrator, orchestratorConfig, policies, metrics } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
     const identity = await buildIdentity(env, db, audit.log, log);
     startChainVerification(env, audit, locks.manager, log);
     const queries = { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db), kpis: new PostgresKpiQueries(db) };
-    const settings = { gates: new PrismaGateConfigStore(db), conflictPolicy: new PrismaConflictPolicyStore(db) };
+    const settings = { gates: new PrismaGateConfigStore(db), conflictPolicy: new PrismaConflictPolicyStore(db), incidents: new PrismaIncidentSettingsStore(db) };
+    const incidentSettings = cachedSetting(() => getIncidentSettings({ incidentSettings: settings.incidents }), 5_000);
+    const incidentStore = new PostgresIncidentStore(db);
+    const remediation = new PostgresRemediationStore(db);
+    const intake = new IntakeWriter({ incidents: incidentStore, remediation, audit: audit.log, clock: systemClock, newId: () => crypto.randomUUID() });
+    const incidents = { store: incidentStore, remediation, intake, settings: () => incidentSettings.get(), invalidateSettings: () => incidentSettings.invalidate() };
     const notifications = buildNotifications(env, db, audit.log, queries.operations, log);
-    orchestrator.onEvent((event) => void notifications.notifier.onOperationEvent(event).catch((error: unknown) => log.error({ err: error, operationId: event.operationId }, "could not queue notifications")));
-    if (env.ORCHESTRATOR_WORKER) notifications.notifier.start();
+    // Notifications come from the committed audit log (docs/notifications.md): a commit here only wakes the dispatcher, which also polls for other processes' commits.
+    orchestrator.onEvent(() => notifications.notifier.poke());
+    if (env.ORCHESTRATOR_WORKER) await notifications.notifier.start();
     const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
-    const demo = new DemoRunner({
-      env: demoParts.simulatedSignals
-        ? buildDemoEnvironment({ db, orchestrator, lockStore: demoParts.lockStore, locks: locks.manager, signals: demoParts.simulatedSignals, audit, graph, notifier: notifications.notifier, consoleUrl: notifications.baseUrl, gateConfig: () => getGateConfig({ gates: settings.gates }), timeScale: demoParts.timeScale })
-        : null,
-      unavailableReason: demoParts.unavailableReason,
+    const shutdownHooks = (globalForContainer.__interlockShutdownHooks = [] as (() => Promise<void>)[]);
+    return {
+      env,
+      log,
       clock: systemClock,
-      newId: () => crypto.randomUUID(),
-      onError: (error) => log.error({ err: error }, "a demo run failed"),
-    });
-    return { env, log, clock: systemClock, db, topology, markers, graph, graphIndex, audit, locks, signals, orchestrator, identity, probes, metrics, queries, settings, notifications, demo, changes: new ChangeFeed(new PostgresChangeSource(db), 1_000, (error) => log.warn({ err: error }, "live updates could not read the store")) };
+      db,
+      topology,
+      markers,
+      graph,
+      graphIndex,
+      audit,
+      locks,
+      signals,
+      orchestrator,
+      orchestratorConfig,
+      policies,
+      identity,
+      probes,
+      metrics,
+      queries,
+      settings,
+      incidents,
+      notifications,
+      changes: new ChangeFeed(new PostgresChangeSource(db), 1_000, (error) => log.warn({ err: error }, "live updates could not read the store")),
+      onShutdown: (fn) => void shutdownHooks.push(fn),
+    };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
@@ -198,15 +241,13 @@ export function buildAudit(env: Env, db: Database, log: Logger): Container["audi
 }
 
 /**
- * The orchestrator and what it runs on, from configuration (DESIGN.md §3):
+ * The orchestrator and what it runs on, from configuration (the embedded and production backends):
  * locks on Redis or the store, signals from Prometheus or the simulation,
  * changes through the deploy system's webhook or the simulated executors.
  * This process drives operations unless ORCHESTRATOR_WORKER=false.
  */
 async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraphIndex, auditLog: AuditLog, log: Logger) {
-  const backend: LockStore = env.REDIS_URL ? await openRedisLockStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresLockStore(db);
-  // A pass-through until the failure matrix's "network partition" row cuts the path for one service's locks.
-  const lockStore = new PartitionableLockStore(backend);
+  const lockStore: LockStore = env.REDIS_URL ? await openRedisLockStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresLockStore(db);
   const onBackgroundError = (error: unknown, context: string) => log.error({ err: error, context }, "background work failed");
   const metrics = createInterlockMetrics({ db, lockStore });
   const manager = await LockManager.start({
@@ -214,10 +255,15 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
     metrics: metrics.lockMetrics,
     config: { defaultTtlMs: env.LOCK_DEFAULT_TTL_SECONDS * 1000, defaultWaitTimeoutMs: env.LOCK_WAIT_TIMEOUT_SECONDS * 1000 },
     onBackgroundError,
+    // Audited (docs/locks.md); the caller gets its refusal whether or not the event is written.
+    onOrderViolation: (violation) =>
+      auditLog.append(orderViolationAuditEvent(violation)).then(
+        () => {},
+        (error: unknown) => log.error({ err: error, holderId: violation.holderId }, "auditing a lock order violation failed"),
+      ),
   });
   const prometheus = prometheusSignalConfigFromEnv(process.env);
-  const simulatedSource = new SimulatedSignalSource();
-  const signals: SignalSource = prometheus ? new PrometheusSignalSource(prometheus) : simulatedSource;
+  const signals: SignalSource = prometheus ? new PrometheusSignalSource(prometheus) : new SimulatedSignalSource();
   const simulated = createSimulatedExecutors({ signals, ledger: new PostgresDeploymentLedger(db) });
   const webhook = webhookExecutorConfigFromEnv(process.env);
   // With a deploy system configured, every change goes to it; verifications stay local (they only read signals).
@@ -228,6 +274,18 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
   const gates = new PrismaGateConfigStore(db);
   const conflictPolicy = cachedSetting(() => getConflictPolicy({ policies }), 5_000);
   const gateConfig = cachedSetting(() => getGateConfig({ gates }), 5_000);
+  const config: OrchestratorConfig = {
+    ...DEFAULT_ORCHESTRATOR_CONFIG,
+    concurrency: env.ORCHESTRATOR_CONCURRENCY,
+    claimLeaseMs: env.ORCHESTRATOR_CLAIM_SECONDS * 1000,
+    lockTtlMs: env.LOCK_DEFAULT_TTL_SECONDS * 1000,
+    lockWaitMs: env.LOCK_WAIT_TIMEOUT_SECONDS * 1000,
+    executorTimeoutMs: env.EXECUTOR_TIMEOUT_MINUTES * 60_000,
+    queueWaitMs: env.ORCHESTRATOR_QUEUE_WAIT_MINUTES * 60_000,
+    reviewTimeoutMs: env.REVIEW_TIMEOUT_MINUTES * 60_000,
+    reviewTimeoutOutcome: ({ reject: "REJECT", keep_waiting: "KEEP_WAITING", escalate_only: "ESCALATE_ONLY" } as const)[env.REVIEW_TIMEOUT_OUTCOME],
+    timeScale: env.SIMULATION_TIME_SCALE,
+  };
   const workerId = `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
   const orchestrator = new Orchestrator(
     {
@@ -239,19 +297,10 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
       conflictPolicy: () => conflictPolicy.get(),
       gateConfig: () => gateConfig.get(),
       signals,
+      gateHistory: new PostgresGateHistory(db),
       executorFor: (type) => executors.forType(type),
       clock: systemClock,
-      config: {
-        ...DEFAULT_ORCHESTRATOR_CONFIG,
-        concurrency: env.ORCHESTRATOR_CONCURRENCY,
-        claimLeaseMs: env.ORCHESTRATOR_CLAIM_SECONDS * 1000,
-        lockTtlMs: env.LOCK_DEFAULT_TTL_SECONDS * 1000,
-        lockWaitMs: env.LOCK_WAIT_TIMEOUT_SECONDS * 1000,
-        executorTimeoutMs: env.EXECUTOR_TIMEOUT_MINUTES * 60_000,
-        reviewTimeoutMs: env.REVIEW_TIMEOUT_MINUTES * 60_000,
-        reviewTimeoutOutcome: ({ reject: "REJECT", keep_waiting: "KEEP_WAITING", escalate_only: "ESCALATE_ONLY" } as const)[env.REVIEW_TIMEOUT_OUTCOME],
-        timeScale: env.SIMULATION_TIME_SCALE,
-      },
+      config,
       newId: () => crypto.randomUUID(),
       onBackgroundError,
     },
@@ -259,15 +308,7 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
   );
   if (env.ORCHESTRATOR_WORKER) await orchestrator.start();
   log.info({ locks: lockStore.backend, signals: signals.kind, executor: webhook ? "webhook" : "simulated", worker: env.ORCHESTRATOR_WORKER ? workerId : null }, "orchestrator ready");
-  // The demo injects faults through the simulated signals and executors; on real ones it would be acting on production.
-  const demoUnavailable = prometheus
-    ? "it reads production's signals from Prometheus (PROMETHEUS_URL); the demo injects faults only into the simulated signals"
-    : webhook
-      ? "its changes go to the deploy system's webhook (EXECUTOR_WEBHOOK_URL); the demo runs only on the simulated executors"
-      : !env.ORCHESTRATOR_WORKER
-        ? "this process does not drive operations (ORCHESTRATOR_WORKER=false), and the faults go into the simulated signals of the process that drives them; run the demo on a worker"
-        : null;
-  return { locks: { manager, store: lockStore }, signals, orchestrator, metrics, demoParts: { lockStore, simulatedSignals: demoUnavailable ? null : simulatedSource, unavailableReason: demoUnavailable, timeScale: env.SIMULATION_TIME_SCALE } };
+  return { locks: { manager, store: lockStore }, signals, orchestrator, orchestratorConfig: config, policies: { conflictPolicy: () => conflictPolicy.get(), gateConfig: () => gateConfig.get() }, metrics };
 }
 
 const globalForVerifier = globalThis as unknown as { __interlockVerifier?: NodeJS.Timeout; __interlockFirstVerify?: NodeJS.Timeout };
@@ -301,14 +342,15 @@ function startChainVerification(env: Env, audit: Container["audit"], locks: Lock
 
 /**
  * The notifier: channels from env (a bad value stops the start naming the
- * variable), routing from the settings table (seed 000's by default, cached 5 s),
- * links into the console at CONSOLE_URL.
+ * variable), routing from the settings table (the default routing of
+ * docs/notifications.md unless saved, cached 5 s), links into the console at
+ * CONSOLE_URL; what to tell comes from the committed audit log.
  */
 function buildNotifications(env: Env, db: Database, auditLog: AuditLog, operations: OperationQueries, log: Logger): Container["notifications"] {
   const channels = notifyChannelsFromEnv(process.env);
   const store = new PostgresNotificationStore(db);
   const routingStore = new PrismaNotifyRoutingStore(db);
-  const routing = cachedSetting(() => getNotifyRouting({ routing: routingStore, onInvalid: (error) => log.error({ err: error }, "the stored notification routing is invalid; using seed 000's") }), 5_000);
+  const routing = cachedSetting(() => getNotifyRouting({ routing: routingStore, onInvalid: (error) => log.error({ err: error }, "the stored notification routing is invalid; using the default") }), 5_000);
   const baseUrl = (env.CONSOLE_URL ?? env.AUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
   const notifier = new Notifier({
     store,
@@ -349,9 +391,14 @@ export async function disposeContainer(): Promise<void> {
   globalForContainer.__interlockContainer = undefined;
   const container = pending ? await pending.catch(() => null) : null;
   if (!container) return;
-  // A demo scenario under way withdraws what it injected when it ends: let it, for a while.
-  await Promise.race([container.demo.settled(), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+  // Parts built on top of the container go first (each bounds its own wait).
+  require("node:fs").appendFileSync("/tmp/dbg.log", `dispose start ${new Date().toISOString()}\n`);
+  const hooks = globalForContainer.__interlockShutdownHooks ?? [];
+  globalForContainer.__interlockShutdownHooks = undefined;
+  for (const hook of hooks.reverse()) await hook().catch((error: unknown) => container.log.error({ err: error }, "a shutdown hook failed"));
+  require("node:fs").appendFileSync("/tmp/dbg.log", `hooks done ${new Date().toISOString()}\n`);
   await container.notifications.notifier.stop();
+  require("node:fs").appendFileSync("/tmp/dbg.log", `notifier stopped\n`);
   clearTimeout(globalForVerifier.__interlockFirstVerify);
   clearInterval(globalForVerifier.__interlockVerifier);
   await container.orchestrator.stop(10_000);
@@ -362,6 +409,7 @@ export async function disposeContainer(): Promise<void> {
   await container.audit.log.checkpoint().catch(() => null);
   if (container.graph instanceof Neo4jGraphStore) await container.graph.close();
   await container.db.close();
+  require("node:fs").appendFileSync("/tmp/dbg.log", `db closed\n`);
 }
 
 /** Start-up failures name the store and the variable that chose it, so the fix is obvious. */

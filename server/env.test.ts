@@ -50,7 +50,7 @@ describe("parseEnv", () => {
     }
   });
 
-  it("takes locks from Redis only when REDIS_URL is a redis URL, with seed 000's lock defaults", () => {
+  it("takes locks from Redis only when REDIS_URL is a redis URL, with the documented lock defaults", () => {
     const env = parseEnv({});
     expect(env.REDIS_URL).toBeUndefined();
     expect([env.LOCK_DEFAULT_TTL_SECONDS, env.LOCK_WAIT_TIMEOUT_SECONDS, env.LOCK_STALE_AFTER_SECONDS]).toEqual([300, 30, 600]);

@@ -38,7 +38,25 @@ export const NEO4J_ENV_FIELDS = {
   NEO4J_DATABASE: z.string().min(1, "must not be empty").optional(),
 };
 
+/**
+ * A Prometheus range duration ("5m", "1h", "30d", "1h30m"): units ms, s, m,
+ * h, d, w, y, largest first, and not zero.
+ */
+export const ZPrometheusDuration = z.string().superRefine((value, ctx) => {
+  if (!/^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/.test(value) || value === "") {
+    ctx.addIssue({ code: "custom", message: "must be a Prometheus duration such as 1h, 30d or 1h30m (units ms, s, m, h, d, w, y, largest first)" });
+  } else if (!/[1-9]/.test(value)) {
+    ctx.addIssue({ code: "custom", message: "must be longer than zero" });
+  }
+});
+
+/** The window the ERROR_BUDGET gate's default Prometheus query measures over (docs/gates.md). */
+export const ERROR_BUDGET_ENV_FIELDS = {
+  ERROR_BUDGET_WINDOW: ZPrometheusDuration.default("1h"),
+};
+
 export const ZEnvSchema = z.object({
+  ...ERROR_BUDGET_ENV_FIELDS,
   ...NEO4J_ENV_FIELDS,
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: postgresUrl.optional(),
@@ -54,22 +72,23 @@ export const ZEnvSchema = z.object({
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").default(60),
   // How often the whole chain is verified in the background (the hash_chain_valid metric); 0 turns it off.
   AUDIT_VERIFY_INTERVAL_MINUTES: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").max(10_080, "must be at most 10080").default(60),
-  // Locks (C3): Redis when REDIS_URL is set, else lease rows in the store.
+  // Locks (docs/specification.md#locks): Redis when REDIS_URL is set, else lease rows in the store.
   REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]*$/, "must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)").optional(),
   LOCK_KEY_PREFIX: z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").default("interlock:lock:"),
   LOCK_DEFAULT_TTL_SECONDS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(86_400, "must be at most 86400").default(300),
   LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").max(3_600, "must be at most 3600").default(30),
   LOCK_STALE_AFTER_SECONDS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(600),
-  // The orchestrator (C1). PROMETHEUS_* and EXECUTOR_WEBHOOK_* are validated by their adapters at start-up.
+  // The orchestrator (docs/lifecycle.md). PROMETHEUS_* and EXECUTOR_WEBHOOK_* are validated by their adapters at start-up.
   ORCHESTRATOR_WORKER: booleanString.default(true),
   ORCHESTRATOR_CONCURRENCY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(1024, "must be at most 1024").default(64),
   ORCHESTRATOR_CLAIM_SECONDS: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(3_600, "must be at most 3600").default(30),
+  ORCHESTRATOR_QUEUE_WAIT_MINUTES: z.coerce.number({ message: "must be a number" }).min(0.1, "must be at least 0.1").max(1_440, "must be at most 1440").default(30),
   EXECUTOR_TIMEOUT_MINUTES: z.coerce.number({ message: "must be a number" }).min(0.1, "must be at least 0.1").max(1_440, "must be at most 1440").default(30),
   REVIEW_TIMEOUT_MINUTES: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(43_200, "must be at most 43200").default(240),
   REVIEW_TIMEOUT_OUTCOME: z.enum(["reject", "keep_waiting", "escalate_only"], { message: "must be one of reject, keep_waiting, escalate_only" }).default("reject"),
-  // Simulated waits (canary bake times) run this many times faster; 60 turns seed 001's 5-minute bakes into 5 s.
+  // Simulated waits (canary bake times) run this many times faster; 60 turns the canary's 5-minute bakes into 5 s.
   SIMULATION_TIME_SCALE: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(100_000, "must be at most 100000").default(60),
-  // Identity (C10). On the embedded store a secret is generated and kept in the data directory;
+  // Identity (docs/operations.md#keys-and-files). On the embedded store a secret is generated and kept in the data directory;
   // on a DATABASE_URL store AUTH_SECRET must be given (see productionProblems below).
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 48)").optional(),
   AUTH_URL: z.url({ message: "must be the console's public URL, e.g. https://interlock.example.com" }).optional(),

@@ -5,6 +5,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { apiFetch, qs } from "@/lib/api/client";
 import type { TPendingReview, TPendingReviewPage } from "@/lib/api/operations";
 import { queryKeys } from "@/lib/api/query-keys";
+import { type Column, DataTable } from "@/components/ui/data-table";
 import { EmptyNote, ErrorBox, LoadingBlock, SeverityBadge, formatDuration, observedVsThreshold, shortId, useNow } from "@/components/operations/common";
 
 export function ApprovalQueue() {
@@ -31,26 +32,13 @@ export function ApprovalQueue() {
       <p className="text-sm text-slate-600" role="status" aria-live="polite">
         {items.length} review{items.length === 1 ? "" : "s"} pending
       </p>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-left text-sm">
-          <caption className="sr-only">Pending reviews, oldest first</caption>
-          <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              <th scope="col" className="px-3 py-2">Operation</th>
-              <th scope="col" className="px-3 py-2">Severity</th>
-              <th scope="col" className="px-3 py-2">Why it paused</th>
-              <th scope="col" className="px-3 py-2">Waiting</th>
-              <th scope="col" className="px-3 py-2">Escalation</th>
-              <th scope="col" className="px-3 py-2">Evidence</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {items.map((r) => (
-              <QueueRow key={r.id} review={r} now={now} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Pending reviews, oldest first"
+        rows={items}
+        rowKey={(r) => r.id}
+        rowProps={(r) => ({ "data-testid": "review-row", "data-operation-id": r.operationId, className: "align-top hover:bg-slate-50" })}
+        columns={queueColumns(now)}
+      />
       {query.hasNextPage ? (
         <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage} className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-60">
           {query.isFetchingNextPage ? "Loading more…" : "Load more"}
@@ -61,64 +49,82 @@ export function ApprovalQueue() {
   );
 }
 
-function QueueRow({ review: r, now }: { review: TPendingReview; now: number }) {
-  const op = r.operation;
-  const age = now - new Date(r.createdAt).getTime();
+function queueColumns(now: number): Column<TPendingReview>[] {
+  return [
+    {
+      key: "operation",
+      header: "Operation",
+      rowHeader: true,
+      className: "font-medium",
+      cell: (r) => (
+        <>
+          <Link href={`/approvals/${r.operationId}`} className="underline decoration-slate-300 underline-offset-2 hover:decoration-slate-700">
+            {r.operation.type} <span className="font-mono">{r.operation.service}</span>
+          </Link>
+          <p className="font-mono text-xs font-normal text-slate-500">{shortId(r.operation.id)} · {r.operation.actor}</p>
+          {typeof r.operation.params.version === "string" || typeof r.operation.params.version === "number" ? <p className="text-xs font-normal text-slate-600">to version {String(r.operation.params.version)}</p> : null}
+        </>
+      ),
+    },
+    { key: "severity", header: "Severity", cell: (r) => <SeverityBadge severity={r.severity} /> },
+    { key: "reason", header: "Why it paused", className: "max-w-md text-slate-700", cell: (r) => r.reason },
+    {
+      key: "waiting",
+      header: "Waiting",
+      className: "whitespace-nowrap tabular-nums",
+      cellProps: () => ({ "data-testid": "review-age" }),
+      cell: (r) => <span title={`Waiting since ${r.createdAt}`}>{formatDuration(now - new Date(r.createdAt).getTime())}</span>,
+    },
+    { key: "escalation", header: "Escalation", className: "whitespace-nowrap text-xs", cell: (r) => <Escalation review={r} now={now} /> },
+    { key: "evidence", header: "Evidence", className: "text-xs", cell: (r) => <Evidence review={r} /> },
+  ];
+}
+
+function Escalation({ review: r, now }: { review: TPendingReview; now: number }) {
   const next = r.nextEscalation;
   const untilNext = next ? new Date(next.at).getTime() - now : null;
   return (
-    <tr data-testid="review-row" data-operation-id={r.operationId} className="align-top hover:bg-slate-50">
-      <th scope="row" className="px-3 py-2 font-medium">
-        <Link href={`/approvals/${r.operationId}`} className="underline decoration-slate-300 underline-offset-2 hover:decoration-slate-700">
-          {op.type} <span className="font-mono">{op.service}</span>
-        </Link>
-        <p className="font-mono text-xs font-normal text-slate-500">{shortId(op.id)} · {op.actor}</p>
-        {typeof op.params.version === "string" || typeof op.params.version === "number" ? <p className="text-xs font-normal text-slate-600">to version {String(op.params.version)}</p> : null}
-      </th>
-      <td className="px-3 py-2">
-        <SeverityBadge severity={r.severity} />
-      </td>
-      <td className="max-w-md px-3 py-2 text-slate-700">{r.reason}</td>
-      <td className="whitespace-nowrap px-3 py-2 tabular-nums" data-testid="review-age">
-        {formatDuration(age)}
-      </td>
-      <td className="whitespace-nowrap px-3 py-2 text-xs">
-        <p>
-          Level <span className="font-semibold">{r.escalationLevel}</span>
-          {r.dueLevel > r.escalationLevel ? <span className="text-amber-800"> (level {r.dueLevel} due)</span> : null}
+    <>
+      <p>
+        Level <span className="font-semibold">{r.escalationLevel}</span>
+        {r.dueLevel > r.escalationLevel ? <span className="text-amber-800"> (level {r.dueLevel} due)</span> : null}
+      </p>
+      {next && untilNext !== null ? (
+        <p className="tabular-nums text-slate-600" data-testid="escalation-countdown">
+          {untilNext > 0 ? (
+            <>
+              level {next.level} in <span className="font-medium text-slate-900">{formatDuration(untilNext)}</span>
+            </>
+          ) : (
+            <>level {next.level} due now</>
+          )}
         </p>
-        {next && untilNext !== null ? (
-          <p className="tabular-nums text-slate-600" data-testid="escalation-countdown">
-            {untilNext > 0 ? (
-              <>
-                level {next.level} in <span className="font-medium text-slate-900">{formatDuration(untilNext)}</span>
-              </>
-            ) : (
-              <>level {next.level} due now</>
-            )}
-          </p>
-        ) : (
-          <p className="text-slate-500">no further escalation</p>
-        )}
-      </td>
-      <td className="px-3 py-2 text-xs">
-        {r.failedGates.length ? (
-          <ul className="space-y-0.5">
-            {r.failedGates.map((g) => (
-              <li key={g.gate}>
-                <span className="font-mono font-medium text-red-800">{g.gate}</span> {observedVsThreshold(g.observed, g.threshold, g.unit)}
-              </li>
-            ))}
-          </ul>
-        ) : null}
-        {r.conflicts.count > 0 ? (
-          <p className={r.failedGates.length ? "mt-1" : ""}>
-            {r.conflicts.count} conflict{r.conflicts.count === 1 ? "" : "s"}
-            {r.conflicts.highestSeverity ? ` (highest ${r.conflicts.highestSeverity})` : ""}: <span className="font-mono">{r.conflicts.types.join(", ")}</span>
-          </p>
-        ) : null}
-        {!r.failedGates.length && r.conflicts.count === 0 ? <span className="text-slate-500">—</span> : null}
-      </td>
-    </tr>
+      ) : (
+        <p className="text-slate-500">no further escalation</p>
+      )}
+    </>
+  );
+}
+
+function Evidence({ review: r }: { review: TPendingReview }) {
+  return (
+    <>
+      {r.failedGates.length ? (
+        <ul className="space-y-0.5">
+          {r.failedGates.map((g) => (
+            <li key={g.gate}>
+              <span className="font-mono font-medium text-red-800">{g.gate}</span> {observedVsThreshold(g.observed, g.threshold, g.unit)}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {r.conflicts.count > 0 ? (
+        <p className={r.failedGates.length ? "mt-1" : ""}>
+          {r.conflicts.count} conflict{r.conflicts.count === 1 ? "" : "s"}
+          {r.conflicts.highestSeverity ? ` (highest ${r.conflicts.highestSeverity})` : ""}: <span className="font-mono">{r.conflicts.types.join(", ")}</span>
+        </p>
+      ) : null}
+      {!r.failedGates.length && r.conflicts.count === 0 ? <span className="text-slate-500">—</span> : null}
+    </>
   );
 }

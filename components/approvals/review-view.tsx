@@ -7,15 +7,21 @@ import { z } from "zod";
 import { can, usePrincipal } from "@/components/console/providers";
 import { Card, EmptyNote, ErrorBox, LoadingBlock, SeverityBadge, StateBadge, Time, messageOf } from "@/components/operations/common";
 import { ConflictList, GateResultsTable, useOperationDetail } from "@/components/operations/operation-detail";
-import { apiFetch, qs } from "@/lib/api/client";
+import { ApiError, apiFetch, qs } from "@/lib/api/client";
 import type { ZBlastRadius } from "@/lib/api/graph";
 import type { TOperationDetail } from "@/lib/api/operations";
 import { queryKeys } from "@/lib/api/query-keys";
-import type { ZDecisionResult } from "@/lib/api/submit";
+import type { ZDecisionResult, ZEvidenceRefreshResult } from "@/lib/api/submit";
 
 type Decision = "approve" | "reject";
 type BlastRadius = z.infer<typeof ZBlastRadius>;
 type DecisionResult = z.infer<typeof ZDecisionResult>;
+type EvidenceRefreshResult = z.infer<typeof ZEvidenceRefreshResult>;
+type Review = NonNullable<TOperationDetail["review"]>;
+
+// The real causes of the pause, as the evidence records them (one sentence each).
+const ZEvidenceCauses = z.array(z.object({ kind: z.enum(["requested", "conflict", "gate", "person"]), text: z.string() }));
+const CAUSE_LABEL: Record<z.infer<typeof ZEvidenceCauses>[number]["kind"], string> = { requested: "Requested", conflict: "Conflict", gate: "Gate", person: "Paused by a person" };
 
 // The gates exactly as the hashed evidence recorded them.
 const ZEvidenceGates = z.array(
@@ -86,9 +92,8 @@ export function ReviewView({ operationId, preselected }: { operationId: string; 
               <SeverityBadge severity={review.severity} />
               <span className="font-mono text-xs text-amber-900">review {review.status}</span>
             </div>
-            <p className="mt-1.5 text-sm text-amber-950" data-testid="review-reason">
-              {review.reason}
-            </p>
+            <PauseCauses review={review} />
+            <EvidenceFreshness operationId={op.id} review={review} />
           </section>
 
           <DecisionPanel detail={d} review={review} preselected={preselected} />
@@ -97,7 +102,7 @@ export function ReviewView({ operationId, preselected }: { operationId: string; 
             <EvidenceGates detail={d} evidence={review.evidence} />
           </Card>
           <Card title="Conflicts" id="review-conflicts-heading">
-            {d.conflicts.length === 0 ? <EmptyNote>No conflict with other operations: the pause comes from the gates.</EmptyNote> : <ConflictList conflicts={d.conflicts} />}
+            {d.conflicts.length === 0 ? <EmptyNote>No conflict with other operations was found.</EmptyNote> : <ConflictList conflicts={d.conflicts} />}
           </Card>
           <BlastRadiusCard operationId={op.id} />
           <Card title="Parameters" id="params-heading">
@@ -117,6 +122,92 @@ export function ReviewView({ operationId, preselected }: { operationId: string; 
       )}
     </div>
   );
+}
+
+function PauseCauses({ review }: { review: Review }) {
+  const parsed = ZEvidenceCauses.safeParse(review.evidence.causes);
+  if (!parsed.success || parsed.data.length === 0) {
+    return (
+      <p className="mt-1.5 text-sm text-amber-950" data-testid="review-reason">
+        {review.reason}
+      </p>
+    );
+  }
+  return (
+    <ul className="mt-1.5 space-y-1 text-sm text-amber-950" data-testid="review-reason">
+      {parsed.data.map((c, i) => (
+        <li key={i} data-testid="pause-cause" data-kind={c.kind} className="flex items-baseline gap-2">
+          <span className="whitespace-nowrap rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900">{CAUSE_LABEL[c.kind]}</span>
+          <span>{c.text}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** When the evidence was last evaluated, and (for approvers) evaluating it again now: conflicts and gates move while a review waits. */
+function EvidenceFreshness({ operationId, review }: { operationId: string; review: Review }) {
+  const principal = usePrincipal();
+  const client = useQueryClient();
+  const refresh = useMutation({
+    mutationFn: () => apiFetch<EvidenceRefreshResult>(`/api/v1/operations/${operationId}/review/refresh`, { method: "POST" }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: queryKeys.operation(operationId) });
+      void client.invalidateQueries({ queryKey: ["reviews"] });
+    },
+  });
+  const canRefresh = can(principal, "APPROVER") && review.status === "PENDING";
+  return (
+    <div className="mt-3 space-y-1.5 border-t border-amber-200 pt-2 text-sm text-amber-950">
+      <div className="flex flex-wrap items-center gap-2">
+        <p data-testid="evidence-evaluated-at">
+          Evidence last evaluated {review.evaluatedAt ? <Time iso={review.evaluatedAt} /> : <span>when it paused (<Time iso={review.createdAt} />)</span>}.
+        </p>
+        {canRefresh ? (
+          <button type="button" onClick={() => refresh.mutate()} disabled={refresh.isPending} className="rounded border border-amber-400 bg-white px-2.5 py-1 text-sm font-medium text-amber-950 hover:bg-amber-100 disabled:opacity-60">
+            {refresh.isPending ? "Re-evaluating…" : "Re-evaluate now"}
+          </button>
+        ) : null}
+      </div>
+      {refresh.isSuccess ? (
+        <div role="status" data-testid="refresh-result" data-changed={String(refresh.data.changed)} data-worse={String(refresh.data.worse)}>
+          {refresh.data.changed ? (
+            <>
+              <p className="font-medium">{refresh.data.worse ? "The evidence got worse since it was recorded:" : "The evidence changed since it was recorded:"}</p>
+              <ChangeList changes={refresh.data.changes} />
+            </>
+          ) : (
+            <p>Re-evaluated: nothing changed.</p>
+          )}
+        </div>
+      ) : null}
+      {refresh.isError ? (
+        <p role="alert" className="rounded border border-red-200 bg-red-50 px-3 py-2 text-red-900">
+          The evidence could not be re-evaluated: {messageOf(refresh.error)}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function ChangeList({ changes }: { changes: string[] }) {
+  if (changes.length === 0) return null;
+  return (
+    <ul className="list-disc space-y-0.5 pl-5" data-testid="evidence-changes">
+      {changes.map((c, i) => (
+        <li key={i}>{c}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** A 409 from approve when the evidence got worse (or the hash went stale): what changed; the page has refetched the new evidence. */
+function staleEvidenceOf(error: unknown): { changes: string[] } | null {
+  if (!(error instanceof ApiError) || error.status !== 409) return null;
+  const changes = z.array(z.string()).safeParse(error.details.changes);
+  const hash = typeof error.details.evidenceHash === "string";
+  if (!changes.success && !hash) return null;
+  return { changes: changes.success ? changes.data : [] };
 }
 
 function EvidenceGates({ detail, evidence }: { detail: TOperationDetail; evidence: Record<string, unknown> }) {
@@ -151,7 +242,8 @@ function BlastRadiusCard({ operationId }: { operationId: string }) {
   );
 }
 
-function BlastRadiusBody({ b }: { b: BlastRadius }) {
+/** The figures of a blast radius: of an operation (here) or of a plan (the new-operation form). */
+export function BlastRadiusBody({ b }: { b: Pick<BlastRadius, "score" | "percentage" | "affectedCount" | "totalServices" | "depth" | "direct" | "sharedResource" | "downstream" | "upstream"> }) {
   const impact = b.totalServices ? Math.round((b.score / b.totalServices) * 1000) / 10 : 0;
   const sets: [string, string[], string][] = [
     ["Direct", b.direct, "×1.0"],
@@ -168,7 +260,7 @@ function BlastRadiusBody({ b }: { b: BlastRadius }) {
         <Stat label="Affected" value={`${b.affectedCount} of ${b.totalServices}`} />
       </dl>
       <p className="text-xs text-slate-500">
-        The blast-radius gate reads the estimated impact (weighted score as a share of all services); &ldquo;services reached&rdquo; counts every service within {b.depth} hops.
+        Estimated impact: the weighted score ÷ all {b.totalServices} services — the figure the blast-radius gate compares with its threshold. Services reached: the {b.affectedCount} distinct services within {b.depth} hops ÷ all {b.totalServices}, each counted once, unweighted.
       </p>
       <div className="grid gap-3 md:grid-cols-2">
         {sets.map(([label, names, weight]) => (
@@ -217,6 +309,7 @@ function DecisionPanel({ detail, review, preselected }: { detail: TOperationDeta
       void client.invalidateQueries({ queryKey: ["reviews"] });
     },
   });
+  const stale = decide.isError ? staleEvidenceOf(decide.error) : null;
 
   // A decision made here: its answer and the operation's live state, which keeps moving.
   if (decide.isSuccess) {
@@ -329,7 +422,13 @@ function DecisionPanel({ detail, review, preselected }: { detail: TOperationDeta
         >
           {decide.isPending ? "Sending…" : choice === "approve" ? "Approve operation" : choice === "reject" ? "Reject operation" : "Choose approve or reject"}
         </button>
-        {decide.isError ? (
+        {stale ? (
+          <div role="alert" className="rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950" data-testid="decision-stale">
+            <p className="font-medium">Not approved: the evidence changed since it was shown to you. The page now shows the refreshed evidence; read it again before you decide.</p>
+            <ChangeList changes={stale.changes} />
+            <p className="mt-1 text-xs text-amber-800">{messageOf(decide.error)}</p>
+          </div>
+        ) : decide.isError ? (
           <p role="alert" className="rounded border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900" data-testid="decision-error">
             The server refused the decision: {messageOf(decide.error)}
           </p>

@@ -1,12 +1,13 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { Fragment, useEffect, useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import type { z } from "zod";
 import { apiFetch, qs } from "@/lib/api/client";
 import { AUDIT_CATEGORIES, AUDIT_SEVERITIES, type ZAuditEvent, type ZAuditPage } from "@/lib/api/audit";
 import { queryKeys } from "@/lib/api/query-keys";
-import { formatTime } from "@/components/locks/format";
+import { type Column, DataTable, DataTableDetailRow } from "@/components/ui/data-table";
+import { Time } from "@/components/ui/time";
 import { EmptyState, ErrorBox, LoadingRows } from "@/components/locks/ui";
 import { AuditStatisticsHeader } from "./audit-statistics";
 import { VerifyChain } from "./verify-chain";
@@ -110,27 +111,15 @@ export function AuditTrail() {
           </EmptyState>
         ) : (
           <>
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-              <table className="min-w-full text-left text-sm">
-                <caption className="sr-only">Audit events, newest first</caption>
-                <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-                  <tr>
-                    <th scope="col" className="px-2 py-2">Seq</th>
-                    <th scope="col" className="px-2 py-2">Time</th>
-                    <th scope="col" className="px-2 py-2">Severity</th>
-                    <th scope="col" className="px-2 py-2">Category</th>
-                    <th scope="col" className="px-2 py-2">Action</th>
-                    <th scope="col" className="px-2 py-2">Actor</th>
-                    <th scope="col" className="px-2 py-2">Service</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {events.map((event) => (
-                    <EventRow key={event.seq} event={event} open={expanded.has(event.seq)} onToggle={() => toggle(event.seq)} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Audit events, newest first"
+              density="compact"
+              rows={events}
+              rowKey={(event) => event.seq}
+              rowProps={(event) => ({ id: `audit-event-${event.seq}`, "data-testid": "audit-row", "data-seq": event.seq, className: expanded.has(event.seq) ? "bg-slate-50" : undefined })}
+              afterRow={(event) => (expanded.has(event.seq) ? <EventDetail event={event} /> : null)}
+              columns={eventColumns(expanded, toggle)}
+            />
             <div className="flex items-center gap-3 text-sm text-slate-600">
               <span role="status" aria-live="polite">
                 {events.length} event{events.length === 1 ? "" : "s"} shown{query.hasNextPage ? "" : ", the oldest included"}
@@ -153,17 +142,23 @@ export function AuditTrail() {
   );
 }
 
-function EventRow({ event, open, onToggle }: { event: AuditEvent; open: boolean; onToggle: () => void }) {
-  const detailId = `audit-event-detail-${event.seq}`;
-  return (
-    <Fragment>
-      <tr id={`audit-event-${event.seq}`} data-testid="audit-row" data-seq={event.seq} className={open ? "bg-slate-50" : undefined}>
-        <th scope="row" className="px-2 py-1.5 font-normal">
+const detailIdOf = (seq: number) => `audit-event-detail-${seq}`;
+
+function eventColumns(expanded: Set<number>, onToggle: (seq: number) => void): Column<AuditEvent>[] {
+  return [
+    {
+      key: "seq",
+      header: "Seq",
+      rowHeader: true,
+      className: "font-normal",
+      cell: (event) => {
+        const open = expanded.has(event.seq);
+        return (
           <button
             type="button"
-            onClick={onToggle}
+            onClick={() => onToggle(event.seq)}
             aria-expanded={open}
-            aria-controls={detailId}
+            aria-controls={detailIdOf(event.seq)}
             aria-label={`Event ${event.seq}: ${open ? "hide" : "show"} detail`}
             className="inline-flex items-center gap-1 font-mono text-xs tabular-nums text-slate-800 hover:text-blue-700"
           >
@@ -172,45 +167,48 @@ function EventRow({ event, open, onToggle }: { event: AuditEvent; open: boolean;
             </span>
             {event.seq}
           </button>
-        </th>
-        <td className="whitespace-nowrap px-2 py-1.5 font-mono text-xs tabular-nums" title={event.at}>{formatTime(event.at)}</td>
-        <td className="px-2 py-1.5">
-          <span className={`rounded px-1.5 py-0.5 text-[11px] font-semibold ${SEVERITY_STYLE[event.severity]}`}>{event.severity}</span>
-        </td>
-        <td className="whitespace-nowrap px-2 py-1.5 text-xs">{event.category}</td>
-        <td className="px-2 py-1.5 font-mono text-xs">{event.action}</td>
-        <td className="whitespace-nowrap px-2 py-1.5 text-xs">{event.actor}</td>
-        <td className="whitespace-nowrap px-2 py-1.5 font-mono text-xs">{event.service ?? <span className="text-slate-400">—</span>}</td>
-      </tr>
-      {open ? (
-        <tr id={detailId} data-testid="audit-detail" className="bg-slate-50">
-          <td colSpan={7} className="px-2 pb-3 pt-1">
-            <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-xs">
-              <dt className="text-slate-500">Seq</dt>
-              <dd className="font-mono">{event.seq}</dd>
-              <dt className="text-slate-500">At</dt>
-              <dd className="font-mono">{event.at}</dd>
-              <dt className="text-slate-500">Operation</dt>
-              <dd className="font-mono">{event.operationId ? <a className="text-blue-700 hover:underline" href={`/operations/${event.operationId}`}>{event.operationId}</a> : "—"}</dd>
-              <dt className="text-slate-500">Correlation id</dt>
-              <dd className="font-mono">{event.correlationId ?? "—"}</dd>
-              <dt className="text-slate-500">Previous hash</dt>
-              <dd className="break-all font-mono" data-testid="prev-hash">
-                {event.prevHash}
-              </dd>
-              <dt className="text-slate-500">Hash</dt>
-              <dd className="break-all font-mono" data-testid="hash">
-                {event.hash}
-              </dd>
-              <dt className="text-slate-500">Payload</dt>
-              <dd>
-                <pre className="max-h-80 overflow-auto rounded border border-slate-200 bg-white p-2 font-mono text-[11px] leading-snug">{JSON.stringify(event.payload, null, 2)}</pre>
-              </dd>
-            </dl>
-          </td>
-        </tr>
-      ) : null}
-    </Fragment>
+        );
+      },
+    },
+    { key: "time", header: "Time", className: "whitespace-nowrap text-xs", cell: (event) => <Time iso={event.at} /> },
+    {
+      key: "severity",
+      header: "Severity",
+      cell: (event) => <span className={`rounded px-1.5 py-0.5 text-[11px] font-semibold ${SEVERITY_STYLE[event.severity]}`}>{event.severity}</span>,
+    },
+    { key: "category", header: "Category", className: "whitespace-nowrap text-xs", cell: (event) => event.category },
+    { key: "action", header: "Action", className: "font-mono text-xs", cell: (event) => event.action },
+    { key: "actor", header: "Actor", className: "whitespace-nowrap text-xs", cell: (event) => event.actor },
+    { key: "service", header: "Service", className: "whitespace-nowrap font-mono text-xs", cell: (event) => event.service ?? <span className="text-slate-400">—</span> },
+  ];
+}
+
+function EventDetail({ event }: { event: AuditEvent }) {
+  return (
+    <DataTableDetailRow id={detailIdOf(event.seq)} data-testid="audit-detail" className="bg-slate-50" cellClassName="px-2 pb-3 pt-1" colSpan={7}>
+      <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-xs">
+        <dt className="text-slate-500">Seq</dt>
+        <dd className="font-mono">{event.seq}</dd>
+        <dt className="text-slate-500">At</dt>
+        <dd className="font-mono">{event.at}</dd>
+        <dt className="text-slate-500">Operation</dt>
+        <dd className="font-mono">{event.operationId ? <a className="text-blue-700 hover:underline" href={`/operations/${event.operationId}`}>{event.operationId}</a> : "—"}</dd>
+        <dt className="text-slate-500">Correlation id</dt>
+        <dd className="font-mono">{event.correlationId ?? "—"}</dd>
+        <dt className="text-slate-500">Previous hash</dt>
+        <dd className="break-all font-mono" data-testid="prev-hash">
+          {event.prevHash}
+        </dd>
+        <dt className="text-slate-500">Hash</dt>
+        <dd className="break-all font-mono" data-testid="hash">
+          {event.hash}
+        </dd>
+        <dt className="text-slate-500">Payload</dt>
+        <dd>
+          <pre className="max-h-80 overflow-auto rounded border border-slate-200 bg-white p-2 font-mono text-[11px] leading-snug">{JSON.stringify(event.payload, null, 2)}</pre>
+        </dd>
+      </dl>
+    </DataTableDetailRow>
   );
 }
 

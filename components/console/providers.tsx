@@ -51,7 +51,9 @@ function LiveUpdates() {
     source.addEventListener("error", () => setState("down"));
     source.addEventListener("change", (event) => {
       const topics = (JSON.parse((event as MessageEvent<string>).data) as { topics: string[] }).topics.filter((t): t is LiveTopic => (LIVE_TOPICS as readonly string[]).includes(t));
-      for (const topic of topics) void client.invalidateQueries({ queryKey: [topic] });
+      // A fetch already under way (a person's "Load more") is not cancelled by a change elsewhere:
+      // cancelling it would drop the page they asked for; the next change refetches anyway.
+      for (const topic of topics) void client.invalidateQueries({ queryKey: [topic] }, { cancelRefetch: false });
     });
     return () => source.close();
   }, [client]);

@@ -1,10 +1,12 @@
 "use client";
 
 // Pieces shared by the demo page: the run's status badge, the ticking clock,
-// and the figures a run is judged by (duration, MTTR against the manual 45 min).
+// and the figures a run is judged by (duration, MTTR against the manual
+// baseline), each on one stated time basis (docs/demo.md#time-in-the-demo).
 import { useEffect, useState } from "react";
 import { ApiError } from "@/lib/api/client";
-import type { TDemoRun } from "@/lib/api/demo";
+import { formatSpan } from "@/demo/pipeline/demo-times";
+import type { TDemoRun, TDemoTimes } from "@/lib/api/demo";
 import { formatDuration } from "../kpis/query-states";
 
 const STATUS_STYLE: Record<TDemoRun["status"], string> = {
@@ -53,14 +55,18 @@ export function formatRunDuration(seconds: number): string {
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : formatDuration(seconds);
 }
 
-/** "36.2 s vs 45 min manual — 75× faster", from the measured MTTR and the catalog's manual baseline. */
-export function mttrComparison(mttrMs: number, manualMttrMs: number): { automated: string; manual: string; factor: string } {
-  const automated = formatDuration(mttrMs / 1000);
-  const manual = formatDuration(manualMttrMs / 1000);
-  if (mttrMs <= 0) return { automated, manual, factor: "instant" };
-  const ratio = manualMttrMs / mttrMs;
-  const factor = ratio >= 1 ? `${ratio >= 10 ? Math.round(ratio) : Math.round(ratio * 10) / 10}× faster` : `${Math.round((1 / ratio) * 10) / 10}× slower`;
-  return { automated, manual, factor };
+/**
+ * A healed run's MTTR as the demo page states it: on the simulated basis (the
+ * headline), its wall time, the comparison with the manual baseline on that
+ * same basis, and Interlock's own decision time apart, in real time.
+ */
+export function mttrComparison(times: TDemoTimes): { simulated: string; wall: string; versusManual: string; orchestrator: string | null } {
+  return {
+    simulated: formatSpan(times.simulatedMs),
+    wall: times.timeScale === 1 ? "time scale 1: simulated waits ran in real time" : `run ${times.timeScale}× faster: ${formatSpan(times.wallMs)} of wall time`,
+    versusManual: times.text.versusManual,
+    orchestrator: times.orchestratorMs === null ? null : formatSpan(times.orchestratorMs),
+  };
 }
 
 export function shortId(id: string): string {

@@ -1,11 +1,11 @@
 "use client";
 
-// The one-click demo: seed 001's payment-service NullPointerException.
+// The one-click demo: a NullPointerException in payment-service, healed end to end.
 import type { TDemoCatalog } from "@/lib/api/demo";
 import { StartRefusal, type StartBlock, type StartRequest } from "./common";
 
-/** What seed 001's demo injects, in the seed's words (server/core/demo/incident-scripts.ts PAYMENT_NULL_POINTER). */
-const SEED_001_DEMO = {
+/** What the one-click demo injects (demo/pipeline/incident-scripts.ts PAYMENT_NULL_POINTER; docs/demo.md#the-reference-scenario). */
+const REFERENCE_DEMO = {
   id: "high-error-rate",
   facts: [
     ["Service", "payment-service"],
@@ -29,14 +29,17 @@ export function DemoCard({
 }) {
   const scenario = catalog.scenarios.find((s) => s.id === catalog.demoScenario);
   const facts: readonly (readonly [string, string])[] =
-    catalog.demoScenario === SEED_001_DEMO.id ? SEED_001_DEMO.facts : scenario ? [["Injected at", scenario.injectedAt]] : [];
-  const timeScale = catalog.timeScale === 1 ? "simulated waits (canary bakes, image build) run in real time" : `simulated waits (canary bakes, image build) run ${catalog.timeScale}× faster`;
+    catalog.demoScenario === REFERENCE_DEMO.id ? REFERENCE_DEMO.facts : scenario ? [["Injected at", scenario.injectedAt]] : [];
+  const timeScale =
+    catalog.timeScale === 1
+      ? `simulated waits (canary bakes, image build) run in real time; the MTTR is compared with ${catalog.manualMttrMinutes} min by hand`
+      : `simulated waits (canary bakes, image build) run ${catalog.timeScale}× faster, so a run's durations are stated in simulated time with the wall time beside them, and only the simulated MTTR is compared with ${catalog.manualMttrMinutes} min by hand`;
 
   return (
     <section aria-labelledby="demo-card-heading" className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm" data-testid="demo-card">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0 max-w-3xl space-y-2">
-          <p className="text-xs font-medium uppercase tracking-wide text-sky-700">The one-click demo · seed 001</p>
+          <p className="text-xs font-medium uppercase tracking-wide text-sky-700">The one-click demo</p>
           <h2 id="demo-card-heading" className="text-xl font-semibold">
             {scenario ? scenario.title : catalog.demoScenario}: a production incident healed end to end
           </h2>

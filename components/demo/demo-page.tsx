@@ -1,6 +1,6 @@
 "use client";
 
-// The self-healing demo (C9): seed 001's one-click demo, the run being watched
+// The self-healing demo: the one-click demo, the run being watched
 // with its live log and verdict, and the 20-row failure injection matrix. Runs
 // live in this server's memory, so they are polled (every second while one runs),
 // not pushed by the live-update stream.
@@ -99,7 +99,7 @@ export function DemoPage() {
         ) : runs.isPending && !shown ? (
           <Loading what="this server's runs" />
         ) : shown ? (
-          <RunPanel run={shown} manualMttrMs={catalog.data.manualMttrMs} error={run.isError ? run.error : null} />
+          <RunPanel run={shown} manualMttrMinutes={catalog.data.manualMttrMinutes} error={run.isError ? run.error : null} />
         ) : (
           <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600" data-testid="no-runs">
             No run on this server yet. Run the demo above, or inject a row of the matrix below: its log appears here as it happens, then its verdict.
@@ -125,7 +125,7 @@ function Shell({ children }: { children: React.ReactNode }) {
       <header>
         <h1 className="text-2xl font-semibold">Demo</h1>
         <p className="text-sm text-slate-600">
-          Seed 001&apos;s self-healing pipeline on this server&apos;s real orchestrator, locks, gates and audit log: the faults and the telemetry are simulated, every decision taken on them is real. Each run is measured, not written down.
+          The self-healing pipeline on this server&apos;s real orchestrator, locks, gates and audit log: the faults and the telemetry are simulated, every decision taken on them is real. Each run is measured, not written down.
         </p>
       </header>
       {children}

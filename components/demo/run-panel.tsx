@@ -1,18 +1,24 @@
 "use client";
 
 // One run: its status, live log, verdict, duration, and for a healed incident
-// the measured MTTR against the manual 45 minutes, with links to what it did.
+// the measured MTTR against the manual baseline, with links to what it did.
+// Durations are on the simulated basis (the demo's waits run timeScale× faster)
+// with the wall time beside them; Interlock's own decision time is real time,
+// shown apart and never compared with the simulated figures (docs/demo.md#time-in-the-demo).
 import Link from "next/link";
 import { useEffect, useRef } from "react";
 import type { TDemoRun } from "@/lib/api/demo";
-import { ErrorBox, formatDuration, formatTime } from "../kpis/query-states";
+import { Time } from "@/components/ui/time";
+import { formatSpan } from "@/demo/pipeline/demo-times";
+import { ErrorBox } from "../kpis/query-states";
 import { formatRunDuration, mttrComparison, RunStatusBadge, runSeconds, shortId, useNow, VerdictBadge } from "./common";
 
-export function RunPanel({ run, manualMttrMs, error }: { run: TDemoRun; manualMttrMs: number; error: unknown }) {
+export function RunPanel({ run, manualMttrMinutes, error }: { run: TDemoRun; manualMttrMinutes: number; error: unknown }) {
   const now = useNow(run.status === "RUNNING");
   const seconds = runSeconds(run, now);
   const finished = run.status !== "RUNNING";
-  const mttr = run.mttrMs !== null ? mttrComparison(run.mttrMs, manualMttrMs) : null;
+  const mttr = run.times ? mttrComparison(run.times) : null;
+  const scaled = run.timeScale !== 1;
 
   return (
     <article className="space-y-4 rounded-lg border border-slate-200 bg-white p-4" data-testid="demo-run" data-run-id={run.id} data-status={run.status} aria-label={`Run of ${run.scenario.title}`}>
@@ -22,15 +28,22 @@ export function RunPanel({ run, manualMttrMs, error }: { run: TDemoRun; manualMt
         </h3>
         <RunStatusBadge status={run.status} testId="run-status" />
         <span className="text-xs text-slate-500">
-          started by {run.startedBy} at {formatTime(run.startedAt)} · <span className="font-mono">{shortId(run.id)}</span>
+          started by {run.startedBy} at <Time iso={run.startedAt} /> · <span className="font-mono">{shortId(run.id)}</span>
         </span>
       </header>
 
       {error ? <ErrorBox error={error} what="the run's latest state" /> : null}
 
-      <dl className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
-        <Stat label={finished ? "Duration" : "Running for"} testId="run-duration">
-          {finished ? formatRunDuration(seconds) : formatDuration(seconds)}
+      <dl className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5">
+        <Stat label={`${finished ? "Duration" : "Running for"}${scaled ? " (simulated time)" : ""}`} testId="run-duration">
+          <span>
+            {scaled ? formatSpan(seconds * 1000 * run.timeScale) : formatRunDuration(seconds)}
+            {scaled && (
+              <span className="block text-sm font-normal text-slate-600" data-testid="run-duration-wall">
+                run {run.timeScale}× faster: {formatRunDuration(seconds)} of wall time
+              </span>
+            )}
+          </span>
         </Stat>
         <Stat label="Verdict" testId="run-verdict">
           {finished && run.passed !== null ? (
@@ -42,19 +55,39 @@ export function RunPanel({ run, manualMttrMs, error }: { run: TDemoRun; manualMt
             <span className="text-sm font-normal text-slate-500">pending — measured when the run ends</span>
           )}
         </Stat>
-        <Stat label="Automated MTTR" testId="run-mttr">
+        <Stat label={`Automated MTTR${scaled ? " (simulated time)" : ""}`} testId="run-mttr">
           {mttr ? (
             <span>
-              {mttr.automated}
+              {mttr.simulated}
+              <span className="block text-sm font-normal text-slate-600" data-testid="mttr-wall">
+                {mttr.wall}
+              </span>
               <span className="block text-sm font-normal text-slate-600" data-testid="mttr-vs-manual">
-                {mttr.automated} vs {mttr.manual} manual — {mttr.factor}
+                {mttr.versusManual}
               </span>
             </span>
           ) : (
             <span className="text-sm font-normal text-slate-500">{finished ? "no incident healed in this run" : "when the incident is resolved"}</span>
           )}
         </Stat>
-        <Stat label="Manual (seed 001)">{formatDuration(manualMttrMs / 1000)}</Stat>
+        <Stat label="Manual baseline" testId="run-manual-baseline">
+          <span>
+            {formatSpan((run.times?.manualMs ?? manualMttrMinutes * 60_000))}
+            <span className="block text-sm font-normal text-slate-600">by hand, real-world time (the incident setting)</span>
+          </span>
+        </Stat>
+        <Stat label="Interlock deciding (real time)" testId="run-orchestrator">
+          {run.orchestratorMs !== null ? (
+            <span>
+              {formatSpan(run.orchestratorMs)}
+              <span className="block text-sm font-normal text-slate-600">
+                conflict checks, locks and gates of {run.operations.length} operation{run.operations.length === 1 ? "" : "s"}; not scaled, so not compared with the simulated times
+              </span>
+            </span>
+          ) : (
+            <span className="text-sm font-normal text-slate-500">{finished ? "no operation in this run" : "when the operations come to rest"}</span>
+          )}
+        </Stat>
       </dl>
 
       <div className="grid gap-2 text-sm">
@@ -118,6 +151,7 @@ function RunLog({ run }: { run: TDemoRun }) {
       <figcaption className="flex items-center justify-between text-sm font-medium text-slate-700">
         <span id="run-log-label">Log</span>
         <span className="text-xs font-normal text-slate-500">
+          {run.timeScale !== 1 ? `times since the start in simulated minutes (${run.timeScale}× the wall time) · ` : "times since the start · "}
           {run.log.length} line{run.log.length === 1 ? "" : "s"}
           {run.status === "RUNNING" ? " · updates every second" : ""}
         </span>
@@ -141,7 +175,9 @@ function RunLog({ run }: { run: TDemoRun }) {
           const verdict = /^PASS:/.test(line.text) ? "text-emerald-300 font-semibold" : /^FAIL:/.test(line.text) ? "text-red-300 font-semibold" : /: (FAILED|ROLLED_BACK|BLOCKED)/.test(line.text) ? "text-amber-300" : "";
           return (
             <li key={i} data-testid="run-log-line" className="flex gap-3">
-              <span className="w-14 shrink-0 text-right tabular-nums text-slate-500">+{Math.max(0, (Date.parse(line.at) - t0) / 1000).toFixed(1)} s</span>
+              <span className="w-16 shrink-0 text-right tabular-nums text-slate-500" title={`${Math.max(0, (Date.parse(line.at) - t0) / 1000).toFixed(1)} s of wall time`}>
+                +{sinceStart(Math.max(0, Date.parse(line.at) - t0), run.timeScale)}
+              </span>
               <span className={`min-w-0 whitespace-pre-wrap break-words ${verdict}`}>
                 {tag && <span className="text-sky-300">[{tag[1]}] </span>}
                 {rest}
@@ -152,4 +188,14 @@ function RunLog({ run }: { run: TDemoRun }) {
       </ol>
     </figure>
   );
+}
+
+/** A log line's offset on the simulated basis: "+12:18" (minutes:seconds), "+1:02:05" past the hour; in real time at scale 1: "+12.3 s". */
+function sinceStart(wallMs: number, timeScale: number): string {
+  if (timeScale === 1) return `${(wallMs / 1000).toFixed(1)} s`;
+  const total = Math.round((wallMs * timeScale) / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }

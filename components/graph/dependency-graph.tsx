@@ -2,7 +2,7 @@
 
 import "@xyflow/react/dist/style.css";
 import { useQueries, useQuery } from "@tanstack/react-query";
-import { Background, Controls, MiniMap, ReactFlow, type Edge, type NodeMouseHandler } from "@xyflow/react";
+import { Background, Controls, MiniMap, Panel, ReactFlow, type Edge, type FitViewOptions, type NodeMouseHandler } from "@xyflow/react";
 import { useId, useMemo, useRef, useState } from "react";
 import { ApiError, apiFetch, qs } from "@/lib/api/client";
 import type { TBlastRadius, TTopology } from "@/lib/api/graph";
@@ -25,6 +25,19 @@ export type Subject = { kind: "service"; service: string } | { kind: "operation"
 const subjectKey = (s: NonNullable<Subject>) => (s.kind === "service" ? `service:${s.service}` : `operation:${s.operationId}`);
 
 /** `initial`: what to select on arrival (`/graph?service=…` or `?operation=…`, e.g. from a review page). */
+/** Up to this many services the whole graph is drawn and opens at a zoom where its labels can be read. */
+const READABLE_GRAPH = 150;
+// Keep nodes clear of the zoom controls (left) and the minimap (bottom right).
+const PADDING: FitViewOptions["padding"] = { top: "24px", left: "56px", right: "24px", bottom: "112px" };
+/**
+ * The first view of a graph of up to READABLE_GRAPH services: never zoomed out
+ * so far that the names cannot be read (13 px labels stay at 9 px or more); one
+ * wider than the pane opens on its middle and is panned, or shown whole with
+ * the fit button. A larger graph opens whole, as an overview.
+ */
+const OPENING_VIEW: FitViewOptions = { padding: PADDING, minZoom: 0.7 };
+const WHOLE_GRAPH: FitViewOptions = { padding: PADDING, minZoom: 0.02 };
+
 export function DependencyGraph({ initial = null }: { initial?: Subject } = {}) {
   const topology = useQuery({ queryKey: queryKeys.graph(), queryFn: ({ signal }) => apiFetch<TTopology>("/api/v1/graph", { signal }) });
 
@@ -52,6 +65,7 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
   const ids = { filter: useId(), service: useId(), operation: useId(), groups: useId() };
   const [subject, setSubject] = useState<Subject>(() => (initial?.kind === "service" && !topology.services.some((s) => s.name === initial.service) ? null : initial));
   const [filter, setFilter] = useState("");
+  const [showMinimap, setShowMinimap] = useState(true);
   const [showGroups, setShowGroups] = useState(() => topology.resourceGroups.reduce((n, g) => n + g.members.length, 0) <= 300);
 
   // Layout once per topology: a selection never re-runs it.
@@ -173,25 +187,35 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
             edges={edges}
             nodeTypes={NODE_TYPES}
             onNodeClick={onNodeClick}
-            onlyRenderVisibleElements
+            onlyRenderVisibleElements={topology.services.length > READABLE_GRAPH}
             nodesDraggable={false}
             nodesConnectable={false}
             elementsSelectable={false}
             edgesFocusable={false}
             fitView
-            fitViewOptions={{ padding: 0.04, minZoom: 0.02 }}
+            fitViewOptions={topology.services.length <= READABLE_GRAPH ? OPENING_VIEW : WHOLE_GRAPH}
             minZoom={0.02}
             maxZoom={2}
           >
             <Background gap={24} color="#e2e8f0" />
-            <Controls showInteractive={false} />
-            <MiniMap
-              pannable
-              zoomable
-              ariaLabel="Minimap of the dependency graph"
-              nodeColor={(node) => (node.type === "resourceGroup" ? "#c4b5fd" : MINIMAP_COLOUR[(node.data as { blast?: string }).blast ?? "none"] ?? "#cbd5e1")}
-              nodeStrokeWidth={2}
-            />
+            {/* The fit button shows the whole graph, however small its labels get. */}
+            <Controls showInteractive={false} fitViewOptions={WHOLE_GRAPH} />
+            {showMinimap ? (
+              <MiniMap
+                pannable
+                zoomable
+                ariaLabel="Minimap of the dependency graph"
+                className="!m-2 rounded border border-slate-200 !bg-white/90"
+                style={{ width: 150, height: 96 }}
+                nodeColor={(node) => (node.type === "resourceGroup" ? "#c4b5fd" : MINIMAP_COLOUR[(node.data as { blast?: string }).blast ?? "none"] ?? "#cbd5e1")}
+                nodeStrokeWidth={2}
+              />
+            ) : null}
+            <Panel position="top-right" className="!m-2">
+              <button type="button" onClick={() => setShowMinimap((v) => !v)} aria-pressed={showMinimap} className="rounded border border-slate-300 bg-white/90 px-2 py-0.5 text-xs text-slate-700 shadow-sm hover:bg-slate-50">
+                {showMinimap ? "Hide minimap" : "Show minimap"}
+              </button>
+            </Panel>
           </ReactFlow>
         </section>
 
@@ -203,6 +227,11 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
       </div>
     </div>
   );
+}
+
+/** The BLAST_RADIUS gate's figure: the weighted score as a share of all services, in percent (one decimal). */
+function estimatedImpact(radius: Pick<TBlastRadius, "score" | "totalServices">): number {
+  return radius.totalServices ? Math.round((radius.score / radius.totalServices) * 1000) / 10 : 0;
 }
 
 function BlastPanel({ subject, radius, isLoading, error, onRetry }: { subject: Subject; radius: TBlastRadius | null; isLoading: boolean; error: Error | null; onRetry: () => void }) {
@@ -230,11 +259,19 @@ function BlastPanel({ subject, radius, isLoading, error, onRetry }: { subject: S
               <dd className="text-xl font-semibold tabular-nums" data-testid="blast-score">{radius.score}</dd>
             </div>
             <div className="rounded border border-slate-200 px-3 py-2">
-              <dt className="text-xs uppercase tracking-wide text-slate-500">Of all services</dt>
+              <dt className="text-xs uppercase tracking-wide text-slate-500">Services reached</dt>
               <dd className="text-xl font-semibold tabular-nums" data-testid="blast-percentage">{radius.percentage} %</dd>
+              <dd className="text-xs text-slate-500">of all {radius.totalServices} services, within {radius.depth} hops</dd>
+            </div>
+            <div className="col-span-2 rounded border border-slate-200 px-3 py-2">
+              <dt className="text-xs uppercase tracking-wide text-slate-500">Estimated impact</dt>
+              <dd className="text-xl font-semibold tabular-nums" data-testid="blast-impact">{estimatedImpact(radius)} %</dd>
+              <dd className="text-xs text-slate-500">score ÷ all {radius.totalServices} services: the figure the blast-radius gate compares with its threshold</dd>
             </div>
           </dl>
-          <p className="mt-1 text-xs text-slate-500">Score = 1.0 × direct + 0.8 × shared resource + 0.5 × downstream + 0.3 × upstream.</p>
+          <p className="mt-1 text-xs text-slate-500">
+            Score = 1.0 × direct + 0.8 × shared resource + 0.5 × downstream + 0.3 × upstream. &ldquo;Services reached&rdquo; counts every service once, unweighted; the estimated impact weighs them, so it is never the larger figure (docs/conflicts.md, docs/gates.md).
+          </p>
           <ul className="mt-3 space-y-2">
             {BLAST_SETS.map((set) => {
               const names = namesInSet(radius, set);

@@ -1,104 +1,160 @@
 "use client";
 
+// The incidents, newest first, from every source (docs/incidents.md#sources):
+// Alertmanager's alerts, tools through the API, operators here, and the demo.
+// The list is under the "incidents" live topic, so it refreshes on its own
+// when an alert opens or resolves one, or someone moves one on.
 import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useId, useState } from "react";
 import { apiFetch, qs } from "@/lib/api/client";
-import type { TIncidentPage, TIncidentSummary } from "@/lib/api/incidents";
+import { INCIDENT_SOURCES, INCIDENT_STATUSES, type TIncidentPage } from "@/lib/api/incidents";
 import { queryKeys } from "@/lib/api/query-keys";
-import { ErrorBox, formatDuration, formatTime, Loading } from "../kpis/query-states";
-
-export const STATUS_STYLE: Record<TIncidentSummary["status"], string> = {
-  OPEN: "bg-red-100 text-red-800",
-  REMEDIATING: "bg-amber-100 text-amber-800",
-  RESOLVED: "bg-emerald-100 text-emerald-800",
-  ESCALATED: "bg-purple-100 text-purple-800",
-  FAILED: "bg-slate-200 text-slate-800",
-};
-
-export const SEVERITY_STYLE: Record<string, string> = {
-  INFO: "bg-slate-100 text-slate-700",
-  WARNING: "bg-yellow-100 text-yellow-800",
-  ERROR: "bg-orange-100 text-orange-800",
-  CRITICAL: "bg-red-100 text-red-800",
-};
-
-export function mttrSeconds(incident: Pick<TIncidentSummary, "detectedAt" | "resolvedAt">): number | null {
-  return incident.resolvedAt ? (Date.parse(incident.resolvedAt) - Date.parse(incident.detectedAt)) / 1000 : null;
-}
-
-export function Badge({ className, children }: { className: string; children: React.ReactNode }) {
-  return <span className={`inline-block whitespace-nowrap rounded px-2 py-0.5 text-xs font-medium ${className}`}>{children}</span>;
-}
+import { DataTable } from "@/components/ui/data-table";
+import { Time } from "@/components/ui/time";
+import { can, usePrincipal } from "../console/providers";
+import { ErrorBox, formatDuration, Loading } from "../kpis/query-states";
+import { INPUT, LABEL, mttrSeconds, PRIMARY, SeverityBadge, SOURCE_LABEL, SourceBadge, StatusBadge, type IncidentSource, type IncidentStatus } from "./common";
+import { OpenIncidentForm } from "./open-incident-form";
 
 export function IncidentList() {
+  const principal = usePrincipal();
+  const operator = can(principal, "OPERATOR");
+  const id = useId();
+  const [source, setSource] = useState<"" | IncidentSource>("");
+  const [status, setStatus] = useState<"" | IncidentStatus>("");
+  const [opening, setOpening] = useState(false);
+  const filtered = source !== "" || status !== "";
+
   const query = useInfiniteQuery({
-    queryKey: queryKeys.incidents(),
-    queryFn: ({ pageParam, signal }) => apiFetch<TIncidentPage>(`/api/v1/incidents${qs({ limit: 50, cursor: pageParam })}`, { signal }),
+    queryKey: queryKeys.incidents({ source, status }),
+    queryFn: ({ pageParam, signal }) => apiFetch<TIncidentPage>(`/api/v1/incidents${qs({ limit: 50, cursor: pageParam, source, status })}`, { signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
 
-  if (query.isPending) return <Loading what="incidents" />;
-  if (query.isError) return <ErrorBox error={query.error} what="incidents" onRetry={() => void query.refetch()} />;
-  const items = query.data.pages.flatMap((p) => p.items);
-  if (items.length === 0) {
-    return (
-      <div className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600" data-testid="incidents-empty">
-        <p className="font-medium text-slate-800">No incidents yet — the self-healing demo records them.</p>
-        <p className="mt-1">
-          Each incident the pipeline detects appears here with its status, severity and time to recovery; open one for its MTTR timeline. Nothing in Interlock writes incidents until the demo runs.
-        </p>
-      </div>
-    );
-  }
   return (
-    <div className="space-y-3">
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-left text-sm">
-          <caption className="sr-only">Incidents, most recently detected first</caption>
-          <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              <th scope="col" className="px-3 py-2">Incident</th>
-              <th scope="col" className="px-3 py-2">Status</th>
-              <th scope="col" className="px-3 py-2">Service</th>
-              <th scope="col" className="px-3 py-2">Severity</th>
-              <th scope="col" className="px-3 py-2">Detected</th>
-              <th scope="col" className="px-3 py-2">Resolved</th>
-              <th scope="col" className="px-3 py-2 text-right">MTTR</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {items.map((i) => {
-              const mttr = mttrSeconds(i);
-              return (
-                <tr key={i.id}>
-                  <td className="px-3 py-2">
-                    <Link href={`/incidents/${i.id}`} className="font-medium text-sky-700 hover:underline">
-                      {i.key}
-                    </Link>
-                    <p className="text-xs text-slate-500">{i.title}</p>
-                  </td>
-                  <td className="px-3 py-2">
-                    <Badge className={STATUS_STYLE[i.status]}>{i.status}</Badge>
-                  </td>
-                  <td className="whitespace-nowrap px-3 py-2 font-mono text-xs">{i.service}</td>
-                  <td className="px-3 py-2">
-                    <Badge className={SEVERITY_STYLE[i.severity] ?? ""}>{i.severity}</Badge>
-                  </td>
-                  <td className="whitespace-nowrap px-3 py-2 text-xs">{formatTime(i.detectedAt)}</td>
-                  <td className="whitespace-nowrap px-3 py-2 text-xs">{i.resolvedAt ? formatTime(i.resolvedAt) : <span className="text-slate-400">not yet</span>}</td>
-                  <td className="px-3 py-2 text-right tabular-nums">{mttr === null ? <span className="text-slate-400">—</span> : formatDuration(mttr)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <form aria-label="Filter incidents" className="flex flex-wrap items-end gap-3" onSubmit={(e) => e.preventDefault()}>
+          <div>
+            <label htmlFor={`${id}-source`} className={LABEL}>
+              Source
+            </label>
+            <select id={`${id}-source`} value={source} onChange={(e) => setSource(e.target.value as typeof source)} className={INPUT}>
+              <option value="">Every source</option>
+              {INCIDENT_SOURCES.map((s) => (
+                <option key={s} value={s}>
+                  {SOURCE_LABEL[s]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor={`${id}-status`} className={LABEL}>
+              Status
+            </label>
+            <select id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value as typeof status)} className={INPUT}>
+              <option value="">Every status</option>
+              {INCIDENT_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+        </form>
+        {operator ? (
+          !opening && (
+            <button type="button" className={PRIMARY} onClick={() => setOpening(true)}>
+              Open incident
+            </button>
+          )
+        ) : (
+          <p className="text-xs text-slate-500">Opening, acknowledging and resolving incidents need the operator role.</p>
+        )}
       </div>
+
+      {operator && opening && <OpenIncidentForm onCancel={() => setOpening(false)} />}
+
+      {query.isPending ? (
+        <Loading what="incidents" />
+      ) : query.isError ? (
+        <ErrorBox error={query.error} what="incidents" onRetry={() => void query.refetch()} />
+      ) : (
+        <Incidents pages={query.data.pages} filtered={filtered} />
+      )}
+
       {query.hasNextPage && (
         <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage} className="rounded border border-slate-300 bg-white px-3 py-1 text-sm hover:bg-slate-100 disabled:opacity-50">
           {query.isFetchingNextPage ? "Loading …" : "Load more incidents"}
         </button>
       )}
     </div>
+  );
+}
+
+function Incidents({ pages, filtered }: { pages: TIncidentPage[]; filtered: boolean }) {
+  const items = pages.flatMap((p) => p.items);
+  if (items.length === 0) {
+    return filtered ? (
+      <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600" data-testid="incidents-none-match">
+        No incident matches these filters.
+      </p>
+    ) : (
+      <div className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600" data-testid="incidents-empty">
+        <p className="font-medium text-slate-800">No incidents yet.</p>
+        <p className="mt-1">
+          Incidents are opened by Alertmanager&apos;s alerts (its webhook posts to <span className="font-mono text-xs">/api/v1/integrations/alertmanager</span>), by tools through the API, by an operator here with{" "}
+          <span className="italic">Open incident</span>, and by the self-healing demo. Each appears here with its source, status and time to recovery.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <DataTable
+      caption="Incidents, most recently detected first"
+      rows={items}
+      rowKey={(i) => i.id}
+      rowProps={(i) => ({ "data-testid": "incident-row", "data-key": i.key })}
+      columns={[
+        {
+          key: "incident",
+          header: "Incident",
+          cell: (i) => (
+            <>
+              <Link href={`/incidents/${i.id}`} className="font-medium text-sky-700 hover:underline">
+                {i.key}
+              </Link>
+              <p className="text-xs text-slate-500">{i.title}</p>
+            </>
+          ),
+        },
+        { key: "status", header: "Status", cell: (i) => <StatusBadge status={i.status} /> },
+        { key: "source", header: "Source", cell: (i) => <SourceBadge source={i.source} /> },
+        { key: "service", header: "Service", className: "whitespace-nowrap font-mono text-xs", cell: (i) => i.service },
+        { key: "severity", header: "Severity", cell: (i) => <SeverityBadge severity={i.severity} /> },
+        { key: "detected", header: "Detected", className: "whitespace-nowrap text-xs", cell: (i) => <Time iso={i.detectedAt} /> },
+        { key: "resolved", header: "Resolved", className: "whitespace-nowrap text-xs", cell: (i) => (i.resolvedAt ? <Time iso={i.resolvedAt} /> : <span className="text-slate-400">not yet</span>) },
+        {
+          key: "mttr",
+          header: "MTTR",
+          align: "right",
+          className: "tabular-nums",
+          cell: (i) => {
+            const mttr = mttrSeconds(i);
+            if (mttr === null) return <span className="text-slate-400">—</span>;
+            // The demo's stored times are compressed by its time scale (docs/demo.md#time-in-the-demo).
+            return i.source === "DEMO" ? (
+              <span title="Demo: stored times are compressed by the demo's time scale">
+                {formatDuration(mttr)} <span className="text-xs text-slate-500">(demo)</span>
+              </span>
+            ) : (
+              formatDuration(mttr)
+            );
+          },
+        },
+      ]}
+    />
   );
 }

@@ -7,9 +7,12 @@ import { can, usePrincipal } from "@/components/console/providers";
 import { apiFetch } from "@/lib/api/client";
 import type { ZLockList } from "@/lib/api/locks";
 import { queryKeys } from "@/lib/api/query-keys";
-import { formatDuration, formatTime } from "./format";
+import { formatTime } from "@/lib/format";
+import { formatDuration } from "./format";
 import { ForceReleaseDialog, type ForceReleaseTarget } from "./force-release-dialog";
 import { HolderId } from "./holder-id";
+import { type Column, DataTable } from "@/components/ui/data-table";
+import { Time } from "@/components/ui/time";
 import { EmptyState, ErrorBox, LoadingRows } from "./ui";
 
 type LockList = z.infer<typeof ZLockList>;
@@ -54,80 +57,81 @@ export function ActiveLocks() {
           finishes, and anything queued behind it shows as a waiter.
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Locks held or waited for</caption>
-            <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" className="px-2 py-2">Lock</th>
-                <th scope="col" className="px-2 py-2">Holder</th>
-                <th scope="col" className="px-2 py-2">Mode</th>
-                <th scope="col" className="px-2 py-2">Fencing token</th>
-                <th scope="col" className="px-2 py-2">Acquired</th>
-                <th scope="col" className="px-2 py-2">TTL left</th>
-                <th scope="col" className="px-2 py-2">Waiters</th>
-                {isAdmin ? (
-                  <th scope="col" className="px-2 py-2">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {locks.flatMap((lock) => rowsOf(lock, storeNow, isAdmin, setTarget))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Locks held or waited for"
+          density="narrow"
+          rows={locks.flatMap((lock) => (lock.holders.length ? lock.holders : [null]).map((holder, i) => ({ lock, holder, first: i === 0 })))}
+          rowKey={({ lock, holder }) => `${lock.key.scope}:${lock.key.resource}/${holder?.holderId ?? "none"}`}
+          rowProps={({ lock }) => ({ "data-testid": "lock-row", "data-lock": `${lock.key.scope}:${lock.key.resource}`, className: "align-top" })}
+          columns={lockColumns(storeNow, isAdmin, setTarget)}
+        />
       )}
       {target ? <ForceReleaseDialog target={target} onClose={() => setTarget(null)} /> : null}
     </>
   );
 }
 
-function rowsOf(lock: Lock, storeNow: number, isAdmin: boolean, onForceRelease: (t: ForceReleaseTarget) => void) {
-  const name = `${lock.key.scope}:${lock.key.resource}`;
-  const holders = lock.holders.length ? lock.holders : [null];
-  return holders.map((holder, i) => {
-    const ttlLeft = holder ? Date.parse(holder.expiresAt) - storeNow : 0;
-    return (
-      <tr key={`${name}/${holder?.holderId ?? "none"}`} data-testid="lock-row" data-lock={name} className="align-top">
-        <th scope="row" className="px-2 py-2 font-normal">
+interface LockRow {
+  lock: Lock;
+  holder: Lock["holders"][number] | null;
+  /** The lock's first row: the one that lists its waiters. */
+  first: boolean;
+}
+
+function lockColumns(storeNow: number, isAdmin: boolean, onForceRelease: (t: ForceReleaseTarget) => void): Column<LockRow>[] {
+  const columns: Column<LockRow>[] = [
+    {
+      key: "lock",
+      header: "Lock",
+      rowHeader: true,
+      className: "font-normal",
+      cell: ({ lock }) => (
+        <>
           <span className="mr-1.5 rounded bg-slate-100 px-1.5 py-0.5 text-[11px] font-semibold tracking-wide text-slate-700">{lock.key.scope}</span>
           <span className="whitespace-nowrap font-mono text-xs font-medium">{lock.key.resource}</span>
-        </th>
-        <td className="px-2 py-2">{holder ? <HolderId holderId={holder.holderId} /> : <span className="text-slate-400">none (waiters only)</span>}</td>
-        <td className="px-2 py-2 text-xs">{holder?.mode ?? "—"}</td>
-        <td className="px-2 py-2 font-mono text-xs tabular-nums" data-testid="fencing-token">
-          {holder?.fencingToken ?? "—"}
-        </td>
-        <td className="whitespace-nowrap px-2 py-2 font-mono text-xs tabular-nums">{holder ? <time dateTime={holder.acquiredAt} title={formatTime(holder.acquiredAt)}>{formatTime(holder.acquiredAt).slice(11)}</time> : "—"}</td>
-        <td className="whitespace-nowrap px-2 py-2 tabular-nums" data-testid="ttl-left">
-          {holder ? (
-            <span className={ttlLeft <= 0 ? "font-semibold text-red-700" : ttlLeft < 60_000 ? "font-semibold text-amber-700" : ""}>
-              {ttlLeft <= 0 ? "expired" : formatDuration(ttlLeft)}
-            </span>
-          ) : (
-            "—"
-          )}
-        </td>
-        <td className="px-2 py-2">{i === 0 ? <Waiters lock={lock} storeNow={storeNow} /> : <span className="text-xs text-slate-400">(see above)</span>}</td>
-        {isAdmin ? (
-          <td className="px-2 py-2 text-right">
-            {holder ? (
-              <button
-                type="button"
-                onClick={() => onForceRelease({ scope: lock.key.scope, resource: lock.key.resource, holderId: holder.holderId, fencingToken: holder.fencingToken })}
-                className="whitespace-nowrap rounded border border-red-300 bg-white px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50"
-                aria-label={`Force release ${name} held by ${holder.holderId}`}
-              >
-                Force release
-              </button>
-            ) : null}
-          </td>
-        ) : null}
-      </tr>
-    );
-  });
+        </>
+      ),
+    },
+    { key: "holder", header: "Holder", cell: ({ holder }) => (holder ? <HolderId holderId={holder.holderId} /> : <span className="text-slate-400">none (waiters only)</span>) },
+    { key: "mode", header: "Mode", className: "text-xs", cell: ({ holder }) => holder?.mode ?? "—" },
+    { key: "fencing", header: "Fencing token", className: "font-mono text-xs tabular-nums", cellProps: () => ({ "data-testid": "fencing-token" }), cell: ({ holder }) => holder?.fencingToken ?? "—" },
+    { key: "acquired", header: "Acquired", className: "whitespace-nowrap font-mono text-xs tabular-nums", cell: ({ holder }) => (holder ? <Time iso={holder.acquiredAt} clock /> : "—") },
+    {
+      key: "ttl",
+      header: "TTL left",
+      className: "whitespace-nowrap tabular-nums",
+      cellProps: () => ({ "data-testid": "ttl-left" }),
+      cell: ({ holder }) => {
+        if (!holder) return "—";
+        const ttlLeft = Date.parse(holder.expiresAt) - storeNow;
+        return (
+          <span className={ttlLeft <= 0 ? "font-semibold text-red-700" : ttlLeft < 60_000 ? "font-semibold text-amber-700" : ""} title={`Expires ${holder.expiresAt}`}>
+            {ttlLeft <= 0 ? "expired" : formatDuration(ttlLeft)}
+          </span>
+        );
+      },
+    },
+    { key: "waiters", header: "Waiters", cell: ({ lock, first }) => (first ? <Waiters lock={lock} storeNow={storeNow} /> : <span className="text-xs text-slate-400">(see above)</span>) },
+  ];
+  if (isAdmin) {
+    columns.push({
+      key: "actions",
+      header: <span className="sr-only">Actions</span>,
+      align: "right",
+      cell: ({ lock, holder }) =>
+        holder ? (
+          <button
+            type="button"
+            onClick={() => onForceRelease({ scope: lock.key.scope, resource: lock.key.resource, holderId: holder.holderId, fencingToken: holder.fencingToken })}
+            className="whitespace-nowrap rounded border border-red-300 bg-white px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50"
+            aria-label={`Force release ${lock.key.scope}:${lock.key.resource} held by ${holder.holderId}`}
+          >
+            Force release
+          </button>
+        ) : null,
+    });
+  }
+  return columns;
 }
 
 function Waiters({ lock, storeNow }: { lock: Lock; storeNow: number }) {
@@ -138,7 +142,7 @@ function Waiters({ lock, storeNow }: { lock: Lock; storeNow: number }) {
         <li key={w.holderId} className="whitespace-nowrap">
           <HolderId holderId={w.holderId} /> <span className="text-slate-600">{w.mode}</span>{" "}
           <span className="rounded bg-slate-100 px-1 text-slate-700">{PRIORITY_NAMES[w.priority] ?? `priority ${w.priority}`}</span>{" "}
-          <span className="text-slate-500" title={`Waiting since ${formatTime(w.enqueuedAt)}`}>
+          <span className="text-slate-500" title={`Waiting since ${formatTime(w.enqueuedAt)} (${w.enqueuedAt})`}>
             waiting {formatDuration(storeNow - Date.parse(w.enqueuedAt))}
           </span>
         </li>

@@ -1,4 +1,4 @@
-// Formatting shared by the locks and audit pages. Browser-safe.
+// Durations shared by the locks and audit pages (times: lib/format.ts). Browser-safe.
 
 /** "4m 05s", "12s", "1h 02m": a duration a person reads at a glance. */
 export function formatDuration(ms: number): string {
@@ -16,13 +16,6 @@ export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return formatDuration(ms);
-}
-
-/** A timestamp in the reader's time zone, to the second: "2026-11-23 20:15:21" (compact and sortable). */
-export function formatTime(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 /** The operation id in a holder id of the form op:<operationId>#<attempt>, else null. */

@@ -6,6 +6,8 @@ import { NAV_ITEMS } from "@/lib/navigation";
 
 export function AppNav() {
   const pathname = usePathname();
+  // The most specific item is the current page (/operations/new is not also /operations).
+  const current = NAV_ITEMS.filter((i) => i.built && (pathname === i.href || (i.href !== "/" && pathname.startsWith(`${i.href}/`)))).sort((a, b) => b.href.length - a.href.length)[0]?.href;
   return (
     <nav aria-label="Main" className="flex flex-col gap-1">
       {NAV_ITEMS.map((item) =>
@@ -13,7 +15,7 @@ export function AppNav() {
           <Link
             key={item.href}
             href={item.href}
-            aria-current={pathname === item.href || (item.href !== "/" && pathname.startsWith(`${item.href}/`)) ? "page" : undefined}
+            aria-current={item.href === current ? "page" : undefined}
             className="rounded px-3 py-2 text-sm font-medium text-slate-200 hover:bg-slate-800 aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
           >
             {item.label}

@@ -77,19 +77,8 @@ export function PassFail({ passed, skipped = false }: { passed: boolean; skipped
   );
 }
 
-/** A timestamp in the viewer's locale, the exact ISO value on hover. */
-export function Time({ iso, className = "", compact = false }: { iso: string | null | undefined; className?: string; compact?: boolean }) {
-  if (!iso) return <span className="text-slate-400">—</span>;
-  const d = new Date(iso);
-  const options: Intl.DateTimeFormatOptions = compact
-    ? { month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }
-    : { year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" };
-  return (
-    <time dateTime={iso} title={iso} className={`whitespace-nowrap tabular-nums ${className}`}>
-      {d.toLocaleString(undefined, options)}
-    </time>
-  );
-}
+/** Times are shown the same way on every page (lib/format.ts). */
+export { Time } from "@/components/ui/time";
 
 /** "3m 05s", "1h 02m", "12s" */
 export function formatDuration(ms: number): string {

@@ -7,6 +7,8 @@ import { can, usePrincipal } from "@/components/console/providers";
 import { apiFetch } from "@/lib/api/client";
 import type { TOperationDetail, TOperationSummary } from "@/lib/api/operations";
 import { queryKeys } from "@/lib/api/query-keys";
+import { DataTable } from "@/components/ui/data-table";
+import { OperationControls, OperationStatusNotes, RunCount } from "./operation-controls";
 import { Card, EmptyNote, ErrorBox, LoadingBlock, PassFail, ResultText, SeverityBadge, StateBadge, Time, formatDuration, messageOf, observedVsThreshold, shortId } from "./common";
 
 type Detail = TOperationDetail;
@@ -95,7 +97,9 @@ function OperationHeader({ detail }: { detail: Detail }) {
             {op.correlationId}
           </Link>
         </Item>
-        <Item label="Attempt">{op.attempt}</Item>
+        <Item label="Runs">
+          <RunCount op={op} />
+        </Item>
         <Item label="Created">
           <Time iso={op.createdAt} />
         </Item>
@@ -109,12 +113,13 @@ function OperationHeader({ detail }: { detail: Detail }) {
           <code className="break-all font-mono text-xs">{Object.keys(op.params).length ? JSON.stringify(op.params) : "none"}</code>
         </Item>
       </dl>
-      {op.reason ? (
+      {op.reason && !op.queuedAt ? (
         <p className="rounded bg-slate-50 px-3 py-2 text-sm text-slate-700">
           <span className="font-medium">Why: </span>
           {op.reason}
         </p>
       ) : null}
+      <OperationStatusNotes op={op} />
       {op.error ? <p className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{op.error}</p> : null}
       {outcome?.summary ? (
         <p className="text-sm text-slate-700">
@@ -122,6 +127,7 @@ function OperationHeader({ detail }: { detail: Detail }) {
           {outcome.summary}
         </p>
       ) : null}
+      <OperationControls op={op} />
       <CancelControl op={op} />
     </header>
   );
@@ -226,35 +232,45 @@ function Timeline({ transitions }: { transitions: Detail["transitions"] }) {
   );
 }
 
-export function GateResultsTable({ gates, caption }: { gates: Detail["gateResults"] | { gate: string; passed: boolean; skipped?: boolean; observed: number | null; threshold: number; unit: string; reason: string }[]; caption: string }) {
+export function GateResultsTable({
+  gates,
+  caption,
+}: {
+  gates: Detail["gateResults"] | { gate: string; source?: string | null; passed: boolean; skipped?: boolean; observed: number | null; threshold: number; unit: string; reason: string }[];
+  caption: string;
+}) {
+  // Where each figure came from (docs/gates.md); a simulated one is marked as not a measurement.
+  const sourceLabel = (source: string | null | undefined) => {
+    if (!source) return <span className="text-xs text-slate-400">—</span>;
+    if (source === "simulated") {
+      return (
+        <span className="whitespace-nowrap rounded border border-amber-300 bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-800" title="From the simulated signal source: not a measurement of the service" data-testid="gate-source-simulated">
+          simulated · not measured
+        </span>
+      );
+    }
+    const titles: Record<string, string> = { store: "Interlock's own operations and incidents", prometheus: "Measured by Prometheus", graph: "The dependency graph", config: "The configuration (the gate was skipped)" };
+    return (
+      <span className="whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700" title={titles[source] ?? source}>
+        {source}
+      </span>
+    );
+  };
   return (
-    <div className="overflow-x-auto">
-      <table className="min-w-full text-left text-sm">
-        <caption className="sr-only">{caption}</caption>
-        <thead className="text-xs uppercase tracking-wide text-slate-500">
-          <tr>
-            <th scope="col" className="py-1.5 pr-3">Gate</th>
-            <th scope="col" className="py-1.5 pr-3">Result</th>
-            <th scope="col" className="py-1.5 pr-3">Observed vs threshold</th>
-            <th scope="col" className="min-w-64 py-1.5">Reason</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {gates.map((g, i) => (
-            <tr key={`${g.gate}-${i}`} data-testid="gate-row" data-gate={g.gate} data-passed={String(g.passed)}>
-              <th scope="row" className="whitespace-nowrap py-1.5 pr-3 font-mono text-xs font-medium">
-                {g.gate}
-              </th>
-              <td className="py-1.5 pr-3">
-                <PassFail passed={g.passed} skipped={g.skipped ?? false} />
-              </td>
-              <td className="whitespace-nowrap py-1.5 pr-3 tabular-nums">{observedVsThreshold(g.observed, g.threshold, g.unit)}</td>
-              <td className="py-1.5 text-slate-600">{g.reason}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      variant="plain"
+      caption={caption}
+      rows={gates}
+      rowKey={(g, i) => `${g.gate}-${i}`}
+      rowProps={(g) => ({ "data-testid": "gate-row", "data-gate": g.gate, "data-passed": String(g.passed), "data-source": ("source" in g ? g.source : null) ?? "" })}
+      columns={[
+        { key: "gate", header: "Gate", rowHeader: true, className: "whitespace-nowrap font-mono text-xs font-medium", cell: (g) => g.gate },
+        { key: "result", header: "Result", cell: (g) => <PassFail passed={g.passed} skipped={g.skipped ?? false} /> },
+        { key: "observed", header: "Observed vs threshold", className: "whitespace-nowrap tabular-nums", cell: (g) => observedVsThreshold(g.observed, g.threshold, g.unit) },
+        { key: "source", header: "Source", cell: (g) => sourceLabel("source" in g ? g.source : null) },
+        { key: "reason", header: "Reason", headerClassName: "min-w-64", className: "text-slate-600", cell: (g) => g.reason },
+      ]}
+    />
   );
 }
 
@@ -316,58 +332,52 @@ function Locks({ locks }: { locks: Detail["locks"] }) {
       {locks.length === 0 ? (
         <EmptyNote>This operation has not held a lock (locks are taken after the conflict check; a paused operation holds none).</EmptyNote>
       ) : (
-        <div className="overflow-x-auto">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Locks held by this operation, with their fencing tokens</caption>
-            <thead className="text-xs uppercase tracking-wide text-slate-500">
-              <tr>
-                <th scope="col" className="py-1.5 pr-3">Resource</th>
-                <th scope="col" className="py-1.5 pr-3">Scope</th>
-                <th scope="col" className="py-1.5 pr-3">Fencing token</th>
-                <th scope="col" className="py-1.5 pr-3">Acquired</th>
-                <th scope="col" className="py-1.5 pr-3">Expires</th>
-                <th scope="col" className="py-1.5 pr-3">Released</th>
-                <th scope="col" className="py-1.5">How it ended</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {locks.map((l, i) => (
-                <tr key={`${l.scope}:${l.resource}:${l.fencingToken}:${i}`} data-testid="lock-row">
-                  <th scope="row" className="whitespace-nowrap py-1.5 pr-3 font-mono text-xs font-medium">
-                    {l.resource}
-                    {l.mode ? <span className="ml-1 font-sans text-slate-500">({l.mode.toLowerCase()})</span> : null}
-                  </th>
-                  <td className="py-1.5 pr-3 font-mono text-xs">{l.scope}</td>
-                  <td className="py-1.5 pr-3 font-mono text-xs tabular-nums" data-testid="fencing-token">
-                    {l.fencingToken}
-                  </td>
-                  <td className="py-1.5 pr-3 text-xs">
-                    <Time iso={l.acquiredAt} compact />
-                  </td>
-                  <td className="py-1.5 pr-3 text-xs">
-                    <Time iso={l.expiresAt} compact />
-                  </td>
-                  <td className="py-1.5 pr-3 text-xs">
-                    <Time iso={l.releasedAt} compact />
-                  </td>
-                  <td className="py-1.5 text-xs">
-                    {l.release ? (
-                      <>
-                        <span className="font-mono">{l.release}</span>
-                        {l.releaseReason ? <span className="text-slate-600"> — {l.releaseReason}</span> : null}
-                      </>
-                    ) : l.releasedAt ? (
-                      "released"
-                    ) : (
-                      <span className="font-medium text-blue-800">held</span>
-                    )}
-                    {l.attempt !== null ? <span className="text-slate-400"> · attempt {l.attempt}</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          variant="plain"
+          caption="Locks held by this operation, with their fencing tokens"
+          rows={locks}
+          rowKey={(l, i) => `${l.scope}:${l.resource}:${l.fencingToken}:${i}`}
+          rowProps={() => ({ "data-testid": "lock-row" })}
+          columns={[
+            {
+              key: "resource",
+              header: "Resource",
+              rowHeader: true,
+              className: "whitespace-nowrap font-mono text-xs font-medium",
+              cell: (l) => (
+                <>
+                  {l.resource}
+                  {l.mode ? <span className="ml-1 font-sans text-slate-500">({l.mode.toLowerCase()})</span> : null}
+                </>
+              ),
+            },
+            { key: "scope", header: "Scope", className: "font-mono text-xs", cell: (l) => l.scope },
+            { key: "fencing", header: "Fencing token", className: "font-mono text-xs tabular-nums", cellProps: () => ({ "data-testid": "fencing-token" }), cell: (l) => l.fencingToken },
+            { key: "acquired", header: "Acquired", className: "text-xs", cell: (l) => <Time iso={l.acquiredAt} compact /> },
+            { key: "expires", header: "Expires", className: "text-xs", cell: (l) => <Time iso={l.expiresAt} compact /> },
+            { key: "released", header: "Released", className: "text-xs", cell: (l) => <Time iso={l.releasedAt} compact /> },
+            {
+              key: "ended",
+              header: "How it ended",
+              className: "text-xs",
+              cell: (l) => (
+                <>
+                  {l.release ? (
+                    <>
+                      <span className="font-mono">{l.release}</span>
+                      {l.releaseReason ? <span className="text-slate-600"> — {l.releaseReason}</span> : null}
+                    </>
+                  ) : l.releasedAt ? (
+                    "released"
+                  ) : (
+                    <span className="font-medium text-blue-800">held</span>
+                  )}
+                  {l.attempt !== null ? <span className="text-slate-400"> · attempt {l.attempt}</span> : null}
+                </>
+              ),
+            },
+          ]}
+        />
       )}
     </Card>
   );
@@ -414,35 +424,19 @@ function Steps({ steps }: { steps: Detail["steps"] }) {
   if (steps.length === 0) return null;
   return (
     <Card title="Execution steps" id="steps-heading">
-      <div className="overflow-x-auto">
-        <table className="min-w-full text-left text-sm">
-          <caption className="sr-only">Steps the workers recorded</caption>
-          <thead className="text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th scope="col" className="py-1.5 pr-3">Step</th>
-              <th scope="col" className="py-1.5 pr-3">Outcome</th>
-              <th scope="col" className="py-1.5 pr-3">Attempt</th>
-              <th scope="col" className="py-1.5 pr-3">Started</th>
-              <th scope="col" className="py-1.5">Took</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {steps.map((s) => (
-              <tr key={s.id}>
-                <th scope="row" className="py-1.5 pr-3 font-mono text-xs font-medium">
-                  {s.name}
-                </th>
-                <td className="py-1.5 pr-3 text-xs">{s.outcome === "INFO" ? <span className="text-slate-600">info</span> : <PassFail passed={s.outcome === "PASSED"} />}</td>
-                <td className="py-1.5 pr-3 text-xs">{s.attempt}</td>
-                <td className="py-1.5 pr-3 text-xs">
-                  <Time iso={s.startedAt} compact />
-                </td>
-                <td className="py-1.5 text-xs tabular-nums">{formatDuration(new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime())}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        variant="plain"
+        caption="Steps the workers recorded"
+        rows={steps}
+        rowKey={(s) => s.id}
+        columns={[
+          { key: "step", header: "Step", rowHeader: true, className: "font-mono text-xs font-medium", cell: (s) => s.name },
+          { key: "outcome", header: "Outcome", className: "text-xs", cell: (s) => (s.outcome === "INFO" ? <span className="text-slate-600">info</span> : <PassFail passed={s.outcome === "PASSED"} />) },
+          { key: "attempt", header: "Attempt", className: "text-xs", cell: (s) => s.attempt },
+          { key: "started", header: "Started", className: "text-xs", cell: (s) => <Time iso={s.startedAt} compact /> },
+          { key: "took", header: "Took", className: "text-xs tabular-nums", cell: (s) => formatDuration(new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime()) },
+        ]}
+      />
     </Card>
   );
 }
@@ -454,41 +448,21 @@ function AuditEvents({ events, truncated, operationId }: { events: Detail["audit
         <EmptyNote>No audit event recorded for this operation yet.</EmptyNote>
       ) : (
         <>
-          <div className="overflow-x-auto">
-            <table className="min-w-full text-left text-sm">
-              <caption className="sr-only">Audit events of this operation, in chain order</caption>
-              <thead className="text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th scope="col" className="py-1.5 pr-3">Seq</th>
-                  <th scope="col" className="py-1.5 pr-3">Time</th>
-                  <th scope="col" className="py-1.5 pr-3">Category</th>
-                  <th scope="col" className="py-1.5 pr-3">Action</th>
-                  <th scope="col" className="py-1.5 pr-3">Actor</th>
-                  <th scope="col" className="py-1.5">Hash</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {events.map((e) => (
-                  <tr key={e.seq} data-testid="audit-row">
-                    <th scope="row" className="py-1.5 pr-3 font-mono text-xs font-medium tabular-nums">
-                      {e.seq}
-                    </th>
-                    <td className="py-1.5 pr-3 text-xs">
-                      <Time iso={e.at} compact />
-                    </td>
-                    <td className="py-1.5 pr-3 font-mono text-xs">{e.category}</td>
-                    <td className="py-1.5 pr-3 font-mono text-xs">{e.action}</td>
-                    <td className="max-w-48 truncate py-1.5 pr-3 text-xs" title={e.actor}>
-                      {e.actor}
-                    </td>
-                    <td className="py-1.5 font-mono text-xs text-slate-600" title={e.hash}>
-                      {e.hash.slice(0, 12)}…
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            variant="plain"
+            caption="Audit events of this operation, in chain order"
+            rows={events}
+            rowKey={(e) => e.seq}
+            rowProps={() => ({ "data-testid": "audit-row" })}
+            columns={[
+              { key: "seq", header: "Seq", rowHeader: true, className: "font-mono text-xs font-medium tabular-nums", cell: (e) => e.seq },
+              { key: "time", header: "Time", className: "text-xs", cell: (e) => <Time iso={e.at} compact /> },
+              { key: "category", header: "Category", className: "font-mono text-xs", cell: (e) => e.category },
+              { key: "action", header: "Action", className: "font-mono text-xs", cell: (e) => e.action },
+              { key: "actor", header: "Actor", className: "max-w-48 truncate text-xs", cellProps: (e) => ({ title: e.actor }), cell: (e) => e.actor },
+              { key: "hash", header: "Hash", className: "font-mono text-xs text-slate-600", cellProps: (e) => ({ title: e.hash }), cell: (e) => `${e.hash.slice(0, 12)}…` },
+            ]}
+          />
           {truncated ? <p className="mt-2 text-xs text-slate-500">More events exist; query the audit API with operationId={operationId} for the rest.</p> : null}
         </>
       )}

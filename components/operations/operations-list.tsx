@@ -4,9 +4,11 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
+import { can, usePrincipal } from "@/components/console/providers";
 import { apiFetch, qs } from "@/lib/api/client";
 import { OPERATION_STATES, OPERATION_TYPES, type TOperationPage } from "@/lib/api/operations";
 import { queryKeys } from "@/lib/api/query-keys";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyNote, ErrorBox, LoadingBlock, ResultText, STATE_LABEL, StateBadge, Time, shortId } from "./common";
 
 export interface OperationFilters {
@@ -33,6 +35,7 @@ function queryOf(f: OperationFilters) {
 
 export function OperationsList({ initialFilters }: { initialFilters: OperationFilters }) {
   const router = useRouter();
+  const principal = usePrincipal();
   const [applied, setApplied] = useState<OperationFilters>(initialFilters);
   const [draft, setDraft] = useState<OperationFilters>(initialFilters);
   const filterQuery = queryOf(applied);
@@ -61,6 +64,15 @@ export function OperationsList({ initialFilters }: { initialFilters: OperationFi
 
   return (
     <div className="space-y-4">
+      {can(principal, "OPERATOR") ? (
+        <Link href="/operations/new" className="inline-block rounded bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700">
+          New operation
+        </Link>
+      ) : (
+        <p className="text-sm text-slate-600" data-testid="new-operation-note">
+          Submitting an operation needs the operator role; you are signed in as {principal.role.toLowerCase()}, so you can follow operations but not start one.
+        </p>
+      )}
       <form onSubmit={onSubmit} aria-label="Filter operations" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
         <fieldset>
           <legend className="mb-1.5 text-xs font-medium uppercase tracking-wide text-slate-500">State</legend>
@@ -116,49 +128,31 @@ export function OperationsList({ initialFilters }: { initialFilters: OperationFi
         </EmptyNote>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="min-w-full text-left text-sm">
-              <caption className="sr-only">Operations, newest first</caption>
-              <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-                <tr>
-                  <th scope="col" className="px-3 py-2">Operation</th>
-                  <th scope="col" className="px-3 py-2">Service</th>
-                  <th scope="col" className="px-3 py-2">State</th>
-                  <th scope="col" className="px-3 py-2">Result</th>
-                  <th scope="col" className="px-3 py-2">Actor</th>
-                  <th scope="col" className="px-3 py-2">Correlation id</th>
-                  <th scope="col" className="px-3 py-2">Created</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {items.map((op) => (
-                  <tr key={op.id} data-testid="operation-row" data-operation-id={op.id} className="hover:bg-slate-50">
-                    <th scope="row" className="px-3 py-2 font-medium">
-                      <Link href={`/operations/${op.id}`} className="text-slate-900 underline decoration-slate-300 underline-offset-2 hover:decoration-slate-700">
-                        {op.type} <span className="font-mono text-xs text-slate-500">{shortId(op.id)}</span>
-                      </Link>
-                    </th>
-                    <td className="whitespace-nowrap px-3 py-2 font-mono text-sm">{op.service}</td>
-                    <td className="px-3 py-2">
-                      <StateBadge state={op.state} />
-                    </td>
-                    <td className="px-3 py-2">
-                      <ResultText result={op.result} />
-                    </td>
-                    <td className="max-w-56 truncate px-3 py-2" title={op.actor}>
-                      {op.actor}
-                    </td>
-                    <td className="max-w-32 truncate px-3 py-2 font-mono text-xs text-slate-600" title={op.correlationId}>
-                      {op.correlationId}
-                    </td>
-                    <td className="px-3 py-2 text-slate-600">
-                      <Time iso={op.createdAt} compact />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Operations, newest first"
+            rows={items}
+            rowKey={(op) => op.id}
+            rowProps={(op) => ({ "data-testid": "operation-row", "data-operation-id": op.id, className: "hover:bg-slate-50" })}
+            columns={[
+              {
+                key: "operation",
+                header: "Operation",
+                rowHeader: true,
+                className: "font-medium",
+                cell: (op) => (
+                  <Link href={`/operations/${op.id}`} className="text-slate-900 underline decoration-slate-300 underline-offset-2 hover:decoration-slate-700">
+                    {op.type} <span className="font-mono text-xs text-slate-500">{shortId(op.id)}</span>
+                  </Link>
+                ),
+              },
+              { key: "service", header: "Service", className: "whitespace-nowrap font-mono text-sm", cell: (op) => op.service },
+              { key: "state", header: "State", cell: (op) => <StateBadge state={op.state} /> },
+              { key: "result", header: "Result", cell: (op) => <ResultText result={op.result} /> },
+              { key: "actor", header: "Actor", className: "max-w-56 truncate", cellProps: (op) => ({ title: op.actor }), cell: (op) => op.actor },
+              { key: "correlation", header: "Correlation id", className: "max-w-32 truncate font-mono text-xs text-slate-600", cellProps: (op) => ({ title: op.correlationId }), cell: (op) => op.correlationId },
+              { key: "created", header: "Created", className: "text-slate-600", cell: (op) => <Time iso={op.createdAt} compact /> },
+            ]}
+          />
           <div className="flex items-center gap-3">
             {query.hasNextPage ? (
               <button

@@ -1,3 +1,4 @@
+import { DataTable } from "@/components/ui/data-table";
 import type { ServiceSummary } from "@/server/core/topology/types";
 
 const CRITICALITY_STYLE: Record<ServiceSummary["criticality"], string> = {
@@ -22,40 +23,37 @@ function NameList({ names, empty }: { names: string[]; empty: string }) {
 }
 
 export function ServicesTable({ services }: { services: ServiceSummary[] }) {
+  const names = (pick: (s: ServiceSummary) => string[]) => (service: ServiceSummary) => <NameList names={pick(service)} empty="—" />;
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="min-w-full text-left text-sm">
-        <caption className="sr-only">Services in the dependency graph</caption>
-        <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-          <tr>
-            <th scope="col" className="px-3 py-2">Service</th>
-            <th scope="col" className="px-3 py-2">Tier</th>
-            <th scope="col" className="px-3 py-2">Criticality</th>
-            <th scope="col" className="px-3 py-2">Team</th>
-            <th scope="col" className="px-3 py-2">Depends on</th>
-            <th scope="col" className="px-3 py-2">Depended on by</th>
-            <th scope="col" className="px-3 py-2">Resource groups</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {services.map((service) => (
-            <tr key={service.name} data-testid="service-row">
-              <th scope="row" className="px-3 py-2 font-mono text-sm font-medium text-slate-900">
-                <span className="whitespace-nowrap">{service.name}</span>
-                <p className="max-w-56 font-sans text-xs font-normal text-slate-500">{service.description}</p>
-              </th>
-              <td className="px-3 py-2">{service.tier}</td>
-              <td className="px-3 py-2">
-                <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${CRITICALITY_STYLE[service.criticality]}`}>{service.criticality}</span>
-              </td>
-              <td className="px-3 py-2">{service.team}</td>
-              <td className="px-3 py-2"><NameList names={service.dependsOn} empty="—" /></td>
-              <td className="px-3 py-2"><NameList names={service.dependedOnBy} empty="—" /></td>
-              <td className="px-3 py-2"><NameList names={service.resourceGroups} empty="—" /></td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Services in the dependency graph"
+      rows={services}
+      rowKey={(service) => service.name}
+      rowProps={() => ({ "data-testid": "service-row" })}
+      columns={[
+        {
+          key: "service",
+          header: "Service",
+          rowHeader: true,
+          className: "font-mono text-sm font-medium text-slate-900",
+          cell: (service) => (
+            <>
+              <span className="whitespace-nowrap">{service.name}</span>
+              <p className="max-w-56 font-sans text-xs font-normal text-slate-500">{service.description}</p>
+            </>
+          ),
+        },
+        { key: "tier", header: "Tier", cell: (service) => service.tier },
+        {
+          key: "criticality",
+          header: "Criticality",
+          cell: (service) => <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${CRITICALITY_STYLE[service.criticality]}`}>{service.criticality}</span>,
+        },
+        { key: "team", header: "Team", cell: (service) => service.team },
+        { key: "dependsOn", header: "Depends on", cell: names((s) => s.dependsOn) },
+        { key: "dependedOnBy", header: "Depended on by", cell: names((s) => s.dependedOnBy) },
+        { key: "resourceGroups", header: "Resource groups", cell: names((s) => s.resourceGroups) },
+      ]}
+    />
   );
 }

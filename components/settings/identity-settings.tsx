@@ -7,7 +7,9 @@ import { apiFetch } from "@/lib/api/client";
 import { ROLES } from "@/lib/api/common";
 import type { ZApiToken, ZApiTokenList, ZCreatedApiToken, ZUser, ZUserList } from "@/lib/api/identity";
 import { queryKeys } from "@/lib/api/query-keys";
-import { ErrorBox, FormError, formatTime, Loading } from "../kpis/query-states";
+import { DataTable } from "@/components/ui/data-table";
+import { Time } from "@/components/ui/time";
+import { ErrorBox, FormError, Loading } from "../kpis/query-states";
 import { INPUT, PRIMARY } from "./safety-settings";
 
 type User = z.infer<typeof ZUser>;
@@ -87,33 +89,32 @@ export function UserSettings() {
       ) : query.data.users.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm text-slate-600">No users yet.</p>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Users</caption>
-            <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" className="px-3 py-2">Email</th>
-                <th scope="col" className="px-3 py-2">Name</th>
-                <th scope="col" className="px-3 py-2">Role</th>
-                <th scope="col" className="px-3 py-2">Sign-in</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-                <th scope="col" className="px-3 py-2">Created</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {query.data.users.map((u) => (
-                <tr key={u.id}>
-                  <td className="px-3 py-1.5 font-mono text-xs">{u.email}</td>
-                  <td className="px-3 py-1.5">{u.name}</td>
-                  <td className="px-3 py-1.5">{roleLabel(u.role)}</td>
-                  <td className="px-3 py-1.5 text-xs">{u.signIn === "password" ? "Password" : "SSO"}</td>
-                  <td className="px-3 py-1.5 text-xs">{u.disabledAt ? <span className="text-red-700">disabled {formatTime(u.disabledAt)}</span> : "active"}</td>
-                  <td className="px-3 py-1.5 text-xs">{formatTime(u.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Users"
+          density="snug"
+          rows={query.data.users}
+          rowKey={(u) => u.id}
+          columns={[
+            { key: "email", header: "Email", className: "font-mono text-xs", cell: (u) => u.email },
+            { key: "name", header: "Name", cell: (u) => u.name },
+            { key: "role", header: "Role", cell: (u) => roleLabel(u.role) },
+            { key: "signIn", header: "Sign-in", className: "text-xs", cell: (u) => (u.signIn === "password" ? "Password" : "SSO") },
+            {
+              key: "status",
+              header: "Status",
+              className: "text-xs",
+              cell: (u) =>
+                u.disabledAt ? (
+                  <span className="text-red-700">
+                    disabled <Time iso={u.disabledAt} />
+                  </span>
+                ) : (
+                  "active"
+                ),
+            },
+            { key: "created", header: "Created", className: "text-xs", cell: (u) => <Time iso={u.createdAt} /> },
+          ]}
+        />
       )}
       <CreateUser />
     </div>
@@ -262,43 +263,36 @@ export function TokenSettings() {
       ) : query.data.tokens.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm text-slate-600">No API tokens yet. Automation (deploy bots, the self-healing pipeline) calls the API with one; create it above.</p>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">API tokens, newest first</caption>
-            <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" className="px-3 py-2">Name</th>
-                <th scope="col" className="px-3 py-2">Prefix</th>
-                <th scope="col" className="px-3 py-2">Role</th>
-                <th scope="col" className="px-3 py-2">Created</th>
-                <th scope="col" className="px-3 py-2">Last used</th>
-                <th scope="col" className="px-3 py-2">Expires</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {query.data.tokens.map((t) => (
-                <tr key={t.id} data-testid={`token-${t.name}`}>
-                  <td className="px-3 py-1.5 font-medium">{t.name}</td>
-                  <td className="px-3 py-1.5 font-mono text-xs">{t.prefix}…</td>
-                  <td className="px-3 py-1.5">{roleLabel(t.role)}</td>
-                  <td className="px-3 py-1.5 text-xs">{formatTime(t.createdAt)}</td>
-                  <td className="px-3 py-1.5 text-xs">{t.lastUsedAt ? formatTime(t.lastUsedAt) : "never"}</td>
-                  <td className="px-3 py-1.5 text-xs">{t.expiresAt ? formatTime(t.expiresAt) : "never"}</td>
-                  <td className="px-3 py-1.5 text-xs">
-                    {t.revokedAt ? (
-                      <span className="text-red-700">revoked {formatTime(t.revokedAt)}</span>
-                    ) : (
-                      <button type="button" className="rounded border border-red-300 px-2 py-0.5 text-red-700 hover:bg-red-50" onClick={() => setRevoking(t)}>
-                        Revoke {t.name}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="API tokens, newest first"
+          density="snug"
+          rows={query.data.tokens}
+          rowKey={(t) => t.id}
+          rowProps={(t) => ({ "data-testid": `token-${t.name}` })}
+          columns={[
+            { key: "name", header: "Name", className: "font-medium", cell: (t) => t.name },
+            { key: "prefix", header: "Prefix", className: "font-mono text-xs", cell: (t) => `${t.prefix}…` },
+            { key: "role", header: "Role", cell: (t) => roleLabel(t.role) },
+            { key: "created", header: "Created", className: "text-xs", cell: (t) => <Time iso={t.createdAt} /> },
+            { key: "lastUsed", header: "Last used", className: "text-xs", cell: (t) => (t.lastUsedAt ? <Time iso={t.lastUsedAt} /> : "never") },
+            { key: "expires", header: "Expires", className: "text-xs", cell: (t) => (t.expiresAt ? <Time iso={t.expiresAt} /> : "never") },
+            {
+              key: "status",
+              header: "Status",
+              className: "text-xs",
+              cell: (t) =>
+                t.revokedAt ? (
+                  <span className="text-red-700">
+                    revoked <Time iso={t.revokedAt} />
+                  </span>
+                ) : (
+                  <button type="button" className="rounded border border-red-300 px-2 py-0.5 text-red-700 hover:bg-red-50" onClick={() => setRevoking(t)}>
+                    Revoke {t.name}
+                  </button>
+                ),
+            },
+          ]}
+        />
       )}
       {revoking && <RevokeDialog token={revoking} onClose={() => setRevoking(null)} />}
     </div>

@@ -7,6 +7,7 @@ import { AUDIT_SEVERITIES } from "@/lib/api/audit";
 import { apiFetch } from "@/lib/api/client";
 import { ROUTE_CHANNELS, type ZNotificationSettings, type ZNotifyRoutingBody, type ZTestNotificationResult } from "@/lib/api/notifications";
 import { queryKeys } from "@/lib/api/query-keys";
+import { DataTable } from "@/components/ui/data-table";
 import { ErrorBox, FormError, Loading } from "../kpis/query-states";
 import { INPUT, PRIMARY, Saved } from "./safety-settings";
 
@@ -48,77 +49,61 @@ function RoutingForm({ initial }: { initial: Routing }) {
         save.mutate();
       }}
     >
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-left text-sm">
-          <caption className="px-3 pt-2 text-left text-xs font-medium uppercase tracking-wide text-slate-500">Routing per severity</caption>
-          <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              <th scope="col" className="px-3 py-2">Severity</th>
-              {ROUTE_CHANNELS.map((c) => (
-                <th key={c} scope="col" className="px-2 py-2 text-center">
-                  {c === "PHONE" ? "Phone" : CHANNEL_LABEL[c]}
-                </th>
-              ))}
-              <th scope="col" className="px-3 py-2">Throttle (min)</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {AUDIT_SEVERITIES.map((s) => (
-              <tr key={s}>
-                <th scope="row" className="px-3 py-2 font-medium">{s}</th>
-                {ROUTE_CHANNELS.map((c) => (
-                  <td key={c} className="px-2 py-2 text-center">
-                    <input type="checkbox" aria-label={`${s} to ${CHANNEL_LABEL[c]}`} checked={routes[s].channels.includes(c)} onChange={(e) => setRoutes((r) => ({ ...r, [s]: { ...r[s], channels: toggle(r[s].channels, c, e.target.checked) } }))} />
-                  </td>
-                ))}
-                <td className="px-3 py-2">
-                  <input type="number" aria-label={`${s} throttle minutes`} className={`${INPUT} w-20`} value={routes[s].throttle} onChange={(e) => setRoutes((r) => ({ ...r, [s]: { ...r[s], throttle: e.target.value } }))} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-left text-sm">
-          <caption className="px-3 pt-2 text-left text-xs font-medium uppercase tracking-wide text-slate-500">Escalation of unanswered reviews</caption>
-          <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              <th scope="col" className="px-3 py-2">Level</th>
-              {ROUTE_CHANNELS.map((c) => (
-                <th key={c} scope="col" className="px-2 py-2 text-center">
-                  {c === "PHONE" ? "Phone" : CHANNEL_LABEL[c]}
-                </th>
-              ))}
-              <th scope="col" className="px-3 py-2">
-                <span className="sr-only">Remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {escalation.map((lvl, n) => (
-              <tr key={n}>
-                <th scope="row" className="px-3 py-2 font-medium">Level {lvl.level}</th>
-                {ROUTE_CHANNELS.map((c) => (
-                  <td key={c} className="px-2 py-2 text-center">
-                    <input type="checkbox" aria-label={`Level ${lvl.level} to ${CHANNEL_LABEL[c]}`} checked={lvl.notify.includes(c)} onChange={(e) => setEscalation((es) => es.map((x, i) => (i === n ? { ...x, notify: toggle(x.notify, c, e.target.checked) } : x)))} />
-                  </td>
-                ))}
-                <td className="px-3 py-2">
-                  <button type="button" className="text-xs text-red-700 hover:underline" onClick={() => setEscalation((es) => es.filter((_, i) => i !== n))}>
-                    Remove level {lvl.level}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <div className="px-3 py-2">
-          <button type="button" className="text-sm text-sky-700 hover:underline" onClick={() => setEscalation((es) => [...es, { level: Math.max(0, ...es.map((x) => x.level)) + 1, notify: ["INBOX"] }])}>
-            Add escalation level
-          </button>
-        </div>
-      </div>
+      <DataTable
+        caption="Routing per severity"
+        captionClassName="px-3 pt-2 text-left text-xs font-medium uppercase tracking-wide text-slate-500"
+        rows={AUDIT_SEVERITIES}
+        rowKey={(s) => s}
+        columns={[
+          { key: "severity", header: "Severity", rowHeader: true, className: "font-medium", cell: (s) => s },
+          ...ROUTE_CHANNELS.map((c) => ({
+            key: c,
+            header: c === "PHONE" ? "Phone" : CHANNEL_LABEL[c],
+            align: "center" as const,
+            headerClassName: "!px-2",
+            className: "!px-2",
+            cell: (s: (typeof AUDIT_SEVERITIES)[number]) => <input type="checkbox" aria-label={`${s} to ${CHANNEL_LABEL[c]}`} checked={routes[s].channels.includes(c)} onChange={(e) => setRoutes((r) => ({ ...r, [s]: { ...r[s], channels: toggle(r[s].channels, c, e.target.checked) } }))} />,
+          })),
+          {
+            key: "throttle",
+            header: "Throttle (min)",
+            cell: (s) => <input type="number" aria-label={`${s} throttle minutes`} className={`${INPUT} w-20`} value={routes[s].throttle} onChange={(e) => setRoutes((r) => ({ ...r, [s]: { ...r[s], throttle: e.target.value } }))} />,
+          },
+        ]}
+      />
+      <DataTable
+        caption="Escalation of unanswered reviews"
+        captionClassName="px-3 pt-2 text-left text-xs font-medium uppercase tracking-wide text-slate-500"
+        rows={escalation}
+        rowKey={(_, n) => n}
+        columns={[
+          { key: "level", header: "Level", rowHeader: true, className: "font-medium", cell: (lvl) => `Level ${lvl.level}` },
+          ...ROUTE_CHANNELS.map((c) => ({
+            key: c,
+            header: c === "PHONE" ? "Phone" : CHANNEL_LABEL[c],
+            align: "center" as const,
+            headerClassName: "!px-2",
+            className: "!px-2",
+            cell: (lvl: (typeof escalation)[number], n: number) => <input type="checkbox" aria-label={`Level ${lvl.level} to ${CHANNEL_LABEL[c]}`} checked={lvl.notify.includes(c)} onChange={(e) => setEscalation((es) => es.map((x, i) => (i === n ? { ...x, notify: toggle(x.notify, c, e.target.checked) } : x)))} />,
+          })),
+          {
+            key: "remove",
+            header: <span className="sr-only">Remove</span>,
+            cell: (lvl, n) => (
+              <button type="button" className="text-xs text-red-700 hover:underline" onClick={() => setEscalation((es) => es.filter((_, i) => i !== n))}>
+                Remove level {lvl.level}
+              </button>
+            ),
+          },
+        ]}
+        footer={
+          <div className="px-3 py-2">
+            <button type="button" className="text-sm text-sky-700 hover:underline" onClick={() => setEscalation((es) => [...es, { level: Math.max(0, ...es.map((x) => x.level)) + 1, notify: ["INBOX"] }])}>
+              Add escalation level
+            </button>
+          </div>
+        }
+      />
       <FormError error={save.error} />
       <div className="flex items-center gap-3">
         <button type="submit" className={PRIMARY} disabled={save.isPending}>

@@ -6,6 +6,8 @@ import { apiFetch } from "@/lib/api/client";
 import { CONFLICT_ACTIONS, CONFLICT_SEVERITIES, CONFLICT_TYPES, SAFETY_GATES } from "@/lib/api/operations";
 import { queryKeys } from "@/lib/api/query-keys";
 import { GATE_FAILURE_ACTIONS, GATE_THRESHOLD_UNITS, type TConflictPolicy, type TConflictPolicySettings, type TGateConfig, type TGateSettings } from "@/lib/api/settings";
+import { DataTable } from "@/components/ui/data-table";
+import { formatClock } from "@/lib/format";
 import { ErrorBox, FormError, Loading } from "../kpis/query-states";
 
 const human = (s: string) => s.charAt(0) + s.slice(1).toLowerCase().replaceAll("_", " ");
@@ -15,7 +17,7 @@ export const PRIMARY = "rounded bg-slate-800 px-3 py-1.5 text-sm font-medium tex
 export function Saved({ when }: { when: number | null }) {
   return (
     <p role="status" aria-live="polite" className="text-sm text-emerald-700">
-      {when ? `Saved at ${new Date(when).toLocaleTimeString()}.` : ""}
+      {when ? `Saved at ${formatClock(new Date(when).toISOString())}.` : ""}
     </p>
   );
 }
@@ -49,47 +51,50 @@ function GateForm({ initial, defaults }: { initial: TGateConfig; defaults: TGate
       aria-label="Safety gates"
       noValidate
     >
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-left text-sm">
-          <caption className="sr-only">Safety gates</caption>
-          <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              <th scope="col" className="px-3 py-2">Gate</th>
-              <th scope="col" className="px-3 py-2">Enabled</th>
-              <th scope="col" className="px-3 py-2">Threshold</th>
-              <th scope="col" className="px-3 py-2">On failure</th>
-              <th scope="col" className="px-3 py-2">Checks</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {SAFETY_GATES.map((g) => (
-              <tr key={g}>
-                <th scope="row" className="px-3 py-2 font-medium">
-                  {human(g)}
-                  <p className="text-xs font-normal text-slate-500">default {defaults.gates[g].threshold}</p>
-                </th>
-                <td className="px-3 py-2">
-                  <input type="checkbox" aria-label={`${human(g)} enabled`} checked={draft[g].enabled} onChange={(e) => set(g, { enabled: e.target.checked })} />
-                </td>
-                <td className="px-3 py-2">
-                  <input type="number" step="any" aria-label={`${human(g)} threshold`} className={`${INPUT} w-24`} value={draft[g].threshold} onChange={(e) => set(g, { threshold: e.target.value })} />
-                  <p className="text-xs text-slate-500">{GATE_THRESHOLD_UNITS[g]}</p>
-                </td>
-                <td className="px-3 py-2">
-                  <select aria-label={`${human(g)} on failure`} className={INPUT} value={draft[g].onFailure} onChange={(e) => set(g, { onFailure: e.target.value as (typeof GATE_FAILURE_ACTIONS)[number] })}>
-                    {GATE_FAILURE_ACTIONS.map((a) => (
-                      <option key={a} value={a}>
-                        {a === "BLOCK" ? "Block" : "Pause for review"}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td className="px-3 py-2 text-xs text-slate-600">{draft[g].appliesTo.length ? draft[g].appliesTo.map(human).join(", ") : "no operation type"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Safety gates"
+        rows={SAFETY_GATES}
+        rowKey={(g) => g}
+        columns={[
+          {
+            key: "gate",
+            header: "Gate",
+            rowHeader: true,
+            className: "font-medium",
+            cell: (g) => (
+              <>
+                {human(g)}
+                <p className="text-xs font-normal text-slate-500">default {defaults.gates[g].threshold}</p>
+              </>
+            ),
+          },
+          { key: "enabled", header: "Enabled", cell: (g) => <input type="checkbox" aria-label={`${human(g)} enabled`} checked={draft[g].enabled} onChange={(e) => set(g, { enabled: e.target.checked })} /> },
+          {
+            key: "threshold",
+            header: "Threshold",
+            cell: (g) => (
+              <>
+                <input type="number" step="any" aria-label={`${human(g)} threshold`} className={`${INPUT} w-24`} value={draft[g].threshold} onChange={(e) => set(g, { threshold: e.target.value })} />
+                <p className="text-xs text-slate-500">{GATE_THRESHOLD_UNITS[g]}</p>
+              </>
+            ),
+          },
+          {
+            key: "onFailure",
+            header: "On failure",
+            cell: (g) => (
+              <select aria-label={`${human(g)} on failure`} className={INPUT} value={draft[g].onFailure} onChange={(e) => set(g, { onFailure: e.target.value as (typeof GATE_FAILURE_ACTIONS)[number] })}>
+                {GATE_FAILURE_ACTIONS.map((a) => (
+                  <option key={a} value={a}>
+                    {a === "BLOCK" ? "Block" : "Pause for review"}
+                  </option>
+                ))}
+              </select>
+            ),
+          },
+          { key: "checks", header: "Checks", className: "text-xs text-slate-600", cell: (g) => (draft[g].appliesTo.length ? draft[g].appliesTo.map(human).join(", ") : "no operation type") },
+        ]}
+      />
       <FormError error={save.error} />
       <div className="flex items-center gap-3">
         <button type="submit" className={PRIMARY} disabled={save.isPending}>
@@ -145,47 +150,45 @@ function PolicyForm({ initial }: { initial: TConflictPolicy }) {
           <input type="number" className={`${INPUT} w-28`} value={timing} onChange={(e) => setTiming(e.target.value)} />
         </label>
       </div>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-left text-sm">
-          <caption className="sr-only">Conflict rules by type</caption>
-          <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              <th scope="col" className="px-3 py-2">Conflict type</th>
-              <th scope="col" className="px-3 py-2">Enabled</th>
-              <th scope="col" className="px-3 py-2">Severity</th>
-              <th scope="col" className="px-3 py-2">Action</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {CONFLICT_TYPES.map((t) => (
-              <tr key={t}>
-                <th scope="row" className="px-3 py-2 font-medium">{human(t)}</th>
-                <td className="px-3 py-2">
-                  <input type="checkbox" aria-label={`${human(t)} enabled`} checked={rules[t].enabled} onChange={(e) => setRules((r) => ({ ...r, [t]: { ...r[t], enabled: e.target.checked } }))} />
-                </td>
-                <td className="px-3 py-2">
-                  <select aria-label={`${human(t)} severity`} className={INPUT} value={rules[t].severity} onChange={(e) => setRules((r) => ({ ...r, [t]: { ...r[t], severity: e.target.value as (typeof CONFLICT_SEVERITIES)[number] } }))}>
-                    {CONFLICT_SEVERITIES.map((s) => (
-                      <option key={s} value={s}>
-                        {human(s)}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td className="px-3 py-2">
-                  <select aria-label={`${human(t)} action`} className={INPUT} value={rules[t].action} onChange={(e) => setRules((r) => ({ ...r, [t]: { ...r[t], action: e.target.value as (typeof CONFLICT_ACTIONS)[number] } }))}>
-                    {CONFLICT_ACTIONS.map((a) => (
-                      <option key={a} value={a}>
-                        {human(a)}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Conflict rules by type"
+        rows={CONFLICT_TYPES}
+        rowKey={(t) => t}
+        columns={[
+          { key: "type", header: "Conflict type", rowHeader: true, className: "font-medium", cell: (t) => human(t) },
+          {
+            key: "enabled",
+            header: "Enabled",
+            cell: (t) => <input type="checkbox" aria-label={`${human(t)} enabled`} checked={rules[t].enabled} onChange={(e) => setRules((r) => ({ ...r, [t]: { ...r[t], enabled: e.target.checked } }))} />,
+          },
+          {
+            key: "severity",
+            header: "Severity",
+            cell: (t) => (
+              <select aria-label={`${human(t)} severity`} className={INPUT} value={rules[t].severity} onChange={(e) => setRules((r) => ({ ...r, [t]: { ...r[t], severity: e.target.value as (typeof CONFLICT_SEVERITIES)[number] } }))}>
+                {CONFLICT_SEVERITIES.map((s) => (
+                  <option key={s} value={s}>
+                    {human(s)}
+                  </option>
+                ))}
+              </select>
+            ),
+          },
+          {
+            key: "action",
+            header: "Action",
+            cell: (t) => (
+              <select aria-label={`${human(t)} action`} className={INPUT} value={rules[t].action} onChange={(e) => setRules((r) => ({ ...r, [t]: { ...r[t], action: e.target.value as (typeof CONFLICT_ACTIONS)[number] } }))}>
+                {CONFLICT_ACTIONS.map((a) => (
+                  <option key={a} value={a}>
+                    {human(a)}
+                  </option>
+                ))}
+              </select>
+            ),
+          },
+        ]}
+      />
       <FormError error={save.error} />
       <div className="flex items-center gap-3">
         <button type="submit" className={PRIMARY} disabled={save.isPending}>

@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { can, usePrincipal } from "../console/providers";
 import { TokenSettings, UserSettings } from "./identity-settings";
+import { IncidentSettings } from "./incident-settings";
 import { NotificationSettings } from "./notification-settings";
 import { ConflictPolicySettings, GateSettings } from "./safety-settings";
 
@@ -45,6 +46,9 @@ export function SettingsPage() {
       </Section>
       <Section id="conflicts" title="Conflict policy" description="What each kind of conflict on the dependency graph means: its severity and what Interlock does about it.">
         <ConflictPolicySettings />
+      </Section>
+      <Section id="incidents" title="Incidents" description="The manual baseline incident pages compare their measured MTTR with, and how Alertmanager's alerts become incidents.">
+        <IncidentSettings />
       </Section>
       <Section id="notifications" title="Notification channels" description="Where messages of each severity go, and who hears about reviews nobody answers.">
         <NotificationSettings />

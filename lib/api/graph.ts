@@ -21,7 +21,7 @@ export const ZBlastRadiusQuery = z
 export const ZBlastRadius = z
   .object({
     subject: z.object({ service: z.string(), operationId: z.string().nullable() }),
-    score: z.number().meta({ description: "Seed 000's weighted sum: direct × 1.0 + shared resource × 0.8 + downstream × 0.5 + upstream × 0.3" }),
+    score: z.number().meta({ description: "The weighted blast-radius score (docs/conflicts.md): direct × 1.0 + shared resource × 0.8 + downstream × 0.5 + upstream × 0.3" }),
     percentage: z.number().meta({ description: "Distinct services affected, as a percentage of all services" }),
     affectedCount: z.number().int(),
     totalServices: z.number().int(),

@@ -37,6 +37,7 @@ export const ZKpiTrendPoint = z
 export const ZKpiReport = z
   .object({
     window: z.enum(KPI_WINDOWS),
+    includeDemo: z.boolean().meta({ description: "Whether the self-healing demo's operations and incidents (source DEMO) are counted; false unless the query asked for includeDemo=true" }),
     since: ZTimestamp,
     until: ZTimestamp,
     bucket: z.enum(["hour", "day"]),

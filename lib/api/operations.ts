@@ -2,19 +2,20 @@
 // safe for the browser: zod only. They describe exactly what the server's
 // use cases return (server/core/operations/list-operations.ts,
 // get-operation-detail.ts, list-pending-reviews.ts); a type test in
-// server/adapters/prisma/operation-queries.integration.test.ts fails the
+// server/adapters/postgres/operation-queries.integration.test.ts fails the
 // build when the two drift. Each named schema is an OpenAPI component.
 import { z } from "zod";
 import { AUDIT_CATEGORIES, AUDIT_SEVERITIES } from "./audit";
 import { LOCK_MODES, LOCK_SCOPES } from "./locks";
 
 export const OPERATION_STATES = ["INIT", "LOCKED", "SAFETY_CHECK", "IN_PROGRESS", "PAUSED_FOR_HUMAN_REVIEW", "COMPLETED", "FAILED", "ROLLED_BACK", "CANCELLED"] as const;
-export const OPERATION_RESULTS = ["SUCCESS", "BLOCKED_BY_CONFLICT", "BLOCKED_BY_GATE", "PAUSED_FOR_REVIEW", "LOCK_TIMEOUT", "FAILED", "ROLLED_BACK", "CANCELLED", "ALREADY_RUNNING"] as const;
+export const OPERATION_RESULTS = ["SUCCESS", "BLOCKED_BY_CONFLICT", "BLOCKED_BY_GATE", "PAUSED_FOR_REVIEW", "LOCK_TIMEOUT", "FAILED", "ROLLED_BACK", "CANCELLED", "ALREADY_RUNNING", "SUPERSEDED"] as const;
 export const OPERATION_TYPES = ["DEPLOYMENT", "ROLLBACK", "VERIFICATION", "REMEDIATION", "CONFIG_CHANGE", "MAINTENANCE"] as const;
 export const ACTOR_KINDS = ["HUMAN", "AUTOMATION"] as const;
+export const OPERATION_SOURCES = ["API", "CONSOLE", "RULE", "DEMO"] as const;
 export const CONFLICT_TYPES = ["DIRECT", "DEPENDENCY", "DOWNSTREAM", "UPSTREAM", "SHARED_RESOURCE", "CASCADE", "TIMING"] as const;
 export const CONFLICT_SEVERITIES = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
-export const CONFLICT_ACTIONS = ["BLOCK", "PAUSE_FOR_REVIEW", "WARN", "DELAY"] as const;
+export const CONFLICT_ACTIONS = ["BLOCK", "PAUSE_FOR_REVIEW", "WARN", "DELAY", "QUEUE", "SUPERSEDE"] as const;
 export const SAFETY_GATES = ["ERROR_BUDGET", "BLAST_RADIUS", "RECENT_FAILURES", "COOLDOWN", "RESOURCE_CAPACITY", "INCIDENT_RATE"] as const;
 export const REVIEW_STATUSES = ["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"] as const;
 
@@ -40,11 +41,19 @@ export const ZOperationSummary = z
     actorKind: z.enum(ACTOR_KINDS),
     correlationId: z.string(),
     incidentId: ZId.nullable(),
+    source: z.enum(OPERATION_SOURCES).describe("Who submitted it, broadly (API, CONSOLE, RULE, DEMO)"),
     idempotencyKey: z.string().nullable(),
     params: ZJsonObject,
     version: z.number().int().describe("Optimistic-concurrency version: transitions after INIT"),
     priority: z.number().int().describe("Lock priority (lower is more urgent)"),
-    attempt: z.number().int().describe("How many times a worker has taken the operation up"),
+    attempt: z.number().int().describe("How many times a worker has taken the operation up (retries after a worker stopped, and resumes)"),
+    resumes: z.number().int().describe("How many of those were resumes after an approval or a person's control, not retries"),
+    queuedAt: ZDateTime.nullable().describe("Since when it waits in line for its service; null when it does not"),
+    control: z
+      .strictObject({ action: z.enum(["PAUSE", "RESUME", "ABORT"]), by: z.string(), reason: z.string(), at: ZDateTime })
+      .nullable()
+      .describe("A person's pending request to pause, resume or abort it, carried out at the next safe point"),
+    preemptedBy: ZId.nullable().describe("The ROLLBACK (or CRITICAL operation) that took its service while it ran"),
     reason: z.string().nullable().describe("Why it is where it is (paused, blocked, delayed, failed), as last recorded"),
     error: z.string().nullable(),
     createdAt: ZDateTime,
@@ -88,6 +97,12 @@ export const ZOperationGateResult = z
   .strictObject({
     id: ZId,
     gate: z.enum(SAFETY_GATES),
+    source: z
+      .enum(["store", "prometheus", "simulated", "graph", "config"])
+      .nullable()
+      .describe(
+        "Where `observed` came from: Interlock's store (its operations and incidents), Prometheus, the simulated signal source (not a measurement), the dependency graph, or the configuration alone (a skipped gate); null for results recorded before sources were kept",
+      ),
     passed: z.boolean(),
     skipped: z.boolean(),
     observed: z.number().nullable(),
@@ -140,6 +155,7 @@ export const ZOperationReview = z
     escalationPlan: z.array(ZEscalationStep),
     nextEscalationAt: ZDateTime.nullable(),
     timeoutAt: ZDateTime.nullable(),
+    evaluatedAt: ZDateTime.nullable().describe("When the evidence was last evaluated (at the pause, or refreshed since)"),
     createdAt: ZDateTime,
   })
   .meta({ id: "OperationReview" });

@@ -12,8 +12,11 @@ export const queryKeys = {
   audit: (filters: Record<string, unknown> = {}) => ["audit", "events", filters] as const,
   auditStatistics: () => ["audit", "statistics"] as const,
   inbox: () => ["notifications", "inbox"] as const,
-  incidents: () => ["incidents", "list"] as const,
+  incidents: (filters: Record<string, unknown> = {}) => ["incidents", "list", filters] as const,
   incident: (id: string) => ["incidents", "detail", id] as const,
+  // Remediation rules live under "incidents": their matches are recorded with the incidents they act on.
+  remediationRules: () => ["incidents", "rules", "list"] as const,
+  remediationRule: (id: string) => ["incidents", "rules", "detail", id] as const,
   graph: () => ["graph", "topology"] as const,
   blastRadius: (subject: string) => ["graph", "blast-radius", subject] as const,
   kpis: () => ["operations", "kpis"] as const,
@@ -26,6 +29,7 @@ export const queryKeys = {
   notificationSettings: () => ["settings", "notifications"] as const,
   users: () => ["settings", "users"] as const,
   apiTokens: () => ["settings", "tokens"] as const,
+  incidentSettings: () => ["settings", "incidents"] as const,
   // The demo is not a live topic: its runs live in one server's memory and are polled while they run.
   demoCatalog: () => ["demo", "scenarios"] as const,
   demoRuns: () => ["demo", "runs", "list"] as const,

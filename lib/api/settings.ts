@@ -34,7 +34,7 @@ export const ZGateConfig = z.strictObject({ gates: gatesOf(ZGateRule) }).meta({ 
 
 export const ZGateConfigInput = z
   .strictObject({ gates: gatesOf(ZGateRule.partial().optional()).optional() })
-  .meta({ id: "GateConfigInput", description: "Every field optional: missing ones are taken from the defaults (seed 000)" });
+  .meta({ id: "GateConfigInput", description: "Every field optional: missing ones are taken from the built-in defaults (docs/gates.md)" });
 
 export const ZGateSettings = z.object({ config: ZGateConfig, defaults: ZGateConfig }).meta({ id: "GateSettings" });
 
@@ -58,3 +58,26 @@ export type TGateConfig = z.infer<typeof ZGateConfig>;
 export type TGateSettings = z.infer<typeof ZGateSettings>;
 export type TConflictPolicy = z.infer<typeof ZConflictPolicy>;
 export type TConflictPolicySettings = z.infer<typeof ZConflictPolicySettings>;
+
+/** Incident settings (docs/incidents.md#settings): the manual-MTTR baseline and how Alertmanager's alerts become incidents. */
+export const ZIncidentSettings = z
+  .strictObject({
+    manualMttrMinutes: z.number().min(1).max(10_080).describe("How long an incident takes to resolve by hand: the baseline the demo and the incident pages compare with"),
+    intake: z.strictObject({
+      groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name")).min(1).max(10).describe("Labels whose values make an alert group: one open incident per group"),
+      serviceLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name").describe("The label naming the affected service"),
+      severityLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name"),
+      severityMap: z.record(z.string().min(1).max(50), z.enum(["INFO", "WARNING", "ERROR", "CRITICAL"])).describe("Severity label value → incident severity; unlisted values get defaultSeverity"),
+      defaultSeverity: z.enum(["INFO", "WARNING", "ERROR", "CRITICAL"]),
+    }),
+  })
+  .meta({ id: "IncidentSettings" });
+
+export const ZIncidentSettingsInput = z
+  .strictObject({ manualMttrMinutes: z.number().optional(), intake: ZIncidentSettings.shape.intake.partial().optional() })
+  .meta({ id: "IncidentSettingsInput", description: "Every field optional: missing ones are kept from the defaults" });
+
+export const ZIncidentSettingsView = z.object({ settings: ZIncidentSettings, defaults: ZIncidentSettings }).meta({ id: "IncidentSettingsView" });
+
+export type TIncidentSettings = z.infer<typeof ZIncidentSettings>;
+export type TIncidentSettingsView = z.infer<typeof ZIncidentSettingsView>;

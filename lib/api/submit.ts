@@ -1,17 +1,45 @@
 import { z } from "zod";
 import { OPERATION_TYPES, ZOperationReview, ZOperationSummary } from "./operations";
+import { LOCK_PRIORITY_NAMES } from "./plan";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
+
+const ZVersionName = z.union([z.string().min(1).max(200), z.number()]);
+
+/**
+ * The parameters the executors read (server/core/executors/*), each described
+ * for the OpenAPI document. Any other JSON key is accepted and kept with the
+ * operation, so clients that send more keep working.
+ */
+export const ZOperationParams = z
+  .object({
+    version: ZVersionName.optional().meta({
+      description: "DEPLOYMENT, REMEDIATION, CONFIG_CHANGE, MAINTENANCE: the version to roll out. When absent, a name is derived from the operation (patch-<id>).",
+    }),
+    strategy: z.enum(["canary", "direct", "CANARY_DEPLOY", "DIRECT_DEPLOY"]).optional().meta({
+      description: "How a change rolls out: `canary` (the default: 10 % → 50 % → 100 % with an analysis at each step) or `direct`; `CANARY_DEPLOY` and `DIRECT_DEPLOY` are the same two.",
+    }),
+    toVersion: ZVersionName.optional().meta({ description: "ROLLBACK: the version to restore. Default: the one before the live version in the deployment ledger." }),
+    to_version: ZVersionName.optional().meta({ description: "ROLLBACK: the same as `toVersion` (snake_case spelling)." }),
+    reviewRequired: z.union([z.boolean(), z.string()]).optional().meta({
+      description: "`true` or a reason: pause for a person before it runs. It can add a review, never skip one.",
+    }),
+  })
+  .catchall(z.json())
+  .meta({ id: "OperationParams", description: "What to do (at most 64 KiB as canonical JSON). Other keys are kept with the operation." });
 
 /** What a caller sends to submit an operation; who submits it comes from the session or token, never from the body. */
 export const ZSubmitOperationRequest = z
   .strictObject({
     type: z.enum(OPERATION_TYPES),
     service: z.string().regex(NAME, "a service name: letters, digits and . _ : / -, at most 200 characters"),
-    params: z.record(z.string(), z.json()).optional().meta({ description: "What to do: version, strategy, … (at most 64 KiB as canonical JSON)" }),
+    params: ZOperationParams.optional(),
     correlationId: z.string().trim().min(1).max(200).optional().meta({ description: "Links everything about one incident; generated when absent" }),
     incidentId: z.uuid().optional(),
-    systemLocks: z.array(z.string().regex(NAME)).max(16).optional().meta({ description: "Shared resources to lock at SYSTEM scope first (seed 000 workflow 4)" }),
+    systemLocks: z.array(z.string().regex(NAME)).max(16).optional().meta({ description: "Shared resources (a database, a queue) to lock at SYSTEM scope before the service" }),
+    priority: z.enum(LOCK_PRIORITY_NAMES).optional().meta({
+      description: "Lock priority. Default by type (ROLLBACK: CRITICAL). Raising an operation to CRITICAL needs the APPROVER role.",
+    }),
   })
   .meta({ id: "SubmitOperationRequest" });
 
@@ -37,3 +65,15 @@ export const ZDecisionRequest = z
 export const ZDecisionResult = z.strictObject({ operation: ZOperationSummary, review: ZOperationReview, approvalId: z.string().nullable() }).meta({ id: "DecisionResult" });
 
 export const ZCancelRequest = z.strictObject({ reason: z.string().trim().max(2000).optional() }).meta({ id: "CancelRequest" });
+
+/** A person's control of a running or paused operation: the reason is required and recorded. */
+export const ZControlRequest = z.strictObject({ reason: z.string().trim().min(3, "say why, in at least 3 characters").max(2000) }).meta({ id: "ControlRequest" });
+
+export const ZEvidenceRefreshResult = z
+  .strictObject({
+    review: ZOperationReview,
+    changed: z.boolean().describe("True when the evidence differs from what was recorded before"),
+    changes: z.array(z.string()).describe("What changed, one sentence each (a new conflict, a gate now failing, a larger blast radius)"),
+    worse: z.boolean().describe("True when the verdict is worse than the evidence the reviewer saw"),
+  })
+  .meta({ id: "EvidenceRefreshResult" });

@@ -1,6 +1,6 @@
 // The audit log for the command-line tools, built exactly as the server builds it.
 import os from "node:os";
-import type { Database } from "../../server/adapters/prisma/database";
+import type { Database } from "../../server/adapters/postgres/database";
 import { buildAudit } from "../../server/container";
 import type { Env } from "../../server/env";
 import { getLogger } from "../../server/logger";

@@ -1,6 +1,6 @@
 // The store a command-line script works on, chosen and migrated the way the server does it.
-import { databaseConfigFromEnv, openDatabase, type Database } from "../../server/adapters/prisma/database";
-import { applyMigrations } from "../../server/adapters/prisma/migrate";
+import { databaseConfigFromEnv, openDatabase, type Database } from "../../server/adapters/postgres/database";
+import { applyMigrations } from "../../server/adapters/postgres/migrate";
 import type { Env } from "../../server/env";
 
 export async function openScriptDatabase(env: Env): Promise<Database> {

@@ -4,8 +4,8 @@
 // set, holds the copy the server's graph queries read.
 import { neo4jConfigFromEnv } from "../../server/adapters/neo4j/neo4j-config";
 import { Neo4jGraphStore } from "../../server/adapters/neo4j/neo4j-graph-store";
-import type { Database } from "../../server/adapters/prisma/database";
-import { PostgresGraphStore } from "../../server/adapters/prisma/postgres-graph-store";
+import type { Database } from "../../server/adapters/postgres/database";
+import { PostgresGraphStore } from "../../server/adapters/postgres/postgres-graph-store";
 import type { GraphStore } from "../../server/core/graph/ports";
 import type { Env } from "../../server/env";
 import { loadConfigOrExit } from "./config";

@@ -1,5 +1,5 @@
 // Prisma's schema engine, run from its WebAssembly build so that no binary is
-// downloaded (DESIGN.md §4). We use it only for datamodel-to-datamodel diffs;
+// downloaded (docs/operations.md#upgrades). We use it only for datamodel-to-datamodel diffs;
 // the engine still opens a connection, so it is given a throwaway in-memory PGlite.
 import fs from "node:fs";
 import { createRequire } from "node:module";

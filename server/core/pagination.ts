@@ -61,11 +61,16 @@ export function decodeCursor(kind: CursorKind, cursor: string): KeysetPosition |
   return { at, id: id.toLowerCase() };
 }
 
+/** Up to `limit + 1` rows read for a page of `limit`: the first `limit`, and whether the extra row came back (there is more). */
+export function splitPage<T>(rows: T[], limit: number): { items: T[]; more: boolean } {
+  return { items: rows.slice(0, limit), more: rows.length > limit };
+}
+
 /** Turns `limit + 1` rows read from a store into a page: the extra row only says that there is a next page. */
 export function pageOf<T>(kind: CursorKind, rows: Keyed<T>[], limit: number): Page<T> {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { items: page.map((r) => r.item), nextCursor: rows.length > limit && last ? encodeCursor(kind, last.position) : null };
+  const { items, more } = splitPage(rows, limit);
+  const last = items.at(-1);
+  return { items: items.map((r) => r.item), nextCursor: more && last ? encodeCursor(kind, last.position) : null };
 }
 
 // ── zod fields shared by the list queries ──────────────────────────────

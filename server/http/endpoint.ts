@@ -148,7 +148,7 @@ const NOT_ALLOWED = Symbol.for("interlock.method-not-allowed");
 /**
  * The answer to a method a path does not have: 405 with the structured error
  * body and an Allow header (Next's own 405 has no body). Route files export it
- * for every method they do not serve.
+ * for every method they do not serve (through `otherMethodsNotAllowed`).
  */
 export function methodNotAllowed(allowed: HttpMethod[]): RouteHandler {
   const handler = route<Record<string, string | string[]>>("method-not-allowed", async ({ request }) => {
@@ -162,6 +162,21 @@ export function methodNotAllowed(allowed: HttpMethod[]): RouteHandler {
   };
   (withAllow as RouteHandler & { [NOT_ALLOWED]: true })[NOT_ALLOWED] = true;
   return withAllow;
+}
+
+const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/**
+ * The 405 handlers for every method a route file does not serve, one per
+ * method name, so a route file says it in one line:
+ *
+ *     export const GET = serve(listThingsEndpoint);
+ *     export const { POST, PUT, PATCH, DELETE } = otherMethodsNotAllowed("GET");
+ */
+export function otherMethodsNotAllowed<A extends HttpMethod>(...allowed: A[]): Record<Exclude<HttpMethod, A>, RouteHandler> {
+  const handler = methodNotAllowed(allowed);
+  const others = HTTP_METHODS.filter((method): method is Exclude<HttpMethod, A> => !(allowed as HttpMethod[]).includes(method));
+  return Object.fromEntries(others.map((method) => [method, handler])) as Record<Exclude<HttpMethod, A>, RouteHandler>;
 }
 
 /** True for the handlers `methodNotAllowed` makes (the route-walk test skips them). */

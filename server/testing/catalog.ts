@@ -1,7 +1,7 @@
 // A database's schema as sorted lines of text (tables, columns with type,
 // nullability and default, enums, indexes, constraints), read from Postgres's own
 // catalog, so two databases can be compared line by line.
-import type { SqlExecutor } from "../adapters/prisma/database";
+import type { SqlExecutor } from "../adapters/postgres/database";
 
 const IGNORED_TABLES = ["_prisma_migrations"];
 

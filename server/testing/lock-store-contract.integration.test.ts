@@ -1,7 +1,7 @@
 // The lock store contract against every backend: real Redis, real Postgres, and PGlite.
 import crypto from "node:crypto";
 import { Redis } from "ioredis";
-import { PostgresLockStore } from "../adapters/prisma/lock-store";
+import { PostgresLockStore } from "../adapters/postgres/lock-store";
 import { openRedisLockStore } from "../adapters/redis/lock-store";
 import { describeLockStoreContract } from "./lock-store-contract";
 import { openTestStore } from "./stores";
@@ -11,9 +11,17 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 describeLockStoreContract("Redis", async () => {
   const prefix = `test:contract:${crypto.randomBytes(4).toString("hex")}:`;
   const store = await openRedisLockStore({ url: REDIS_URL, prefix });
+  const others: Awaited<ReturnType<typeof openRedisLockStore>>[] = [];
   return {
     store,
+    // Another process's store: its own connections, the same keys and channels.
+    async another() {
+      const other = await openRedisLockStore({ url: REDIS_URL, prefix });
+      others.push(other);
+      return other;
+    },
     async close() {
+      for (const other of others) await other.close();
       await store.close();
       // The store keeps statistics for days; a test leaves nothing behind.
       const redis = new Redis(REDIS_URL);
@@ -34,6 +42,19 @@ describeLockStoreContract("Redis", async () => {
 for (const kind of ["postgres", "pglite"] as const) {
   describeLockStoreContract(kind === "postgres" ? "Postgres" : "PGlite", async () => {
     const testStore = await openTestStore(kind, "lock_contract", { poolSize: 8 });
-    return { store: new PostgresLockStore(testStore.db), close: () => testStore.close() };
+    const others: PostgresLockStore[] = [];
+    return {
+      store: new PostgresLockStore(testStore.db),
+      // Another store on the same database (on Postgres the NOTIFY still goes through the server; PGlite has one process).
+      async another() {
+        const other = new PostgresLockStore(testStore.db);
+        others.push(other);
+        return other;
+      },
+      async close() {
+        for (const other of others) await other.close();
+        await testStore.close();
+      },
+    };
   });
 }

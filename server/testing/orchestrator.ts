@@ -2,14 +2,15 @@
 // database with the demo topology, locks on Redis (or the store), the audit
 // log, the simulated signals and executors with the ledger in the store.
 import crypto from "node:crypto";
-import { PostgresDeploymentLedger } from "../adapters/prisma/deployment-ledger";
-import { PostgresOperationStore } from "../adapters/prisma/operation-store";
-import { PostgresGraphStore } from "../adapters/prisma/postgres-graph-store";
-import { PostgresLockStore } from "../adapters/prisma/lock-store";
-import { PrismaMarkerStore, PrismaTopologyStore } from "../adapters/prisma/topology-store";
+import { PostgresDeploymentLedger } from "../adapters/postgres/deployment-ledger";
+import { PostgresGateHistory } from "../adapters/postgres/gate-history";
+import { PostgresOperationStore } from "../adapters/postgres/operation-store";
+import { PostgresGraphStore } from "../adapters/postgres/postgres-graph-store";
+import { PostgresLockStore } from "../adapters/postgres/lock-store";
+import { PrismaMarkerStore, PrismaTopologyStore } from "../adapters/postgres/topology-store";
 import { openRedisLockStore } from "../adapters/redis/lock-store";
 import { SimulatedSignalSource } from "../adapters/signals/simulated-signal-source";
-import type { Database } from "../adapters/prisma/database";
+import type { Database } from "../adapters/postgres/database";
 import { systemClock, type Clock } from "../core/clock";
 import { DEFAULT_CONFLICT_POLICY, type ConflictPolicy } from "../core/conflicts/policy";
 import { createSimulatedExecutors } from "../core/executors/executor-registry";
@@ -19,7 +20,10 @@ import { CachedGraphIndex } from "../core/graph/cached-graph-index";
 import { LockManager } from "../core/locks/lock-manager";
 import type { LockStore } from "../core/locks/ports";
 import { DEFAULT_ORCHESTRATOR_CONFIG, type OrchestratorConfig } from "../core/operations/orchestrator-config";
-import { Orchestrator } from "../core/operations/orchestrator";
+import { Orchestrator, type OrchestratorParts } from "../core/operations/orchestrator";
+import type { OrchestratorDeps } from "../core/operations/orchestrator-deps";
+import { NeighbourhoodLoader } from "../core/operations/neighbourhood-loader";
+import { TransitionCommitter } from "../core/operations/transition-committer";
 import type { OperationRecord } from "../core/operations/ports";
 import { isFinished } from "../core/operations/state-machine";
 import type { OperationType } from "../core/operations/types";
@@ -66,24 +70,30 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
   let gates = options.gates ?? DEFAULT_GATE_CONFIG;
   let policy = options.policy ?? DEFAULT_CONFLICT_POLICY;
   const config: OrchestratorConfig = { ...DEFAULT_ORCHESTRATOR_CONFIG, pollMs: 200, ...options.config };
-  const orchestrator = new Orchestrator(
-    {
-      store,
-      audit: audit.log,
-      locks,
-      lockStore,
-      graph,
-      conflictPolicy: async () => policy,
-      gateConfig: async () => gates,
-      signals,
-      executorFor: (type) => options.executors?.[type] ?? registry.forType(type),
-      clock,
-      config,
-      newId: () => crypto.randomUUID(),
-      onBackgroundError,
-    },
-    options.workerId ?? `worker-${crypto.randomUUID().slice(0, 8)}`,
-  );
+  const parts: OrchestratorParts = {
+    store,
+    audit: audit.log,
+    locks,
+    lockStore,
+    graph,
+    conflictPolicy: async () => policy,
+    gateConfig: async () => gates,
+    signals,
+    gateHistory: new PostgresGateHistory(db),
+    executorFor: (type) => options.executors?.[type] ?? registry.forType(type),
+    clock,
+    config,
+    newId: () => crypto.randomUUID(),
+    onBackgroundError,
+  };
+  const orchestrator = new Orchestrator(parts, options.workerId ?? `worker-${crypto.randomUUID().slice(0, 8)}`);
+  /**
+   * The same parts wired as the orchestrator wires them, for tests that call a
+   * use case or the committer directly (releaseOrphanedLocks, a racing
+   * transition). Its committer batches on its own and its events reach no
+   * listener of the orchestrator.
+   */
+  const deps: OrchestratorDeps = { ...parts, committer: new TransitionCommitter(store, audit.log, config.maxBatch), neighbourhood: new NeighbourhoodLoader(store), publish: () => {} };
 
   /** Polls the store until the operation satisfies `until` (a state, or finished by default). */
   async function waitFor(id: string, until: (op: OperationRecord) => boolean = (op) => isFinished(op.state), timeoutMs = 30_000): Promise<OperationRecord> {
@@ -91,7 +101,7 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
     for (;;) {
       const op = await store.get(id);
       // A finished operation's run still releases its locks and records that: let it.
-      if (op && until(op)) return isFinished(op.state) ? (await orchestrator.worker.settled(id), op) : op;
+      if (op && until(op)) return isFinished(op.state) ? (await orchestrator.settled(id), op) : op;
       if (Date.now() > deadline) throw new Error(`operation ${id} did not reach the expected state in ${timeoutMs} ms; it is ${op?.state ?? "missing"} (${op?.reason ?? ""})`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -104,6 +114,7 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
 
   return {
     orchestrator,
+    deps,
     store,
     audit,
     lockStore,

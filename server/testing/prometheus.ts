@@ -2,7 +2,8 @@
 // started on a free port of 127.0.0.1 with a configuration the test gives and
 // a TSDB under the test's own folder, awaited until /-/ready answers, and
 // stopped. Used by Vitest and by Playwright specs, so it imports nothing of
-// the server itself (no "server-only", no adapters).
+// the server itself (no "server-only", no adapters). startDaemon is the same
+// start-and-await for the other Prometheus-family servers (alertmanager.ts).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -19,14 +20,12 @@ const LOG_KEPT = 20_000;
 /** How much of it an error message shows. */
 const LOG_SHOWN = 3_000;
 
-/** Fails with how to install Prometheus when `bin` is missing; `what` names it ("Prometheus", "promtool"). */
-export function requireBinary(bin: string, what: string): void {
+const PROMETHEUS_INSTALL = "Install Debian's Prometheus with `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu; CI does this), or point PROMETHEUS_BIN and PROMTOOL_BIN at the binaries.";
+
+/** Fails with how to install it when `bin` is missing; `what` names it ("Prometheus", "promtool"); `install` says how (Prometheus's package by default). */
+export function requireBinary(bin: string, what: string, install: string = PROMETHEUS_INSTALL): void {
   if (!fs.existsSync(bin)) {
-    throw new Error(
-      `${what} is not installed at ${bin}; this integration test needs the real one. ` +
-        "Install Debian's Prometheus with `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu; CI does this), " +
-        "or point PROMETHEUS_BIN and PROMTOOL_BIN at the binaries.",
-    );
+    throw new Error(`${what} is not installed at ${bin}; this integration test needs the real one. ${install}`);
   }
 }
 
@@ -42,7 +41,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface RunningPrometheus {
+export interface RunningDaemon {
+  /** What it is ("Prometheus", "Alertmanager"), for messages. */
+  readonly name: string;
   /** http://127.0.0.1:<port>, without a trailing slash. */
   readonly url: string;
   /** The tail of its stdout and stderr. */
@@ -53,9 +54,13 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
+export type RunningPrometheus = RunningDaemon;
+
 export interface RetryOptions {
   /** Stop retrying early once this Prometheus has exited, and show its log on failure. */
-  prometheus?: RunningPrometheus | null;
+  prometheus?: RunningDaemon | null;
+  /** The same for any other server started by startDaemon (an Alertmanager). */
+  daemon?: RunningDaemon | null;
   deadlineMs?: number;
   /** More to say on failure, printed before Prometheus's log. */
   details?: () => string;
@@ -63,10 +68,11 @@ export interface RetryOptions {
 
 /**
  * Retries `check` every 250 ms until it stops throwing; after the deadline (or
- * once Prometheus has exited), fails with its last error and Prometheus's log.
+ * once the server has exited), fails with its last error and the server's log.
  */
 export async function retryUntil<T>(check: () => Promise<T>, what: string, options: RetryOptions = {}): Promise<T> {
-  const { prometheus, deadlineMs = PROMETHEUS_DEADLINE_MS, details } = options;
+  const { deadlineMs = PROMETHEUS_DEADLINE_MS, details } = options;
+  const prometheus = options.daemon ?? options.prometheus;
   const deadline = Date.now() + deadlineMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -81,7 +87,7 @@ export async function retryUntil<T>(check: () => Promise<T>, what: string, optio
   throw new Error(
     `${what}: not reached within ${deadlineMs} ms. Last error: ${last instanceof Error ? last.message : String(last)}\n` +
       (details ? `${details()}\n` : "") +
-      `Prometheus log (tail):\n${(prometheus?.log() ?? "").slice(-LOG_SHOWN)}`,
+      `${prometheus?.name ?? "Prometheus"} log (tail):\n${(prometheus?.log() ?? "").slice(-LOG_SHOWN)}`,
   );
 }
 
@@ -95,11 +101,23 @@ export async function startPrometheus(options: { config: object; dir: string }):
   const configFile = path.join(options.dir, "prometheus.yml");
   fs.writeFileSync(configFile, stringifyYaml(options.config));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-
-  const child = spawn(PROMETHEUS_BIN, [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(options.dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
+  return startDaemon({
+    name: "Prometheus",
+    bin: PROMETHEUS_BIN,
+    port,
+    args: [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(options.dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
   });
+}
+
+/**
+ * Starts `bin` with `args` (which must make it listen on 127.0.0.1:`port`) and
+ * resolves once its /-/ready answers 200. Fails with the log's tail if it exits
+ * or is not ready within 60 s (and stops it).
+ */
+export async function startDaemon(options: { name: string; bin: string; args: string[]; port: number }): Promise<RunningDaemon> {
+  const { name, bin } = options;
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = spawn(bin, options.args, { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const keepLog = (text: string) => {
     log = (log + text).slice(-LOG_KEPT);
@@ -107,9 +125,10 @@ export async function startPrometheus(options: { config: object; dir: string }):
   child.stdout.on("data", (chunk: Buffer) => keepLog(chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => keepLog(chunk.toString()));
   // Without a listener, a failed spawn would crash the test process.
-  child.on("error", (error) => keepLog(`\n[spawn ${PROMETHEUS_BIN}: ${error.message}]\n`));
+  child.on("error", (error) => keepLog(`\n[spawn ${bin}: ${error.message}]\n`));
 
-  const running: RunningPrometheus = {
+  const running: RunningDaemon = {
+    name,
     url,
     log: () => log,
     exitCode: () => child.exitCode,
@@ -126,12 +145,12 @@ export async function startPrometheus(options: { config: object; dir: string }):
   try {
     await retryUntil(
       async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
+        if (child.exitCode !== null) throw new Error(`${path.basename(bin)} exited with code ${child.exitCode}`);
         const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) });
         if (response.status !== 200) throw new Error(`/-/ready answered ${response.status}`);
       },
-      "Prometheus ready",
-      { prometheus: running },
+      `${name} ready`,
+      { daemon: running },
     );
   } catch (error) {
     await running.stop();

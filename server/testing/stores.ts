@@ -1,7 +1,7 @@
 // A migrated store for an integration suite: a fresh Postgres database (dropped
 // afterwards) or an in-memory PGlite, so one suite runs against both.
-import { openDatabase, type Database } from "../adapters/prisma/database";
-import { applyMigrations } from "../adapters/prisma/migrate";
+import { openDatabase, type Database } from "../adapters/postgres/database";
+import { applyMigrations } from "../adapters/postgres/migrate";
 import { createTestDatabase } from "./postgres";
 
 export type StoreKind = "postgres" | "pglite";

@@ -41,7 +41,7 @@ CREATE TABLE "lock_statistics" (
 CREATE INDEX "lock_waiters_scope_resource_priority_seq_idx" ON "lock_waiters"("scope", "resource", "priority", "seq");
 
 -- ───────────────────────────── lock store functions (hand-written) ─────────────────────────────
--- The lock store (server/adapters/prisma/lock-store.ts) calls these, one call
+-- The lock store (server/adapters/postgres/lock-store.ts) calls these, one call
 -- per LockStore method, so every method is one round trip and one atomic step,
 -- as the Redis store's Lua scripts are. Whatever touches a lock first locks the
 -- lock's lock_fences row (FOR UPDATE), so calls on one lock run one at a time

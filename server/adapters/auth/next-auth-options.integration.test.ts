@@ -9,7 +9,7 @@ import type { CredentialsConfig } from "next-auth/providers/credentials";
 import { getLogger } from "../../logger";
 import { auditFixture } from "../../testing/audit";
 import { openTestStore, type TestStore } from "../../testing/stores";
-import { PostgresIdentityStore } from "../prisma/identity-store";
+import { PostgresIdentityStore } from "../postgres/identity-store";
 import { BcryptPasswordHasher } from "./bcrypt-password-hasher";
 import { buildAuthOptions } from "./next-auth-options";
 
@@ -66,5 +66,13 @@ describe("next-auth options", () => {
     await audit.log.settle();
     const provisioned = await audit.store.query({ action: "user.provisioned", limit: 5 });
     expect(provisioned.events).toHaveLength(1);
+  });
+
+  it("records a sign-in under ACCESS: it is not a person acting on production (MANUAL_INTERVENTION)", async () => {
+    const opts = options();
+    await opts.events!.signIn!({ user: { id: "u-1", email: "sre@example.com" }, account: { provider: "credentials", type: "credentials", providerAccountId: "u-1" } } as never);
+    await audit.log.settle();
+    const events = (await audit.store.query({ action: "session.signed_in", limit: 5 })).events;
+    expect(events.map((e) => [e.category, e.actor, e.payload])).toEqual([["ACCESS", "sre@example.com", { provider: "credentials" }]]);
   });
 });

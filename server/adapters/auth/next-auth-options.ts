@@ -98,7 +98,8 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
     },
     events: {
       async signIn({ user, account }) {
-        await deps.audit.append({ category: "MANUAL_INTERVENTION", severity: "INFO", actor: user.email ? userActor(user.email) : String(user.id), action: "session.signed_in", payload: { provider: account?.provider ?? "unknown" } });
+        // ACCESS, not MANUAL_INTERVENTION: signing in changes nothing (docs/spec/audit.md#categories).
+        await deps.audit.append({ category: "ACCESS", severity: "INFO", actor: user.email ? userActor(user.email) : String(user.id), action: "session.signed_in", payload: { provider: account?.provider ?? "unknown" } });
       },
     },
     logger: {

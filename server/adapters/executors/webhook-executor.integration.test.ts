@@ -322,4 +322,32 @@ describe("webhookExecutorConfigFromEnv", () => {
     expect(() => webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: "ftp://deploy.example.com", EXECUTOR_WEBHOOK_SECRET: SECRET })).toThrowError(/EXECUTOR_WEBHOOK_URL: must be an http/);
     expect(() => webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: "https://deploy.example.com", EXECUTOR_WEBHOOK_SECRET: "short-secret" })).not.toThrowError(/short-secret/);
   });
+
+  it("pause and abort send the deploy system a signed cancel: DELETE on the status URL it gave, else a POST with {cancel}; a refusal is reported, not hidden", async () => {
+    respond = (_req, res) => json(res, 202, { status: "CANCELLING" });
+    const paused = context();
+    const executor = new WebhookExecutor(config());
+    // No status URL recorded yet: a POST to the webhook URL carrying the cancel.
+    await executor.hold(paused.ctx, "error spike on checkout");
+    expect(received[0]).toMatchObject({ method: "POST", path: "/deployments" });
+    expect(received[0]!.headers["idempotency-key"]).toBe(`${OPERATION.id}:pause`);
+    expect(JSON.parse(received[0]!.body)).toEqual({ cancel: { operationId: OPERATION.id, service: "payment-service", action: "pause", reason: "error spike on checkout" } });
+    expect(paused.recorded.map((st) => `${st.name}:${st.outcome}`)).toEqual(["webhook cancel (pause):PASSED"]);
+
+    // A status URL recorded by the run: DELETE there, and the partial change counts as withdrawn.
+    const aborted = context();
+    const accepted: ExecutionStep = { name: "webhook accepted", startedAt: "2026-01-01T00:00:00.000Z", endedAt: "2026-01-01T00:00:01.000Z", outcome: "INFO", detail: { statusUrl: `${baseUrl}/deployments/42` } };
+    const withPrevious = { ...aborted.ctx, previousSteps: [accepted] };
+    const outcome = await executor.withdraw(withPrevious, "aborted by bob: wrong build");
+    expect(received[1]).toMatchObject({ method: "DELETE", path: "/deployments/42" });
+    expect(JSON.parse(received[1]!.body).cancel).toMatchObject({ action: "abort", reason: "aborted by bob: wrong build" });
+    expect(outcome).toMatchObject({ undone: true });
+    expect(outcome.summary).toContain("asked to stop DEPLOYMENT of payment-service and roll back");
+
+    // The deploy system refuses: not withdrawn, and the summary says to check it.
+    respond = (_req, res) => json(res, 409, { message: "already promoted" });
+    const refused = await executor.withdraw(withPrevious, "aborted by bob");
+    expect(refused.undone).toBe(false);
+    expect(refused.summary).toContain("HTTP 409: already promoted");
+  });
 });

@@ -3,10 +3,10 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 
 import type { JsonValue } from "../../core/audit/types";
-import type { ExecutionContext, ExecutionOutcome, ExecutionStatus, OperationExecutor } from "../../core/executors/ports";
+import type { ExecutionContext, ExecutionOutcome, ExecutionStatus, OperationExecutor, WithdrawOutcome } from "../../core/executors/ports";
 
-// The production executor (DESIGN §3 "executor" row: "webhook to the deploy
-// system"). Interlock keeps the decisions, locks and audit; the deploy system
+// The production executor (docs/operations.md#what-a-production-deployment-looks-like,
+// "executor" row: the deploy system's webhook). Interlock keeps the decisions, locks and audit; the deploy system
 // does the change. The request is signed so the deploy system can tell it came
 // from Interlock and was not replayed, carries the fencing tokens so it can
 // refuse a holder that lost its lock, and is keyed by operation id so a
@@ -32,7 +32,7 @@ export interface WebhookExecutorConfig {
 
 export const DEFAULT_WEBHOOK_TIMINGS = {
   requestTimeoutMs: 10_000,
-  // Seed 001 line 1082: "Set canary timeout (default 10 minutes)". The deploy
+  // The canary's 10-minute budget (docs/specification.md#executors-and-the-canary). The deploy
   // system runs the canary now, so its whole run gets the same budget.
   overallTimeoutMs: 10 * 60_000,
   maxAttempts: 5,
@@ -228,6 +228,55 @@ export class WebhookExecutor implements OperationExecutor {
       fences: context.fences.map((f) => ({ scope: f.key.scope, resource: f.key.resource, fencingToken: f.fencingToken.toString() })),
     });
     return this.submit(run, body);
+  }
+
+  /**
+   * A person paused the operation (docs/lifecycle.md "Stop and hold running
+   * work"): Interlock stopped following the deploy system; this asks it to
+   * hold where it is.
+   */
+  async hold(context: ExecutionContext, why: string): Promise<void> {
+    await this.cancel(context, "pause", why);
+  }
+
+  /** A person aborted the operation: the deploy system is asked to stop and roll back what it changed. */
+  async withdraw(context: ExecutionContext, why: string): Promise<WithdrawOutcome> {
+    const { operation } = context;
+    const answer = await this.cancel(context, "abort", why);
+    const what = `${operation.type} of ${operation.service}`;
+    return answer.ok
+      ? { undone: true, summary: `The deploy system was asked to stop ${what} and roll back what it changed (HTTP ${answer.status}): ${why}.`, detail: { httpStatus: answer.status, url: answer.url } }
+      : { undone: false, summary: `The deploy system could not be asked to roll back ${what} (${answer.problem}); check it before retrying.`, detail: { problem: answer.problem, url: answer.url } };
+  }
+
+  /**
+   * One signed cancel request: DELETE on the status URL the deploy system gave
+   * (where it tracks the run), else a POST to the webhook URL carrying
+   * `{"cancel": {...}}`. Both name the operation, the action (pause or abort)
+   * and why; the outcome is recorded as a step.
+   */
+  private async cancel(context: ExecutionContext, action: "pause" | "abort", why: string): Promise<{ ok: boolean; status: number | null; problem: string | null; url: string }> {
+    const statusUrl = [...context.previousSteps].reverse().find((s) => typeof s.detail.statusUrl === "string")?.detail.statusUrl as string | undefined;
+    const body = JSON.stringify({ cancel: { operationId: context.operation.id, service: context.operation.service, action, reason: why } });
+    const url = statusUrl ?? this.config.url;
+    const startedAt = context.clock.now().toISOString();
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let outcome: { ok: boolean; status: number | null; problem: string | null; url: string };
+    try {
+      const response = await fetch(url, {
+        method: statusUrl ? "DELETE" : "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": `${context.operation.id}:${action}`, "X-Interlock-Timestamp": timestamp, "X-Interlock-Signature": signWebhookPayload(this.config.secret, timestamp, body) },
+        body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.config.requestTimeoutMs),
+      });
+      const text = await response.text();
+      outcome = { ok: response.status >= 200 && response.status < 300, status: response.status, problem: response.status >= 300 ? `HTTP ${response.status}: ${messageOf(text)}` : null, url };
+    } catch (error) {
+      outcome = { ok: false, status: null, problem: describeRequestError(error, this.config.requestTimeoutMs), url };
+    }
+    await context.recordStep({ name: `webhook cancel (${action})`, startedAt, endedAt: context.clock.now().toISOString(), outcome: outcome.ok ? "PASSED" : "FAILED", detail: { action, reason: why, url, httpStatus: outcome.status, problem: outcome.problem } });
+    return outcome;
   }
 
   private remaining(run: Run): number {

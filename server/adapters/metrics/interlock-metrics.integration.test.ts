@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JsonlCheckpointSink } from "../audit/checkpoint-file-sink";
-import { PrismaAuditStore } from "../prisma/audit-store";
-import { PostgresLockStore } from "../prisma/lock-store";
+import { PrismaAuditStore } from "../postgres/audit-store";
+import { PostgresLockStore } from "../postgres/lock-store";
 import { AuditLog } from "../../core/audit/audit-log";
 import { createCheckpointSigner } from "../../core/audit/checkpoint-signing";
 import { verifyAndRecord } from "../../core/audit/verify-and-record";
@@ -22,8 +22,8 @@ import { orchestratorFixture } from "../../testing/orchestrator";
 import { openTestStore, type StoreKind, type TestStore } from "../../testing/stores";
 import { createInterlockMetrics } from "./interlock-metrics";
 
-/** Every name seed 001's PromQL, dashboards and alert rules use, and the one added beside hash_chain_valid. */
-const SEED_METRIC_NAMES = [
+/** Every name the alert rules and the KPI correspondence use (docs/operations.md#alerts, docs/spec/kpis.md#the-same-figures-as-prometheus-metrics), and the one added beside hash_chain_valid. */
+const SPECIFIED_METRIC_NAMES = [
   "active_locks_total",
   "lock_wait_seconds",
   "lock_age_seconds",
@@ -106,11 +106,11 @@ describe.each<StoreKind>(["postgres", "pglite"])("Interlock metrics read from th
       [key, status, new Date(detectedAt).toISOString(), resolvedAt === null ? null : new Date(resolvedAt).toISOString()],
     );
 
-  it("exposes every seed name; on an empty store the totals are 0 and the unknowns have no sample", async () => {
+  it("exposes every documented name; on an empty store the totals are 0 and the unknowns have no sample", async () => {
     const metrics = createInterlockMetrics({ db: store.db, lockStore: new PostgresLockStore(store.db) });
     const { contentType, body } = await metrics.render();
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-    for (const name of SEED_METRIC_NAMES) expect(body).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, "m"));
+    for (const name of SPECIFIED_METRIC_NAMES) expect(body).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, "m"));
     const s = samples(body);
     for (const name of ["audit_events_total", "operations_started_total", "operations_paused_total", "incidents_detected", "incidents_auto_resolved", "rollbacks_total", "rollbacks_incorrect"]) {
       expect(s.get(name), name).toBe(0);

@@ -4,11 +4,11 @@ import { VERIFICATION_ACTION } from "../../core/audit/verify-and-record";
 import { CONFLICT_TYPES } from "../../core/conflicts/types";
 import type { LockMetrics } from "../../core/locks/metrics";
 import type { LockStore } from "../../core/locks/ports";
-import type { Database } from "../prisma/database";
+import type { Database } from "../postgres/database";
 import { registerLockMetrics } from "./lock-metrics";
 
-// Interlock's Prometheus metrics, named as seed 001's PromQL and alert rules
-// name them (deploy/prometheus/interlock-alerts.yml).
+// Interlock's Prometheus metrics, named as docs/operations.md#alerts lists them
+// and the alert rules use them (deploy/prometheus/interlock-alerts.yml).
 //
 // Everything here except the lock manager's own counters and histograms is a
 // cluster-wide truth read from the store when scraped (prom-client collect()),
@@ -55,7 +55,7 @@ SELECT
   -- Mean time to recovery of the incidents resolved in the last hour; NULL when there were none.
   (SELECT avg(extract(epoch FROM i.resolved_at - i.detected_at)) FROM incidents i
     WHERE i.status = 'RESOLVED' AND i.resolved_at > now() - interval '1 hour')::float8 AS resolution_seconds,
-  -- Rollbacks executed: the ROLLBACK category is seed 000's log_rollback, one event per rollback:
+  -- Rollbacks executed: the ROLLBACK audit category (docs/spec/audit.md#categories), one event per rollback:
   -- each ROLLBACK operation that ran writes exactly one (its outcome, rollback.<status>) in the
   -- commit that finishes it, and nothing else writes that category. Counted index-only on
   -- (category, seq); operations has no index on type. (Filtering on the action too would fetch

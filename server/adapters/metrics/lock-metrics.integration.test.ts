@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LockManager } from "../../core/locks/lock-manager";
-import { PostgresLockStore } from "../prisma/lock-store";
+import { PostgresLockStore } from "../postgres/lock-store";
 import { openTestStore, type TestStore } from "../../testing/stores";
 import { registerLockMetrics } from "./lock-metrics";
 
@@ -12,7 +12,7 @@ describe("lock metrics for Prometheus", () => {
   });
   afterAll(async () => testStore?.close());
 
-  it("exposes seed 001's names: active locks and lock ages read from the store, waits counted by the manager", async () => {
+  it("exposes the documented names: active locks and lock ages read from the store, waits counted by the manager", async () => {
     const registry = new Registry();
     const store = new PostgresLockStore(testStore.db);
     const manager = await LockManager.start({ store, metrics: registerLockMetrics(registry, store), config: { recheckMs: 60_000 } });

@@ -3,11 +3,11 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { LockMetrics } from "../../core/locks/metrics";
 import type { LockStore } from "../../core/locks/ports";
 
-// Lock metrics for Prometheus, named as seed 001 names them where it does
-// (active_locks_total, lock_wait_seconds, lock_age_seconds). Counters and
+// Lock metrics for Prometheus, named as docs/operations.md#alerts lists them
+// (active_locks_total, lock_wait_seconds, lock_age_seconds, …). Counters and
 // histograms count what this process did; the gauges read the lock store when
 // scraped, so every replica reports the same cluster-wide truth about who holds
-// what and for how long (seed 001 alerts on max(lock_age_seconds) > 900).
+// what and for how long (the StuckLock alert fires on lock_age_seconds > 900).
 
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60];
 const HOLD_BUCKETS = [0.01, 0.1, 1, 10, 30, 60, 300, 600, 900, 1800];
@@ -39,7 +39,7 @@ export function registerLockMetrics(registry: Registry, store: LockStore): LockM
   new Gauge({
     name: "lock_age_seconds",
     help: "How long each held lease has been held, per lock (scope, resource_id) and holder (holder_id)",
-    // resource_id and holder_id: the names seed 001's StuckLock alert prints ({{ $labels.resource_id }}).
+    // resource_id and holder_id: the names the StuckLock alert prints ({{ $labels.resource_id }}).
     labelNames: ["scope", "resource_id", "holder_id"],
     registers: [registry],
     async collect() {

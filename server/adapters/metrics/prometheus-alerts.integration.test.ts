@@ -1,4 +1,4 @@
-// Seed 001's alert rules as shipped (deploy/prometheus/interlock-alerts.yml),
+// Interlock's alert rules (docs/operations.md#alerts) as shipped (deploy/prometheus/interlock-alerts.yml),
 // checked by Debian's promtool and evaluated by a real Prometheus that scrapes
 // Interlock's metrics (createInterlockMetrics over a fresh Postgres database,
 // served by a small HTTP server in this process).
@@ -22,7 +22,7 @@ import { verifyAndRecord } from "../../core/audit/verify-and-record";
 import { auditFixture } from "../../testing/audit";
 import { PROMETHEUS_BIN, PROMTOOL_BIN, requireBinary, retryUntil, startPrometheus, type RunningPrometheus } from "../../testing/prometheus";
 import { openTestStore, type TestStore } from "../../testing/stores";
-import { PostgresLockStore } from "../prisma/lock-store";
+import { PostgresLockStore } from "../postgres/lock-store";
 import { createInterlockMetrics, type InterlockMetrics } from "./interlock-metrics";
 
 const RULES_FILE = path.resolve(import.meta.dirname, "../../../deploy/prometheus/interlock-alerts.yml");
@@ -40,8 +40,8 @@ interface RulesFile {
   groups: { name: string; interval: string; rules: Rule[] }[];
 }
 
-/** Seed 001's "Alerting Rules", word for word, but for StuckLock (see the rules file's header). */
-const SEED_RULES: Rule[] = [
+/** The original specification's "Alerting Rules" (docs/operations.md#alerts), word for word, but for StuckLock (see the rules file's header). */
+const SPECIFIED_RULES: Rule[] = [
   {
     alert: "HighMTTR",
     expr: "avg_over_time(incident_resolution_seconds[1h]) > 600",
@@ -65,7 +65,7 @@ const SEED_RULES: Rule[] = [
   },
   {
     alert: "StuckLock",
-    // The seed: max(lock_age_seconds) > 900, which drops the labels its description prints.
+    // The original specification's max(lock_age_seconds) > 900 drops the labels its description prints.
     expr: "max by (scope, resource_id, holder_id) (lock_age_seconds) > 900",
     for: "5m",
     labels: { severity: "warning" },
@@ -132,16 +132,16 @@ interface ApiRule {
 }
 const rules = async () => (await api<{ groups: { name: string; interval: number; rules: ApiRule[] }[] }>("/api/v1/rules?type=alert")).groups.flatMap((g) => g.rules);
 
-describe("seed 001's alert rules", () => {
+describe("the shipped alert rules", () => {
   beforeAll(() => {
     requireBinary(PROMTOOL_BIN, "promtool");
   });
 
-  it("are shipped as the seed wrote them (StuckLock keeps its labels) and pass `promtool check rules`", () => {
+  it("are shipped as originally specified (StuckLock keeps its labels) and pass `promtool check rules`", () => {
     const file = parseYaml(fs.readFileSync(RULES_FILE, "utf8")) as RulesFile;
     expect(file.groups).toHaveLength(1);
     expect(file.groups[0]).toMatchObject({ name: "self_healing", interval: "30s" });
-    expect(file.groups[0]!.rules).toEqual(SEED_RULES);
+    expect(file.groups[0]!.rules).toEqual(SPECIFIED_RULES);
 
     const check = spawnSync(PROMTOOL_BIN, ["check", "rules", RULES_FILE], { encoding: "utf8" });
     expect(check.status, `${check.stdout}\n${check.stderr}`).toBe(0);
@@ -155,7 +155,7 @@ describe("seed 001's alert rules", () => {
   });
 });
 
-describe("seed 001's alert rules in a real Prometheus scraping Interlock", () => {
+describe("the shipped alert rules in a real Prometheus scraping Interlock", () => {
   beforeAll(async () => {
     requireBinary(PROMETHEUS_BIN, "Prometheus");
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "interlock-alerts-"));
@@ -227,7 +227,7 @@ describe("seed 001's alert rules in a real Prometheus scraping Interlock", () =>
     // Wait for an evaluation of every rule that saw that scrape.
     const loaded = await eventually(async () => {
       const all = await rules();
-      expect(all.map((r) => r.name).sort()).toEqual(SEED_RULES.map((r) => r.alert).sort());
+      expect(all.map((r) => r.name).sort()).toEqual(SPECIFIED_RULES.map((r) => r.alert).sort());
       for (const rule of all) {
         expect(rule.health, `${rule.name}: ${rule.lastError ?? ""}`).toBe("ok");
         expect(Date.parse(rule.lastEvaluation), rule.name).toBeGreaterThan(scrapedAt);
@@ -237,8 +237,8 @@ describe("seed 001's alert rules in a real Prometheus scraping Interlock", () =>
     for (const rule of loaded) {
       expect(rule.state, rule.name).toBe("inactive");
       // The copy only zeroed the `for` of the rules under test.
-      const seeded = SEED_RULES.find((r) => r.alert === rule.name)!;
-      expect(rule.duration, rule.name).toBe(UNDER_TEST.includes(rule.name) ? 0 : parseDuration(seeded.for));
+      const specified = SPECIFIED_RULES.find((r) => r.alert === rule.name)!;
+      expect(rule.duration, rule.name).toBe(UNDER_TEST.includes(rule.name) ? 0 : parseDuration(specified.for));
     }
     expect(await alerts()).toEqual([]);
   });

@@ -1,5 +1,5 @@
 // The GraphStore contract against a real Neo4j. No Neo4j server can run on the
-// development machines (DESIGN.md §4), so this suite runs only when NEO4J_URI
+// development machines (README.md#what-npm-test-needs), so this suite runs only when NEO4J_URI
 // is set, e.g. NEO4J_URI=bolt://localhost:7687 NEO4J_PASSWORD=… npx vitest run server/adapters/neo4j
 // and says so loudly otherwise. Point it at a throwaway database: the contract
 // replaces the whole graph (NEO4J_DATABASE chooses the database, default the server's).

@@ -9,7 +9,7 @@ import type { GraphSnapshot, ReplaceTopologyReport, ServiceAtDistance } from "..
 import type { Criticality, DependencyKind, ResourceKind } from "../../core/topology/types";
 import type { Neo4jConfig } from "./neo4j-config";
 
-// The graph in Neo4j, as seed 000 draws it:
+// The graph in Neo4j, in the shape the original specification drew it (docs/specification.md#blast-radius):
 //   (:Service {name, tier, criticality, team, description})-[:DEPENDS_ON {kind}]->(:Service)
 //   (:Service)-[:MEMBER_OF]->(:ResourceGroup {name, kind, description})
 // Every value travels as a query parameter; the only thing spliced into
@@ -67,7 +67,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   findDownstream(service: string, maxDepth: number): Promise<ServiceAtDistance[]> {
     const depth = assertTraversalDepth(maxDepth);
-    // Seed 000's query, with the depth the caller asked for and each service's fewest hops.
+    // The documented DEPENDS_ON*1..depth traversal (docs/specification.md#blast-radius), with the depth the caller asked for and each service's fewest hops.
     return this.traverse(service, `MATCH p = (source:Service {name: $name})-[:DEPENDS_ON*1..${depth}]->(other:Service) WHERE other <> source`);
   }
 

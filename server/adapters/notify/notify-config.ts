@@ -9,7 +9,7 @@ import { SlackWebhookSender } from "./slack-webhook-sender";
 import { isLoopbackHost, parseSmtpUrl, SmtpEmailSender } from "./smtp-email-sender";
 import { TeamsWebhookSender } from "./teams-webhook-sender";
 
-// Which delivery channels the environment configures (DESIGN C8). A channel
+// Which delivery channels the environment configures (docs/notifications.md; variables: docs/operations.md#every-variable). A channel
 // whose variables are unset is simply absent; a channel that is set wrongly
 // stops startup with a message naming the variable. Values are never echoed:
 // the webhook URLs, the SMTP password and the routing key are credentials.

@@ -30,7 +30,7 @@ export type PagerDutySeverity = "critical" | "error" | "warning" | "info";
 const SEVERITY: Record<AuditSeverity, PagerDutySeverity> = { CRITICAL: "critical", ERROR: "error", WARNING: "warning", INFO: "info" };
 
 /**
- * The event's severity. A high-urgency message (seed 000's "phone" for
+ * The event's severity. A high-urgency message (the routing's "phone" for
  * CRITICAL) is always sent as critical: the Events API has no urgency field of
  * its own, and a service whose urgency rule is "Use alert severity to
  * determine urgency" pages with high urgency (phone, SMS, push) only for

@@ -6,23 +6,27 @@ import type {
   LockAcquireRequest,
   LockAcquireResult,
   LockHolderInfo,
+  LockRevocation,
   LockSnapshot,
   LockStatistics,
   LockStore,
   LockWaiterInfo,
   LockWake,
 } from "../../core/locks/ports";
+import { MAX_REVOCATION_REASON_LENGTH } from "../../core/locks/ports";
 import { LOCK_SCOPES, type LockKey, type LockMode, type LockScope } from "../../core/locks/types";
+import { BatchedWrites, ScriptCall, type WireScript } from "./batched-writes";
 import { LOCK_SCRIPTS, MAX_PRIORITY, META_LENGTH, META_VERSION, type LockScriptName } from "./lock-scripts";
 
 // The LockStore on Redis (standalone or Cluster). Each lock is one hash,
 //   <prefix>{SERVICE:payment-service}:state
-// holding its holders, waiters, fence and statistics (lock-scripts.ts says why
-// and how). The braces are the Cluster hash tag, so anything a lock's scripts
+// holding its holders, waiters, fence and statistics (lock-scripts.ts says why,
+// lua/lock-head.lua how). The braces are the Cluster hash tag, so anything a lock's scripts
 // ever touch stays in one slot. In the tag, `%`, `{` and `}` of the resource
 // are percent-encoded: no name can end the tag early or share a key with
 // another, and everything else stays readable in redis-cli. Wake-ups go to the
-// channel <prefix>wake:<instanceId>.
+// channel <prefix>wake:<instanceId>; revocations (force release) to
+// <prefix>revoked, which every process listens to on one connection per store.
 
 export const DEFAULT_LOCK_PREFIX = "interlock:lock:";
 const DEFAULT_URL = "redis://127.0.0.1:6379";
@@ -45,7 +49,7 @@ export interface RedisLockStoreOptions {
   /**
    * Auto-pipelining for the client this store creates (default false), for
    * the commands other than the lock scripts, which the store batches itself
-   * (see RedisLockStore.cork). ioredis's batching made the 64 concurrent loops
+   * (batched-writes.ts). ioredis's batching made the 64 concurrent loops
    * of the benchmark fall into lockstep on this 2-core machine: Node and Redis
    * took turns instead of working at once, halving throughput (bench/locks).
    */
@@ -55,64 +59,17 @@ export interface RedisLockStoreOptions {
 type Reply = string | number | null | Reply[];
 
 /** A lock script, sent with EVALSHA, and with EVAL once when Redis does not have it (NOSCRIPT). */
-interface Script {
+interface Script extends WireScript {
   lua: string;
-  sha: string;
-  /** The start of its EVALSHA on the wire (command, sha, key count 1), by the number of arguments. */
-  heads: string[];
 }
 
 const SCRIPTS = Object.fromEntries(
   Object.entries(LOCK_SCRIPTS).map(([name, lua]) => {
-    const sha = createHash("sha1").update(lua).digest("hex");
-    const script: Script = { lua, sha, heads: [] };
+    const script: Script = { lua, sha: createHash("sha1").update(lua).digest("hex"), heads: [] };
     return [name, script];
   }),
 ) as Record<LockScriptName, Script>;
 const REPLY_AS_STRINGS = { replyEncoding: "utf8" } as const;
-const NO_ARGS: string[] = [];
-/** "$<n>\r\n", the length line of a bulk string, for the usual lengths. */
-const BULK_HEADS = Array.from({ length: 128 }, (_, n) => `$${n}\r\n`);
-
-/**
- * EVALSHA of a lock script, built for the hot path: ioredis's Command runs
- * every argument list through Array.prototype.flat (~1.2 µs for a dozen
- * arguments on the development machine, more than the store's own work per
- * call) and its generic serializer. The arguments here are strings already,
- * so they are set after construction and written with the sha part
- * precomputed.
- */
-class ScriptCall extends Command {
-  constructor(
-    private readonly script: Script,
-    args: string[],
-  ) {
-    super("evalsha", NO_ARGS, REPLY_AS_STRINGS);
-    this.args = args;
-  }
-
-  override toWritable(): string {
-    const args = this.args as string[];
-    let out = (this.script.heads[args.length] ??= `*${args.length + 1}\r\n$7\r\nevalsha\r\n$${args[0]!.length}\r\n${args[0]}\r\n$1\r\n1\r\n`);
-    for (let i = 2; i < args.length; i++) {
-      const arg = args[i]!;
-      const bytes = Buffer.byteLength(arg);
-      out += (bytes < BULK_HEADS.length ? BULK_HEADS[bytes]! : `$${bytes}\r\n`) + arg + "\r\n";
-    }
-    return out;
-  }
-}
-
-/**
- * Script calls written to the socket per system call (see RedisLockStore.cork):
- * WRITE_BATCH while Redis has fewer than WRITE_BATCH_MAX calls to work on (so
- * it starts soon), WRITE_BATCH_MAX while it has that many. One write per call
- * was the largest part of the client's CPU per lock (a loopback write costs
- * 10-20 µs on the development VM); one write per tick made Node and Redis take
- * turns. Measured with bench/locks: 4 and 16 beat 4/4, 2/8, 8/16 and 4/32.
- */
-const WRITE_BATCH = 4;
-const WRITE_BATCH_MAX = 16;
 const TIMED_OUT = "Command timed out";
 
 const NEEDS_ENCODING = /[%{}]/;
@@ -148,6 +105,10 @@ export class RedisLockStore implements LockStore {
   private readonly where: string;
   private readonly owned: boolean;
   private readonly subscribers = new Set<Redis | Cluster>();
+  private readonly revokedChannel: string;
+  /** Listeners of revocations, and the one connection (subscribed to revokedChannel) that serves them all. */
+  private readonly revokedListeners = new Set<(revocation: LockRevocation) => void>();
+  private revokedSubscriber: Promise<Redis | Cluster> | null = null;
   /** The socket's own reason, for errors that only say a retry limit was reached. */
   private lastConnectionError: Error | null = null;
   private readonly onClientError = (error: Error) => {
@@ -159,15 +120,11 @@ export class RedisLockStore implements LockStore {
   private readonly fail = (error: unknown): never => {
     throw this.translate(error);
   };
-  /** The socket corked by cork(), uncorked at the end of the tick (and in between by run(), batch by batch). */
-  private corked: { cork(): void; uncork(): void } | null = null;
-  private batched = 0;
-  /** Script calls written to the socket, and answered (so Redis has about flushed - answered to do). */
-  private flushed = 0;
-  private answered = 0;
+  /** How script calls reach the socket (batched-writes.ts). */
+  private readonly writes: BatchedWrites;
   private counted<T>(read: (reply: Reply) => T): (reply: Reply) => T {
     return (reply) => {
-      this.answered += 1;
+      this.writes.answered();
       return read(reply);
     };
   }
@@ -182,13 +139,6 @@ export class RedisLockStore implements LockStore {
   private watchedHead = 0;
   private watchedCount = 0;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
-  private readonly uncork = () => {
-    const stream = this.corked;
-    this.corked = null;
-    this.flushed += this.batched;
-    this.batched = 0;
-    stream?.uncork();
-  };
 
   /**
    * Wraps a connected (or connecting) client; `owned`: close() quits it;
@@ -209,7 +159,9 @@ export class RedisLockStore implements LockStore {
       throw new AppError("VALIDATION_FAILED", "The Redis lock store needs a client without keyPrefix (ioredis does not prefix channels or SCAN patterns); use the store's prefix option.", {});
     }
     this.wakePrefix = `${this.prefix}wake:`;
+    this.revokedChannel = `${this.prefix}revoked`;
     this.where = describeClient(client);
+    this.writes = new BatchedWrites(client);
     client.on("error", this.onClientError);
     client.on("ready", this.onClientReady);
   }
@@ -253,8 +205,9 @@ export class RedisLockStore implements LockStore {
     return this.run(this.readRelease, SCRIPTS.interlockLockRelease, [this.keyOf(key), holderId, fencingToken.toString()]);
   }
 
-  async forceRelease(key: LockKey, holderId: string | null): Promise<LockHolderInfo[]> {
-    const reply = (await this.run(this.readAsIs, SCRIPTS.interlockLockForceRelease, [this.keyOf(key), holderId === null ? "*" : `=${holderId}`])) as Reply[];
+  async forceRelease(key: LockKey, holderId: string | null, reason?: string): Promise<LockHolderInfo[]> {
+    const why = (reason ?? "").slice(0, MAX_REVOCATION_REASON_LENGTH);
+    const reply = (await this.run(this.readAsIs, SCRIPTS.interlockLockForceRelease, [this.keyOf(key), holderId === null ? "*" : `=${holderId}`, why])) as Reply[];
     return holdersFrom(reply, 0, reply.length);
   }
 
@@ -312,6 +265,53 @@ export class RedisLockStore implements LockStore {
     };
   }
 
+  /**
+   * Revocations published by the force-release script. One subscribed
+   * connection per store, opened by the first listener and kept until close();
+   * ioredis reconnects and subscribes again after a drop, and what was
+   * published meanwhile is lost (renewal is the backstop, docs/locks.md).
+   */
+  async onRevoked(listener: (revocation: LockRevocation) => void): Promise<() => Promise<void>> {
+    // Its own function, so the same callback listening twice is two listeners.
+    const entry = (revocation: LockRevocation) => listener(revocation);
+    this.revokedListeners.add(entry);
+    try {
+      await (this.revokedSubscriber ??= this.subscribeToRevocations());
+    } catch (error) {
+      this.revokedListeners.delete(entry);
+      return this.fail(error);
+    }
+    return async () => {
+      this.revokedListeners.delete(entry);
+    };
+  }
+
+  private async subscribeToRevocations(): Promise<Redis | Cluster> {
+    const channel = this.revokedChannel;
+    const subscriber: Redis | Cluster = this.client instanceof Cluster ? this.client.duplicate() : this.client.duplicate();
+    subscriber.on("error", this.onClientError);
+    subscriber.on("message", (from: string, message: string) => {
+      if (from !== channel) return;
+      const revocation = parseRevocation(message);
+      if (!revocation) return;
+      for (const listener of [...this.revokedListeners]) {
+        try {
+          listener(revocation);
+        } catch {
+          // one listener's failure must not keep the notice from the others
+        }
+      }
+    });
+    try {
+      await this.timed(subscriber.subscribe(channel));
+    } catch (error) {
+      this.revokedSubscriber = null;
+      subscriber.disconnect();
+      throw error;
+    }
+    return subscriber;
+  }
+
   async wake(instanceId: string, wake: LockWake): Promise<void> {
     const message = JSON.stringify({ scope: wake.key.scope, resource: wake.key.resource, holderIds: wake.holderIds });
     await this.timed(this.client.publish(this.wakePrefix + instanceId, message)).catch(this.fail);
@@ -320,6 +320,11 @@ export class RedisLockStore implements LockStore {
   async close(): Promise<void> {
     const subscribers = [...this.subscribers];
     this.subscribers.clear();
+    this.revokedListeners.clear();
+    const revoked = this.revokedSubscriber;
+    this.revokedSubscriber = null;
+    const revokedSubscriber = await revoked?.catch(() => null);
+    if (revokedSubscriber) subscribers.push(revokedSubscriber);
     if (this.watchdog !== null) clearTimeout(this.watchdog);
     this.watchdog = null;
     await Promise.all(subscribers.map((s) => this.timed(s.quit()).catch(() => s.disconnect())));
@@ -335,18 +340,11 @@ export class RedisLockStore implements LockStore {
    * come out translated.
    */
   private run<T>(read: (reply: Reply) => T, script: Script, args: string[]): Promise<T> {
-    if (this.corked === null) this.cork();
+    this.writes.beforeSend();
     const sent = this.send(new ScriptCall(script, [script.sha, "1", ...args]));
-    if (this.corked === null) {
-      this.flushed += 1;
-    } else if (++this.batched >= (this.flushed - this.answered >= WRITE_BATCH_MAX ? WRITE_BATCH_MAX : WRITE_BATCH)) {
-      this.flushed += this.batched;
-      this.batched = 0;
-      this.corked.uncork();
-      this.corked.cork();
-    }
+    this.writes.afterSend();
     return sent.then(read, (error: unknown) => {
-      this.answered += 1;
+      this.writes.answered();
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) return this.fail(error);
       const retry = new Command("eval", [script.lua, "1", ...args], REPLY_AS_STRINGS);
       return this.send(retry).then(read, this.fail);
@@ -442,26 +440,6 @@ export class RedisLockStore implements LockStore {
     });
   }
 
-  /**
-   * Holds this tick's script calls back so that several go out in one system
-   * call (run() flushes each batch as it fills, the end of the tick the rest;
-   * a standalone client whose socket is ready, while a Cluster client writes
-   * each command as it comes). Not all at once at the end of the tick: Redis
-   * answers nothing of what it read before it has run all of it, so
-   * whole-tick batches make Node and Redis take turns instead of working at
-   * the same time (the failure mode of ioredis's auto-pipelining here). Hence
-   * small batches while Redis is short of work (flushed - answered, the calls
-   * it has or has just answered), larger ones while it is busy.
-   */
-  private cork(): void {
-    if (this.client instanceof Cluster || this.client.status !== "ready") return;
-    const stream = this.client.stream;
-    stream.cork();
-    this.corked = stream;
-    this.batched = 0;
-    process.nextTick(this.uncork);
-  }
-
   /** The Redis key of a lock. */
   keyOf(key: LockKey): string {
     return `${this.prefix}{${key.scope}:${encodeResource(key.resource)}}${STATE_SUFFIX}`;
@@ -502,7 +480,12 @@ export class RedisLockStore implements LockStore {
           // SCAN may return a key twice; a key it did not write is not a lock.
           const key = seen.has(redisKey) ? null : this.lockKeyOf(redisKey);
           seen.add(redisKey);
-          if (key) reads.push(read(redisKey).then((value) => ({ key, value })));
+          if (key) {
+            const row = read(redisKey).then((value) => ({ key, value }));
+            // A later SCAN that fails leaves this read behind: its own failure must not go unobserved.
+            row.catch(() => {});
+            reads.push(row);
+          }
         }
         cursor = next;
       } while (cursor !== "0");
@@ -578,15 +561,14 @@ function holdersFrom(reply: Reply[], from: number, to: number): LockHolderInfo[]
   return holders;
 }
 
-/** A "|"-separated field of counters: contention, or meta as earlier versions wrote it (see lock-scripts.ts). */
+/** The contention field: "<grants that waited>|<total wait ms>|<max wait ms>" (see lua/lock-state.lua). */
 function numbers(value: string | null | undefined): number[] {
   return value ? value.split("|").map((part) => Number(part) || 0) : [];
 }
 
-/** meta: key expiry, last token, acquisitions, releases, total and max hold ms (packed: META_FORMAT ">Bdddddd"). */
+/** meta: key expiry, last token, acquisitions, releases, total and max hold ms (struct.pack('>Bdddddd', 1, …), see lua/lock-state.lua). */
 function metaNumbers(value: Buffer | null | undefined): number[] {
-  if (!value) return [];
-  if (value.length !== META_LENGTH || value[0] !== META_VERSION) return numbers(value.toString("latin1"));
+  if (!value || value.length !== META_LENGTH || value[0] !== META_VERSION) return [];
   const out: number[] = [];
   for (let offset = 1; offset < META_LENGTH; offset += 8) out.push(value.readDoubleBE(offset));
   return out;
@@ -631,6 +613,17 @@ function parseWake(message: string): LockWake | null {
     const data = JSON.parse(message) as { scope?: unknown; resource?: unknown; holderIds?: unknown };
     if (typeof data.scope !== "string" || !isScope(data.scope) || typeof data.resource !== "string" || !Array.isArray(data.holderIds)) return null;
     return { key: { scope: data.scope, resource: data.resource }, holderIds: data.holderIds.filter((id): id is string => typeof id === "string") };
+  } catch {
+    return null;
+  }
+}
+
+function parseRevocation(message: string): LockRevocation | null {
+  try {
+    const data = JSON.parse(message) as { scope?: unknown; resource?: unknown; holderId?: unknown; token?: unknown; reason?: unknown };
+    if (typeof data.scope !== "string" || !isScope(data.scope) || typeof data.resource !== "string" || typeof data.holderId !== "string") return null;
+    if (typeof data.token !== "string" || !/^\d+$/.test(data.token)) return null;
+    return { key: { scope: data.scope, resource: data.resource }, holderId: data.holderId, fencingToken: BigInt(data.token), reason: typeof data.reason === "string" ? data.reason : null };
   } catch {
     return null;
   }

@@ -42,13 +42,28 @@ interface Traffic {
   latencyBucket: number;
 }
 
+/**
+ * What cAdvisor and kube-state-metrics report of one container: CPU seconds
+ * used per scrape (a counter), the memory working set, and the limits.
+ */
+interface Container {
+  name: string;
+  cpuSecondsPerScrape: number;
+  cpuLimitCores: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+}
+
 class TestExporter {
   /** `interlock_test_signal{service, field}` gauges; service "" means estate-wide (no service label). */
   readonly gauges = new Map<string, number>();
   private scrapes = 0;
   private server: http.Server | null = null;
 
-  constructor(private readonly traffic: Traffic[]) {}
+  constructor(
+    private readonly traffic: Traffic[],
+    private readonly containers: Container[] = [],
+  ) {}
 
   setGauge(service: string, field: string, value: number): void {
     this.gauges.set(JSON.stringify([service, field]), value);
@@ -94,6 +109,16 @@ class TestExporter {
       lines.push(`http_request_duration_seconds_sum{${labels(base)}} ${count * BUCKETS[t.latencyBucket]!}`);
       lines.push(`http_request_duration_seconds_count{${labels(base)}} ${count}`);
     }
+    // cAdvisor's and kube-state-metrics' names, as the default capacity query reads them.
+    lines.push("# TYPE container_cpu_usage_seconds_total counter");
+    for (const c of this.containers) lines.push(`container_cpu_usage_seconds_total{${labels({ container: c.name })}} ${n * c.cpuSecondsPerScrape}`);
+    lines.push("# TYPE container_memory_working_set_bytes gauge");
+    for (const c of this.containers) lines.push(`container_memory_working_set_bytes{${labels({ container: c.name })}} ${c.memoryBytes}`);
+    lines.push("# TYPE kube_pod_container_resource_limits gauge");
+    for (const c of this.containers) {
+      lines.push(`kube_pod_container_resource_limits{${labels({ container: c.name, resource: "cpu", unit: "core" })}} ${c.cpuLimitCores}`);
+      lines.push(`kube_pod_container_resource_limits{${labels({ container: c.name, resource: "memory", unit: "byte" })}} ${c.memoryLimitBytes}`);
+    }
     return `${lines.join("\n")}\n`;
   }
 }
@@ -124,17 +149,38 @@ const TRAFFIC: Traffic[] = [
   { service: AWKWARD, ok: 100, errors: 0, errorCode: "500", latencyBucket: 0 },
 ];
 
+/**
+ * user-service's container: CPU is far from its limit (about 1 % of a core,
+ * whatever the scrape timing), memory uses 600 of 1000 MB, so the tighter of
+ * the two leaves exactly 40 % headroom.
+ */
+const CONTAINERS: Container[] = [{ name: USER, cpuSecondsPerScrape: 0.01, cpuLimitCores: 1, memoryBytes: 600e6, memoryLimitBytes: 1000e6 }];
+
+/**
+ * Every metric the default queries read, and where a real estate gets it.
+ * `interlock_operations_total`, which an earlier default read and nothing
+ * exports, must never come back: the gates' failure and incident counts come
+ * from Interlock's own store.
+ */
+const STANDARD_METRICS = {
+  http_requests_total: "the service's HTTP instrumentation",
+  http_request_duration_seconds_bucket: "the service's HTTP instrumentation",
+  container_cpu_usage_seconds_total: "cAdvisor (the kubelet)",
+  container_memory_working_set_bytes: "cAdvisor (the kubelet)",
+  kube_pod_container_resource_limits: "kube-state-metrics",
+};
+
+/** Metric names a PromQL query selects: every `name{…}` selector (each default query writes its selectors so). */
+function metricsOf(query: string): string[] {
+  return [...new Set([...query.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!))].filter((name) => !["by", "without", "on", "ignoring"].includes(name));
+}
+
 const QUERIES_FILE = `
 # Figures the test sets directly; errorRatePct and latencyP99Ms keep the default PromQL.
 service:
   errorBudgetPct: 'interlock_test_signal{service="{{service}}",field="errorBudgetPct"}'
   capacityHeadroomPct:
     query: 'interlock_test_signal{service="{{service}}",field="capacityHeadroomPct"}'
-  # Estate-wide: no {{service}}.
-  incidentsLastHour: 'interlock_test_signal{field="incidentsLastHour"}'
-  failuresLastHour:
-    query: 'interlock_test_signal{service="{{service}}",field="failuresLastHour"}'
-    default: 0
 `;
 
 // ─── the Prometheus process ─────────────────────────────────────────────────
@@ -165,17 +211,13 @@ describe("PrometheusSignalSource against a real Prometheus", () => {
     requireBinary(PROMETHEUS_BIN, "Prometheus");
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "interlock-prometheus-"));
 
-    exporter = new TestExporter(TRAFFIC);
+    exporter = new TestExporter(TRAFFIC, CONTAINERS);
     exporter.setGauge(PAYMENT, "errorBudgetPct", 0.5);
     exporter.setGauge(PAYMENT, "capacityHeadroomPct", 35);
-    exporter.setGauge(PAYMENT, "failuresLastHour", 1);
     exporter.setGauge(USER, "errorBudgetPct", 1.25);
     exporter.setGauge(USER, "capacityHeadroomPct", 60);
-    // USER has no failuresLastHour series: the configured default (0) applies.
     exporter.setGauge(AWKWARD, "errorBudgetPct", 0.75);
     exporter.setGauge(AWKWARD, "capacityHeadroomPct", 42);
-    exporter.setGauge(AWKWARD, "failuresLastHour", 2);
-    exporter.setGauge("", "incidentsLastHour", 2);
     const exporterPort = await exporter.start();
 
     prometheus = await startPrometheus({
@@ -215,7 +257,7 @@ describe("PrometheusSignalSource against a real Prometheus", () => {
       expect(signals.errorRatePct).toBeCloseTo((100 * 20) / 1100, 6);
       return signals;
     }, "payment-service's figures");
-    expect(payment).toMatchObject({ service: PAYMENT, at: "2026-03-01T12:00:00.000Z", errorBudgetPct: 0.5, capacityHeadroomPct: 35, failuresLastHour: 1, incidentsLastHour: 2 });
+    expect(payment).toEqual({ service: PAYMENT, at: "2026-03-01T12:00:00.000Z", errorRatePct: payment.errorRatePct, errorBudgetPct: 0.5, capacityHeadroomPct: 35, latencyP99Ms: payment.latencyP99Ms });
     // 1000 baseline requests in (0.05, 0.1], 100 canary ones in (0.25, 0.5]: the 1089th is in the latter.
     expect(payment.latencyP99Ms).toBeCloseTo(1000 * (0.25 + 0.25 * ((0.99 * 1100 - 1000) / 100)), 6);
 
@@ -224,30 +266,29 @@ describe("PrometheusSignalSource against a real Prometheus", () => {
       expect(signals.errorRatePct).toBeCloseTo(5, 6);
       return signals;
     }, "user-service's figures");
-    expect(user).toMatchObject({ service: USER, errorBudgetPct: 1.25, capacityHeadroomPct: 60, failuresLastHour: 0, incidentsLastHour: 2 });
+    expect(user).toMatchObject({ service: USER, errorBudgetPct: 1.25, capacityHeadroomPct: 60 });
     expect(user.latencyP99Ms).toBeCloseTo(p99Ms(2), 6);
   });
 
   it("escapes the service name into the PromQL string", async () => {
     const signals = await eventually(() => source.serviceSignals(AWKWARD), "the awkwardly named service's figures");
     // No 5xx series at all: `or vector(0)` makes that 0 %, not "unknown".
-    expect(signals).toMatchObject({ service: AWKWARD, errorRatePct: 0, errorBudgetPct: 0.75, capacityHeadroomPct: 42, failuresLastHour: 2 });
+    expect(signals).toMatchObject({ service: AWKWARD, errorRatePct: 0, errorBudgetPct: 0.75, capacityHeadroomPct: 42 });
     expect(signals.latencyP99Ms).toBeCloseTo(p99Ms(0), 6);
   });
 
   it("sees the exporter's values change", async () => {
     exporter.setGauge(PAYMENT, "errorBudgetPct", 2.5);
     exporter.setGauge(PAYMENT, "capacityHeadroomPct", 12.5);
-    exporter.setGauge("", "incidentsLastHour", 6);
     clock.advance(60_000);
     const payment = await eventually(async () => {
       const signals = await source.serviceSignals(PAYMENT);
-      expect(signals).toMatchObject({ errorBudgetPct: 2.5, capacityHeadroomPct: 12.5, incidentsLastHour: 6 });
+      expect(signals).toMatchObject({ errorBudgetPct: 2.5, capacityHeadroomPct: 12.5 });
       return signals;
     }, "the changed figures");
     expect(payment.at).toBe("2026-03-01T12:01:00.000Z");
-    // The other service kept its own figures and sees the estate-wide one.
-    expect(await source.serviceSignals(USER)).toMatchObject({ errorBudgetPct: 1.25, capacityHeadroomPct: 60, incidentsLastHour: 6 });
+    // The other service kept its own figures.
+    expect(await source.serviceSignals(USER)).toMatchObject({ errorBudgetPct: 1.25, capacityHeadroomPct: 60 });
   });
 
   it("reads baseline and canary separately during a canary", async () => {
@@ -287,6 +328,45 @@ describe("PrometheusSignalSource against a real Prometheus", () => {
     for (const field of SERVICE_SIGNAL_FIELDS) expect(signals[field]).toBe(-1);
     const canary = await defaults.canarySignals("no-such-service", 50);
     for (const field of COHORT_SIGNAL_FIELDS) expect([canary.baseline[field], canary.canary[field]]).toEqual([-1, -1]);
+  });
+
+  it("runs only queries that read metrics which exist: every default query answers from a fully instrumented service", async () => {
+    const queries = [...Object.values(DEFAULT_PROMETHEUS_QUERIES.service), ...Object.values(DEFAULT_PROMETHEUS_QUERIES.cohort)].map((spec) => spec.query);
+    const read = new Set(queries.flatMap(metricsOf));
+    expect([...read].sort()).toEqual(Object.keys(STANDARD_METRICS).sort());
+    // Prometheus has scraped each of them: the names are the exporters' real ones, not invented.
+    const names = await eventually(async () => {
+      const body = (await (await fetch(`${prometheusUrl}/api/v1/label/__name__/values`)).json()) as { data: string[] };
+      for (const name of read) expect(body.data).toContain(name);
+      return body.data;
+    }, "the metric names Prometheus has scraped");
+    expect(names).not.toContain("interlock_operations_total");
+
+    // With a sentinel default, a query that read a missing metric would answer -1 instead of a figure.
+    const sentinel = (specs: Record<string, { query: string; default: number | null }>) =>
+      Object.fromEntries(Object.entries(specs).map(([field, spec]) => [field, { ...spec, default: -1 }]));
+    const defaults = new PrometheusSignalSource({ url: prometheusUrl, timeoutMs: 5_000, queries: { service: sentinel(DEFAULT_PROMETHEUS_QUERIES.service), cohort: sentinel(DEFAULT_PROMETHEUS_QUERIES.cohort) } as PrometheusQueries }, { clock });
+    const user = await eventually(async () => {
+      const signals = await defaults.serviceSignals(USER);
+      for (const field of SERVICE_SIGNAL_FIELDS) expect(signals[field], field).not.toBe(-1);
+      return signals;
+    }, "user-service's figures through the default queries");
+    expect(user.errorRatePct).toBeCloseTo(5, 6);
+    expect(user.errorBudgetPct).toBeCloseTo(5, 6);
+    expect(user.capacityHeadroomPct).toBeCloseTo(40, 6);
+    const canary = await eventually(async () => {
+      const signals = await defaults.canarySignals(PAYMENT, 10);
+      for (const field of COHORT_SIGNAL_FIELDS) expect([signals.baseline[field], signals.canary[field]], field).not.toContain(-1);
+      return signals;
+    }, "payment-service's canary through the default queries");
+    expect(canary.canary.errorRatePct).toBeCloseTo(10, 6);
+  });
+
+  it("measures the error budget over ERROR_BUDGET_WINDOW", async () => {
+    const minute = prometheusSignalConfigFromEnv({ PROMETHEUS_URL: prometheusUrl, PROMETHEUS_TIMEOUT_MS: "5000", ERROR_BUDGET_WINDOW: "1m" })!;
+    expect(minute.queries.service.errorBudgetPct.query).toContain("[1m]");
+    const signals = await eventually(() => new PrometheusSignalSource(minute, { clock }).serviceSignals(USER), "user-service's error budget over a minute");
+    expect(signals.errorBudgetPct).toBeCloseTo(5, 6);
   });
 
   it("explains a query Prometheus refuses and one that returns several series", async () => {

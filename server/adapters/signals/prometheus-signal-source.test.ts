@@ -7,6 +7,8 @@ import { EnvError } from "../../env";
 import {
   DEFAULT_PROMETHEUS_QUERIES,
   PrometheusSignalSource,
+  SERVICE_SIGNAL_FIELDS,
+  defaultPrometheusQueries,
   applyQueryOverrides,
   escapePromQLString,
   prometheusSignalConfigFromEnv,
@@ -52,15 +54,33 @@ describe("PromQL templates", () => {
 
   it("applies overrides: a bare query keeps the built-in default, an object may replace it", () => {
     const result = applyQueryOverrides({
-      service: { errorRatePct: "my_error_ratio{app=\"{{service}}\"} * 100", failuresLastHour: { query: "deploys_failed{app=\"{{service}}\"}", default: null }, latencyP99Ms: { query: "p99_ms", default: 0 } },
+      service: { errorRatePct: "my_error_ratio{app=\"{{service}}\"} * 100", capacityHeadroomPct: { query: "headroom_pct{app=\"{{service}}\"}", default: null }, latencyP99Ms: { query: "p99_ms", default: 0 } },
       cohort: { requests: "sum(reqs{app=\"{{service}}\",track=\"{{cohort}}\"})" },
     });
     if (!result.ok) throw new Error(result.problems.join("; "));
     expect(result.queries.service.errorRatePct).toEqual({ query: 'my_error_ratio{app="{{service}}"} * 100', default: null });
-    expect(result.queries.service.failuresLastHour).toEqual({ query: 'deploys_failed{app="{{service}}"}', default: null });
+    expect(result.queries.service.capacityHeadroomPct).toEqual({ query: 'headroom_pct{app="{{service}}"}', default: null });
     expect(result.queries.service.latencyP99Ms).toEqual({ query: "p99_ms", default: 0 });
     expect(result.queries.cohort.requests.default).toBe(0);
     expect(result.queries.service.errorBudgetPct).toEqual(DEFAULT_PROMETHEUS_QUERIES.service.errorBudgetPct);
+  });
+
+  it("reads no failure or incident counts: the gates take those from the store", () => {
+    expect([...SERVICE_SIGNAL_FIELDS]).toEqual(["errorRatePct", "errorBudgetPct", "capacityHeadroomPct", "latencyP99Ms"]);
+    // An override file written for the old figures is refused, not silently ignored.
+    const stale = applyQueryOverrides({ service: { failuresLastHour: "x", incidentsLastHour: "y" } });
+    expect(stale.ok).toBe(false);
+    if (!stale.ok) expect(stale.problems).toEqual([expect.stringMatching(/^service: .*failuresLastHour.*incidentsLastHour/)]);
+  });
+
+  it("measures the error budget over the window asked for, and only that query", () => {
+    const month = defaultPrometheusQueries("30d");
+    expect(month.service.errorBudgetPct.query).toBe(
+      '100 * (sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[30d])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[30d]))',
+    );
+    expect(DEFAULT_PROMETHEUS_QUERIES.service.errorBudgetPct.query).toContain("[1h]");
+    expect(DEFAULT_PROMETHEUS_QUERIES.service.errorBudgetPct.query).not.toContain("[30d]");
+    expect({ ...month, service: { ...month.service, errorBudgetPct: null } }).toEqual({ ...DEFAULT_PROMETHEUS_QUERIES, service: { ...DEFAULT_PROMETHEUS_QUERIES.service, errorBudgetPct: null } });
   });
 
   it("names every bad entry of an override", () => {
@@ -78,12 +98,12 @@ describe("PromQL templates", () => {
       ]),
     );
     // Placeholders are checked once the shape is right.
-    const placeholders = applyQueryOverrides({ service: { errorBudgetPct: 'x{a="{{servise}}"}', incidentsLastHour: 'x{t="{{cohort}}"}' }, cohort: { requests: "sum(reqs)" } });
+    const placeholders = applyQueryOverrides({ service: { errorBudgetPct: 'x{a="{{servise}}"}', latencyP99Ms: 'x{t="{{cohort}}"}' }, cohort: { requests: "sum(reqs)" } });
     expect(placeholders).toEqual({
       ok: false,
       problems: [
         "service.errorBudgetPct: unknown placeholder {{servise}} (allowed: {{service}})",
-        "service.incidentsLastHour: unknown placeholder {{cohort}} (allowed: {{service}})",
+        "service.latencyP99Ms: unknown placeholder {{cohort}} (allowed: {{service}})",
         "cohort.requests: the query does not use {{cohort}}, so baseline and canary would read the same figures",
       ],
     });
@@ -99,6 +119,18 @@ describe("prometheusSignalConfigFromEnv", () => {
   it("takes the URL, a 2000 ms timeout by default, and the default queries", () => {
     expect(prometheusSignalConfigFromEnv({ PROMETHEUS_URL: "http://prometheus:9090" })).toEqual({ url: "http://prometheus:9090", timeoutMs: 2000, queries: DEFAULT_PROMETHEUS_QUERIES });
     expect(prometheusSignalConfigFromEnv({ PROMETHEUS_URL: "https://metrics.example.com/prometheus/", PROMETHEUS_TIMEOUT_MS: "750" })?.timeoutMs).toBe(750);
+  });
+
+  it("measures the error budget over ERROR_BUDGET_WINDOW (1h by default), also under a query file that leaves it alone", () => {
+    expect(prometheusSignalConfigFromEnv({ PROMETHEUS_URL: "http://p:9090", ERROR_BUDGET_WINDOW: "" })?.queries).toEqual(defaultPrometheusQueries("1h"));
+    expect(prometheusSignalConfigFromEnv({ PROMETHEUS_URL: "http://p:9090", ERROR_BUDGET_WINDOW: "30d" })?.queries).toEqual(defaultPrometheusQueries("30d"));
+    const file = writeFile("latency.yaml", "service:\n  latencyP99Ms: p99_ms\n");
+    const config = prometheusSignalConfigFromEnv({ PROMETHEUS_URL: "http://p:9090", PROMETHEUS_QUERIES_FILE: file, ERROR_BUDGET_WINDOW: "1h30m" });
+    expect(config?.queries.service.errorBudgetPct.query).toContain("[1h30m]");
+    expect(config?.queries.service.latencyP99Ms.query).toBe("p99_ms");
+    for (const bad of ["30 days", "0d", "1.5h", "h", "30m1h"]) {
+      expect(envProblems({ PROMETHEUS_URL: "http://p:9090", ERROR_BUDGET_WINDOW: bad }).map((p) => p.variable)).toEqual(["ERROR_BUDGET_WINDOW"]);
+    }
   });
 
   it("names each bad variable", () => {

@@ -6,14 +6,16 @@ import { z } from "zod";
 import { systemClock, type Clock } from "../../core/clock";
 import { AppError } from "../../core/errors";
 import type { CanarySignals, CohortSignals, ServiceSignals, SignalSource } from "../../core/gates/ports";
-import { EnvError } from "../../env";
+import { ERROR_BUDGET_ENV_FIELDS, EnvError } from "../../env";
 
-// The production signal source (DESIGN.md §3): one PromQL query per figure,
+// The production signal source (docs/gates.md): one PromQL query per figure,
 // run against Prometheus's HTTP API (GET /api/v1/query, an instant query
 // evaluated at Prometheus's "now"). The queries are templates so an estate
-// whose metrics are named differently changes a file, not this code.
+// whose metrics are named differently changes a file, not this code. The
+// gates' failure and incident counts are not read here: they come from
+// Interlock's own store, in every mode (server/adapters/postgres/gate-history.ts).
 
-export const SERVICE_SIGNAL_FIELDS = ["errorRatePct", "errorBudgetPct", "capacityHeadroomPct", "incidentsLastHour", "failuresLastHour", "latencyP99Ms"] as const;
+export const SERVICE_SIGNAL_FIELDS = ["errorRatePct", "errorBudgetPct", "capacityHeadroomPct", "latencyP99Ms"] as const;
 export type ServiceSignalField = (typeof SERVICE_SIGNAL_FIELDS)[number];
 export const COHORT_SIGNAL_FIELDS = ["errorRatePct", "latencyP99Ms", "requests"] as const;
 export type CohortSignalField = (typeof COHORT_SIGNAL_FIELDS)[number];
@@ -47,61 +49,63 @@ export interface PrometheusSignalConfig {
   queries: PrometheusQueries;
 }
 
+/** The default error-budget window (ERROR_BUDGET_WINDOW). */
+export const DEFAULT_ERROR_BUDGET_WINDOW = "1h";
+
 /**
  * Queries for the metric names most HTTP services export (a counter
  * `http_requests_total` and a histogram `http_request_duration_seconds`, both
- * labelled `service` and, during a canary, `track="baseline"|"canary"`),
- * cAdvisor + kube-state-metrics for capacity, and Prometheus's own ALERTS for
- * incidents. Rates are over 5 minutes, the canary stage's wait (seed 000).
+ * labelled `service` and, during a canary, `track="baseline"|"canary"`) and
+ * cAdvisor + kube-state-metrics for capacity. Rates are over 5 minutes, a
+ * canary stage's wait (docs/gates.md); the error budget is measured over
+ * `errorBudgetWindow` (ERROR_BUDGET_WINDOW, a Prometheus duration).
  */
-export const DEFAULT_PROMETHEUS_QUERIES: PrometheusQueries = {
-  service: {
-    // Share of requests answered with a 5xx. `or vector(0)`: a service that never
-    // failed has no 5xx series at all, which means 0 %, not "unknown".
-    errorRatePct: {
-      query: '100 * (sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[5m]))',
-      default: null,
+export function defaultPrometheusQueries(errorBudgetWindow: string = DEFAULT_ERROR_BUDGET_WINDOW): PrometheusQueries {
+  return {
+    service: {
+      // Share of requests answered with a 5xx. `or vector(0)`: a service that never
+      // failed has no 5xx series at all, which means 0 %, not "unknown".
+      errorRatePct: {
+        query: '100 * (sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[5m]))',
+        default: null,
+      },
+      // The same ratio over the SLO window, ERROR_BUDGET_WINDOW: an hour by default, so
+      // that a young Prometheus answers; with a 30-day SLO and the retention for it, 30d.
+      errorBudgetPct: {
+        query: `100 * (sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[${errorBudgetWindow}])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[${errorBudgetWindow}]))`,
+        default: null,
+      },
+      // What the tighter of CPU and memory leaves against the containers' limits.
+      // label_replace keeps the two ratios apart, so `or` returns both and max picks the tighter.
+      capacityHeadroomPct: {
+        query:
+          '100 * (1 - max(' +
+          'sum(rate(container_cpu_usage_seconds_total{container="{{service}}"}[5m])) / sum(kube_pod_container_resource_limits{container="{{service}}",resource="cpu"})' +
+          ' or ' +
+          'label_replace(sum(container_memory_working_set_bytes{container="{{service}}"}) / sum(kube_pod_container_resource_limits{container="{{service}}",resource="memory"}), "resource", "memory", "", "")' +
+          "))",
+        default: null,
+      },
+      latencyP99Ms: { query: '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}"}[5m])))', default: null },
     },
-    // The same ratio over the SLO window. An hour, so that a young Prometheus
-    // answers; with a 30-day SLO and the retention for it, write [30d].
-    errorBudgetPct: {
-      query: '100 * (sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[1h])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[1h]))',
-      default: null,
+    cohort: {
+      errorRatePct: {
+        query:
+          '100 * (sum(rate(http_requests_total{service="{{service}}",track="{{cohort}}",code=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}",track="{{cohort}}"}[5m]))',
+        default: null,
+      },
+      latencyP99Ms: {
+        query: '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}",track="{{cohort}}"}[5m])))',
+        default: null,
+      },
+      // No series: the cohort has served nothing yet (the port's "0 when the source cannot tell").
+      requests: { query: 'sum(increase(http_requests_total{service="{{service}}",track="{{cohort}}"}[5m]))', default: 0 },
     },
-    // What the tighter of CPU and memory leaves against the containers' limits.
-    // label_replace keeps the two ratios apart, so `or` returns both and max picks the tighter.
-    capacityHeadroomPct: {
-      query:
-        '100 * (1 - max(' +
-        'sum(rate(container_cpu_usage_seconds_total{container="{{service}}"}[5m])) / sum(kube_pod_container_resource_limits{container="{{service}}",resource="cpu"})' +
-        ' or ' +
-        'label_replace(sum(container_memory_working_set_bytes{container="{{service}}"}) / sum(kube_pod_container_resource_limits{container="{{service}}",resource="memory"}), "resource", "memory", "", "")' +
-        "))",
-      default: null,
-    },
-    // Distinct critical alerts that fired at some point in the last hour, estate-wide.
-    // No such alert means no series: 0 incidents.
-    incidentsLastHour: { query: 'count(count_over_time(ALERTS{alertstate="firing",severity="critical"}[1h]))', default: 0 },
-    // Changes to the service that failed or were rolled back in the last hour, as
-    // counted by the deploy system (or Interlock's own operations counter).
-    // A counter that was never incremented has no series: 0 failures.
-    failuresLastHour: { query: 'sum(increase(interlock_operations_total{service="{{service}}",result=~"FAILED|ROLLED_BACK"}[1h]))', default: 0 },
-    latencyP99Ms: { query: '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}"}[5m])))', default: null },
-  },
-  cohort: {
-    errorRatePct: {
-      query:
-        '100 * (sum(rate(http_requests_total{service="{{service}}",track="{{cohort}}",code=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}",track="{{cohort}}"}[5m]))',
-      default: null,
-    },
-    latencyP99Ms: {
-      query: '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}",track="{{cohort}}"}[5m])))',
-      default: null,
-    },
-    // No series: the cohort has served nothing yet (the port's "0 when the source cannot tell").
-    requests: { query: 'sum(increase(http_requests_total{service="{{service}}",track="{{cohort}}"}[5m]))', default: 0 },
-  },
-};
+  };
+}
+
+/** The default queries with the default error-budget window. */
+export const DEFAULT_PROMETHEUS_QUERIES: PrometheusQueries = defaultPrometheusQueries();
 
 const SERVICE_PLACEHOLDERS = ["service"] as const;
 const COHORT_PLACEHOLDERS = ["service", "cohort", "trafficPct"] as const;
@@ -161,12 +165,12 @@ export type PrometheusQueryOverrides = z.input<typeof ZQueryOverrides>;
  * The default queries with `overrides` applied (the content of
  * PROMETHEUS_QUERIES_FILE); returns the problems instead when there are any.
  */
-export function applyQueryOverrides(overrides: unknown): { ok: true; queries: PrometheusQueries } | { ok: false; problems: string[] } {
+export function applyQueryOverrides(overrides: unknown, errorBudgetWindow: string = DEFAULT_ERROR_BUDGET_WINDOW): { ok: true; queries: PrometheusQueries } | { ok: false; problems: string[] } {
   const result = ZQueryOverrides.safeParse(overrides ?? {});
   if (!result.success) {
     return { ok: false, problems: result.error.issues.map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.message}`) };
   }
-  const queries = structuredClone(DEFAULT_PROMETHEUS_QUERIES);
+  const queries = defaultPrometheusQueries(errorBudgetWindow);
   const merge = (into: PromQuery, given: z.infer<typeof ZQueryOverride> | undefined): PromQuery =>
     given === undefined ? into : typeof given === "string" ? { ...into, query: given } : { query: given.query, default: given.default === undefined ? into.default : given.default };
   for (const field of SERVICE_SIGNAL_FIELDS) queries.service[field] = merge(queries.service[field], result.data.service?.[field]);
@@ -187,8 +191,13 @@ const httpUrl = z.string().superRefine((value, ctx) => {
   else if (url.search || url.hash) ctx.addIssue({ code: "custom", message: "must not have a query string or fragment" });
 });
 
-/** The variables this adapter reads, with server/env.ts's conventions, for the start-up schema to include. */
+/**
+ * The variables this adapter reads, with server/env.ts's conventions, for the
+ * start-up schema to include. ERROR_BUDGET_WINDOW is server/env.ts's own
+ * (the start-up schema validates it too).
+ */
 export const PROMETHEUS_ENV_FIELDS = {
+  ...ERROR_BUDGET_ENV_FIELDS,
   PROMETHEUS_URL: httpUrl.optional(),
   PROMETHEUS_TIMEOUT_MS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(50, "must be at least 50").max(60_000, "must be at most 60000").default(2000),
   PROMETHEUS_QUERIES_FILE: z.string().min(1, "must not be empty").optional(),
@@ -202,14 +211,14 @@ const ZPrometheusEnv = z.object(PROMETHEUS_ENV_FIELDS);
  * JSON, relative paths from the working directory).
  */
 export function prometheusSignalConfigFromEnv(env: Record<string, string | undefined>): PrometheusSignalConfig | null {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([key, v]) => key.startsWith("PROMETHEUS_") && v !== undefined && v !== ""));
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([key, v]) => (key.startsWith("PROMETHEUS_") || key in ERROR_BUDGET_ENV_FIELDS) && v !== undefined && v !== ""));
   const result = ZPrometheusEnv.safeParse(cleaned);
   if (!result.success) {
     throw new EnvError(result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "(environment)"), message: issue.message })));
   }
-  const { PROMETHEUS_URL: url, PROMETHEUS_TIMEOUT_MS: timeoutMs, PROMETHEUS_QUERIES_FILE: file } = result.data;
+  const { PROMETHEUS_URL: url, PROMETHEUS_TIMEOUT_MS: timeoutMs, PROMETHEUS_QUERIES_FILE: file, ERROR_BUDGET_WINDOW: window } = result.data;
   if (!url) return null;
-  if (!file) return { url, timeoutMs, queries: structuredClone(DEFAULT_PROMETHEUS_QUERIES) };
+  if (!file) return { url, timeoutMs, queries: defaultPrometheusQueries(window) };
 
   const fileError = (message: string) => new EnvError([{ variable: "PROMETHEUS_QUERIES_FILE", message }]);
   const absolute = path.resolve(file);
@@ -226,7 +235,7 @@ export function prometheusSignalConfigFromEnv(env: Record<string, string | undef
     // The first line of yaml's message ends "at line 3, column 1:"; the rest is an excerpt of the file.
     throw fileError(`${absolute} is not valid YAML or JSON: ${(error as Error).message.split("\n")[0]!.replace(/:$/, "")}`);
   }
-  const applied = applyQueryOverrides(value);
+  const applied = applyQueryOverrides(value, window);
   if (!applied.ok) throw new EnvError(applied.problems.map((problem) => ({ variable: "PROMETHEUS_QUERIES_FILE", message: `${absolute}: ${problem}` })));
   return { url, timeoutMs, queries: applied.queries };
 }

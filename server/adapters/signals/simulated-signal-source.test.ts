@@ -16,7 +16,7 @@ async function errorOf(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe("SimulatedSignalSource", () => {
-  it("reports seed 000 workflow 1's healthy figures, stamped by the clock, and they pass every gate", async () => {
+  it("reports a healthy estate's figures, stamped by the clock; they pass the signal gates, marked as simulated", async () => {
     const clock = new ManualClock("2026-03-01T12:00:00.000Z");
     const source = new SimulatedSignalSource({ clock });
     expect(source.kind).toBe("simulated");
@@ -27,14 +27,18 @@ describe("SimulatedSignalSource", () => {
       errorRatePct: 0.5,
       errorBudgetPct: 0.5,
       capacityHeadroomPct: 35,
-      incidentsLastHour: 2,
-      failuresLastHour: 1,
       latencyP99Ms: 120,
     });
     clock.advance(1_500);
     expect((await source.serviceSignals("payment-service")).at).toBe("2026-03-01T12:00:01.500Z");
-    const evaluation = evaluateGates({ operationType: "DEPLOYMENT", signals, blastRadiusPct: 12, lastChangeFinishedAt: null, now: clock.now() }, DEFAULT_GATE_CONFIG);
+    const history = { failures: 0, consecutiveFailures: 0, incidents: 0, lastChangeFinishedAt: null };
+    const evaluation = evaluateGates({ operationType: "DEPLOYMENT", signals, signalSource: source.kind, history, blastRadiusPct: 12, now: clock.now() }, DEFAULT_GATE_CONFIG);
     expect(evaluation.decision).toBe("PASS");
+    const fromSignals = evaluation.results.filter((r) => r.gate === "ERROR_BUDGET" || r.gate === "RESOURCE_CAPACITY");
+    expect(fromSignals.map((r) => [r.source, r.reason])).toEqual([
+      ["simulated", "Error budget within limit: 0.5% <= 2.0% (simulated)"],
+      ["simulated", "Resource capacity sufficient: 35% >= 20% headroom (simulated)"],
+    ]);
   });
 
   it("overrides one service at a time, adds later settings to earlier ones, and leaves the others alone", async () => {
@@ -46,12 +50,12 @@ describe("SimulatedSignalSource", () => {
   });
 
   it("changes the estate-wide defaults under the per-service overrides", async () => {
-    const source = new SimulatedSignalSource({ defaults: { incidentsLastHour: 0 } });
-    expect((await source.serviceSignals("a")).incidentsLastHour).toBe(0);
+    const source = new SimulatedSignalSource({ defaults: { errorBudgetPct: 0 } });
+    expect((await source.serviceSignals("a")).errorBudgetPct).toBe(0);
     source.set("a", { capacityHeadroomPct: 50 });
-    source.setDefaults({ capacityHeadroomPct: 10, incidentsLastHour: 7 });
-    expect(await source.serviceSignals("a")).toMatchObject({ capacityHeadroomPct: 50, incidentsLastHour: 7 });
-    expect(await source.serviceSignals("b")).toMatchObject({ capacityHeadroomPct: 10, incidentsLastHour: 7 });
+    source.setDefaults({ capacityHeadroomPct: 10, errorBudgetPct: 7 });
+    expect(await source.serviceSignals("a")).toMatchObject({ capacityHeadroomPct: 50, errorBudgetPct: 7 });
+    expect(await source.serviceSignals("b")).toMatchObject({ capacityHeadroomPct: 10, errorBudgetPct: 7 });
   });
 
   it("gives both canary cohorts the service's figures, split requests by traffic, and takes overrides per cohort", async () => {
@@ -75,7 +79,7 @@ describe("SimulatedSignalSource", () => {
     const source = new SimulatedSignalSource({ defaults: { latencyP99Ms: 200 } });
     source.set("a", { errorBudgetPct: 9 });
     source.setCanary("a", { canary: { errorRatePct: 9 } });
-    source.setDefaults({ incidentsLastHour: 9 });
+    source.setDefaults({ capacityHeadroomPct: 9 });
     source.setUnavailable("injected: metrics backend down");
     const error = await errorOf(source.serviceSignals("a"));
     expect(error.code).toBe("UNAVAILABLE");

@@ -3,21 +3,22 @@ import { systemClock, type Clock } from "../../core/clock";
 import { AppError } from "../../core/errors";
 import type { CanarySignals, CohortSignals, ServiceSignals, SignalSource } from "../../core/gates/ports";
 
-// The embedded signal source (DESIGN.md §3): no metrics system, just figures
+// The embedded signal source (docs/gates.md): no metrics system, just figures
 // that the demo, the failure-injection matrix and tests set. Deterministic on
 // purpose: the same settings give the same answers, so an injected fault's
-// outcome is measured, never a matter of luck.
+// outcome is measured, never a matter of luck. Its figures are not
+// measurements, and the gates' reasons say "(simulated)" for them. The
+// failure and incident counts the gates read come from the store instead
+// (server/adapters/postgres/gate-history.ts), so they are real even here.
 
 /** The figures a service reports; `service` and `at` are filled in on read. */
 export type SignalValues = Omit<ServiceSignals, "service" | "at">;
 
-/** Seed 000 workflow 1's healthy estate: every gate passes with room to spare. */
+/** A healthy estate (docs/gates.md's worked example): every signal gate passes with room to spare. */
 export const HEALTHY_SIGNALS: Readonly<SignalValues> = Object.freeze({
   errorRatePct: 0.5,
   errorBudgetPct: 0.5,
   capacityHeadroomPct: 35,
-  incidentsLastHour: 2,
-  failuresLastHour: 1,
   latencyP99Ms: 120,
 });
 

@@ -1,7 +1,7 @@
-// The audit log's domain types (C7). Every action Interlock takes is one event;
+// The audit log's domain types (docs/spec/audit.md#events). Every action Interlock takes is one event;
 // events form a SHA-256 hash chain over canonical bytes (RFC 8785).
 
-/** The seed's 15 ActionCategory values. */
+/** The 15 categories of docs/spec/audit.md#categories, and ACCESS (sign-ins) added by Interlock. */
 export const AUDIT_CATEGORIES = [
   "INCIDENT_DETECTION",
   "ROOT_CAUSE_ANALYSIS",
@@ -18,6 +18,7 @@ export const AUDIT_CATEGORIES = [
   "NOTIFICATION",
   "MANUAL_INTERVENTION",
   "SYSTEM_HEALTH",
+  "ACCESS",
 ] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 

@@ -1,10 +1,28 @@
 import type { KeyObject } from "node:crypto";
+import { z } from "zod";
 import type { AuditLog } from "./audit-log";
 import type { AuditStore, CheckpointSink } from "./ports";
-import type { JsonValue, VerificationResult } from "./types";
+import { TAMPER_KINDS, type VerificationResult } from "./types";
 import { verifyAuditLog } from "./verify-audit-log";
 
 export const VERIFICATION_ACTION = "audit.verified";
+
+/** The payload of a verification event, as `verifyAndRecord` writes it: the verdict itself. */
+export const ZVerificationPayload = z.looseObject({
+  valid: z.boolean(),
+  checked: z.number(),
+  firstBadSeq: z.number().nullable(),
+  kind: z.enum(TAMPER_KINDS).nullable(),
+  detail: z.string().nullable(),
+  checkpoints: z.number(),
+  lastSeq: z.number(),
+}) satisfies z.ZodType<VerificationResult>;
+
+/** The verdict a verification event records, or null when its payload does not read as one. */
+export function verificationOf(payload: unknown): VerificationResult | null {
+  const parsed = ZVerificationPayload.safeParse(payload);
+  return parsed.success ? parsed.data : null;
+}
 
 /**
  * Verifies the chain and records the verdict in the chain itself, so every
@@ -19,7 +37,7 @@ export async function verifyAndRecord(deps: { store: AuditStore; sink: Checkpoin
     severity: result.valid ? "INFO" : "CRITICAL",
     actor: deps.actor,
     action: VERIFICATION_ACTION,
-    payload: result as unknown as { [key: string]: JsonValue },
+    payload: { ...result },
   });
   return result;
 }

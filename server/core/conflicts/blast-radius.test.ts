@@ -17,7 +17,7 @@ const GRAPH: GraphSnapshot = {
 const index = GraphIndex.build(GRAPH);
 
 describe("blast radius", () => {
-  it("applies seed 000's weights to disjoint sets within the depth", () => {
+  it("applies the documented weights to disjoint sets within the depth", () => {
     const radius = blastRadiusOf(index, ["x"], 3);
     expect(radius).toMatchObject({ direct: ["x"], sharedResource: ["s"], downstream: ["d1", "d2", "d3"], upstream: ["u1", "u2"], affectedCount: 7, totalServices: 9, depth: 3 });
     expect(radius.score).toBeCloseTo(1 * 1.0 + 1 * 0.8 + 3 * 0.5 + 2 * 0.3, 10);

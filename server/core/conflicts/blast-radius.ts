@@ -2,7 +2,7 @@ import { AppError } from "../errors";
 import type { GraphIndex } from "../graph/graph-index";
 import type { BlastRadius } from "./types";
 
-/** Seed 000's weights: how much a service in each set counts towards the blast radius. */
+/** The weights (docs/specification.md#blast-radius): how much a service in each set counts towards the blast radius. */
 export const BLAST_RADIUS_WEIGHTS = { direct: 1.0, sharedResource: 0.8, downstream: 0.5, upstream: 0.3 } as const;
 
 // Set codes, lower = heavier; a service is counted once, in the heaviest set it is in.
@@ -17,7 +17,7 @@ const UPSTREAM = 4;
  * - sharedResource: the other members of their resource groups;
  * - downstream: what they depend on within `depth` hops;
  * - upstream: what depends on them within `depth` hops;
- * score = Σ weight × |set| (seed 000), percentage = distinct services / all services.
+ * score = Σ weight × |set| (docs/specification.md#blast-radius), percentage = distinct services / all services.
  * The sets are disjoint (heaviest wins), so the score never counts a service twice.
  */
 export function computeBlastRadius(index: GraphIndex, services: readonly number[], depth: number): BlastRadius {

@@ -54,13 +54,51 @@ describe("detectConflicts on a small graph", () => {
     expect(result.decision).toEqual({ action: "PROCEED", severity: null, notBefore: null });
   });
 
-  it("DIRECT: an in-flight operation on the same service blocks, whatever its type", () => {
-    const other = op("a", { type: "ROLLBACK" });
+  it("DIRECT: an operation ahead on the same service makes the candidate wait in line (QUEUE), whatever its type", () => {
+    const other = op("a", { type: "MAINTENANCE", state: "IN_PROGRESS" });
     const result = check("a", [other]);
     expect(types(result)).toEqual(["DIRECT"]);
-    expect(result.conflicts[0]).toMatchObject({ severity: "CRITICAL", action: "BLOCK", conflictingOperationIds: [other.id], affectedServices: ["a"] });
+    expect(result.conflicts[0]).toMatchObject({ severity: "CRITICAL", action: "QUEUE", conflictingOperationIds: [other.id], affectedServices: ["a"] });
     expect(result.conflicts[0]!.explanation).toContain(other.id);
-    expect(result.decision).toMatchObject({ action: "BLOCK", severity: "CRITICAL" });
+    expect(result.conflicts[0]!.explanation).toContain("position 2");
+    expect(result.decision).toMatchObject({ action: "QUEUE", severity: "CRITICAL" });
+    expect(result.line).toMatchObject({ verdict: "WAIT", position: 2 });
+  });
+
+  it("DIRECT set to BLOCK refuses it, as the original rule did", () => {
+    const other = op("a");
+    const result = check("a", [other], { policy: parseConflictPolicy({ rules: { DIRECT: { action: "BLOCK" } } }) });
+    expect(result.conflicts[0]).toMatchObject({ type: "DIRECT", action: "BLOCK" });
+    expect(result.decision.action).toBe("BLOCK");
+    expect(result.line.verdict).toBe("BLOCK");
+  });
+
+  it("DIRECT: a ROLLBACK is not held by a deploy paused before it started, and preempts one that is running", () => {
+    const rollback = (inFlight: OperationRef[]) =>
+      detectConflicts({ candidate: op("a", { id: "candidate", type: "ROLLBACK", priority: 0, seq: 10n }), inFlight, recentlyFinished: [], graph: index, policy: DEFAULT_CONFLICT_POLICY, now });
+    const paused = op("a", { state: "PAUSED_FOR_HUMAN_REVIEW", priority: 2, seq: 1n, started: false });
+    expect(rollback([paused]).conflicts).toEqual([]);
+    expect(rollback([paused]).line.verdict).toBe("GO");
+    const running = op("a", { state: "IN_PROGRESS", priority: 2, seq: 2n, started: true });
+    const result = rollback([paused, running]);
+    expect(result.conflicts).toEqual([expect.objectContaining({ type: "DIRECT", action: "SUPERSEDE", conflictingOperationIds: [running.id] })]);
+    expect(result.line.preempt.map((m) => m.id)).toEqual([running.id]);
+    // Even with BLOCK as the rule: a rollback is never refused by the changes it undoes.
+    const strict = parseConflictPolicy({ rules: { DIRECT: { action: "BLOCK" } } });
+    expect(detectConflicts({ candidate: op("a", { id: "candidate", type: "ROLLBACK", priority: 0, seq: 10n }), inFlight: [paused], recentlyFinished: [], graph: index, policy: strict, now }).decision.action).toBe("PROCEED");
+  });
+
+  it("DIRECT: two verifications of one service are not a conflict (they share the lock)", () => {
+    const result = detectConflicts({ candidate: op("a", { id: "candidate", type: "VERIFICATION" }), inFlight: [op("a", { type: "VERIFICATION", state: "IN_PROGRESS" })], recentlyFinished: [], graph: index, policy: DEFAULT_CONFLICT_POLICY, now });
+    expect(result.conflicts).toEqual([]);
+  });
+
+  it("other types only look at work that arrived before the candidate; the line also sees later, more urgent work", () => {
+    const later = op("b", { seq: 20n });
+    const candidate = op("a", { id: "candidate", seq: 10n });
+    expect(detectConflicts({ candidate, inFlight: [later], recentlyFinished: [], graph: index, policy: DEFAULT_CONFLICT_POLICY, now }).conflicts).toEqual([]);
+    const urgent = op("a", { type: "REMEDIATION", priority: 1, seq: 20n, queued: true });
+    expect(detectConflicts({ candidate, inFlight: [urgent], recentlyFinished: [], graph: index, policy: DEFAULT_CONFLICT_POLICY, now }).line.verdict).toBe("WAIT");
   });
 
   it("ignores the candidate itself when it is already in the in-flight list", () => {
@@ -150,7 +188,7 @@ describe("detectConflicts on a small graph", () => {
   it("returns every conflict, most severe first, and decides by the strictest action", () => {
     const result = check("a", [op("a"), op("b"), op("k"), op("p"), op("m")], { finished: [finished("a", 5)] });
     expect(types(result)).toEqual(["DIRECT", "DEPENDENCY", "SHARED_RESOURCE", "UPSTREAM", "CASCADE", "TIMING"]);
-    expect(result.decision).toEqual({ action: "BLOCK", severity: "CRITICAL", notBefore: null });
+    expect(result.decision).toEqual({ action: "PAUSE_FOR_REVIEW", severity: "CRITICAL", notBefore: null });
   });
 
   it("applies the policy: a disabled type is not reported, a changed rule changes severity and action", () => {
@@ -188,7 +226,7 @@ describe("detectConflicts on a small graph", () => {
   });
 });
 
-describe("seed 000's hidden conflict on the demo topology", () => {
+describe("the reference hidden conflict on the demo topology", () => {
   const demo = GraphIndex.build(DEMO_TOPOLOGY);
   const payment: OperationRef = { id: "op-abc123", type: "DEPLOYMENT", service: "payment-service", actor: "alice@example.com", createdAt: new Date("2026-11-23T11:55:00Z"), params: { version: "1.2.3" } };
   const user: OperationRef = { id: "op-ghi789", type: "DEPLOYMENT", service: "user-service", actor: "bob@example.com", createdAt: now, params: { version: "2.0.0" } };
@@ -204,7 +242,7 @@ describe("seed 000's hidden conflict on the demo topology", () => {
     expect(shared.evidence.resourceGroups).toEqual(["postgres_primary"]);
     expect(shared.explanation).toContain("postgres_primary");
 
-    // The blast radius of the two deployments, and where each of the seed's five services sits in it.
+    // The blast radius of the two deployments, and where each of the five services the original specification's worked example names sits in it.
     const radius = dependency.blastRadius;
     expect(radius.direct).toEqual(["payment-service", "user-service"]);
     expect(radius.sharedResource).toContain("order-service"); // postgres_primary, with both
@@ -222,11 +260,11 @@ describe("seed 000's hidden conflict on the demo topology", () => {
     expect(result.conflicts).toEqual([]);
   });
 
-  it("seed 000 workflow 2: a second deployment of payment-service is a critical DIRECT conflict and is blocked", () => {
+  it("workflow 2 of docs/conflicts.md: a second deployment of payment-service is a critical DIRECT conflict and waits in line", () => {
     const second: OperationRef = { ...payment, id: "op-def456", actor: "auto-healer" };
     const result = detectConflicts({ candidate: second, inFlight: [payment], recentlyFinished: [], graph: DEMO_TOPOLOGY, policy: DEFAULT_CONFLICT_POLICY, now });
-    expect(result.conflicts[0]).toMatchObject({ type: "DIRECT", severity: "CRITICAL", action: "BLOCK", conflictingOperationIds: ["op-abc123"] });
-    expect(result.decision.action).toBe("BLOCK");
+    expect(result.conflicts[0]).toMatchObject({ type: "DIRECT", severity: "CRITICAL", action: "QUEUE", conflictingOperationIds: ["op-abc123"] });
+    expect(result.decision.action).toBe("QUEUE");
   });
 });
 

@@ -2,6 +2,7 @@ import { AppError } from "../errors";
 import { GraphIndex, indexSnapshot } from "../graph/graph-index";
 import type { GraphSnapshot } from "../graph/types";
 import { computeBlastRadius } from "./blast-radius";
+import { goesFirst, lineMemberOf, placeInLine } from "./service-line";
 import type { ConflictPolicy } from "./policy";
 import {
   ACTION_PRECEDENCE,
@@ -9,6 +10,7 @@ import {
   CONFLICT_TYPES,
   type BlastRadius,
   type Conflict,
+  type ConflictAction,
   type ConflictCheck,
   type ConflictDecision,
   type ConflictType,
@@ -52,6 +54,9 @@ export function detectConflicts(input: ConflictCheckInput): ConflictCheck {
   const inFlightByService = new Map<number, OperationRef[]>();
   for (const op of input.inFlight) {
     if (op.id === candidate.id) continue; // the orchestrator may have registered the candidate already
+    // Only the line for the candidate's own service looks at work that arrived after it
+    // (a ROLLBACK submitted later goes ahead); every other type is checked against what came first.
+    if (op.service !== candidate.service && op.seq !== undefined && candidate.seq !== undefined && op.seq > candidate.seq) continue;
     const id = index.idOf(op.service);
     if (id === undefined) continue; // a service removed from the graph since: nothing to relate it to
     const list = inFlightByService.get(id);
@@ -69,26 +74,48 @@ export function detectConflicts(input: ConflictCheckInput): ConflictCheck {
     }
     return radius;
   };
-  const add = (type: ConflictType, other: OperationRef, y: number, affectedServices: string[], explanation: string, evidence: Conflict["evidence"] = {}) => {
+  const add = (type: ConflictType, other: OperationRef, y: number, affectedServices: string[], explanation: string, evidence: Conflict["evidence"] = {}, actionOverride?: ConflictAction) => {
     const rule = policy.rules[type];
-    if (!rule.enabled) return;
+    // A ROLLBACK taking its service is recorded even when DIRECT is disabled: it acts on the other operation.
+    if (!rule.enabled && actionOverride === undefined) return;
+    const action = actionOverride ?? rule.action;
     conflicts.push({
       type,
       severity: rule.severity,
-      action: rule.action,
+      action,
       conflictingOperationIds: [other.id],
       affectedServices,
       blastRadius: radiusWith(y),
       explanation,
-      recommendation: recommend(rule.action, other, evidence.notBefore),
+      recommendation: recommend(action, other, evidence.notBefore),
       evidence,
     });
   };
   const describe = (op: OperationRef) => `an in-flight ${op.type} (${op.id}, by ${op.actor})`;
 
-  // DIRECT: the same service.
-  for (const op of inFlightByService.get(x) ?? []) {
-    add("DIRECT", op, x, [X], `${X} already has ${describe(op)}, and two changes to one service cannot both be verified.`);
+  // DIRECT: the same service, through its line (./service-line.ts, docs/conflicts.md).
+  const sameService = inFlightByService.get(x) ?? [];
+  const line = placeInLine(lineMemberOf(candidate, true), sameService.map((op) => lineMemberOf(op, false)), policy.rules.DIRECT);
+  const byId = new Map(sameService.map((op) => [op.id, op]));
+  const lineActions = ["QUEUE", "SUPERSEDE", "BLOCK"];
+  if (goesFirst(lineMemberOf(candidate, true)) || (policy.rules.DIRECT.enabled && lineActions.includes(policy.rules.DIRECT.action))) {
+    for (const m of line.ahead) {
+      const op = byId.get(m.id)!;
+      const how = line.verdict === "BLOCK" ? "two changes to one service cannot both be verified" : `this operation waits in line for ${X} behind it (position ${line.position})`;
+      add("DIRECT", op, x, [X], `${X} already has ${describe(op)}, and ${how}.`);
+    }
+    for (const m of line.supersede) {
+      add("DIRECT", byId.get(m.id)!, x, [X], `${X} has an older ${describe(byId.get(m.id)!)} that has not started; this newer DEPLOYMENT supersedes it.`, {}, "SUPERSEDE");
+    }
+    for (const m of line.preempt) {
+      add("DIRECT", byId.get(m.id)!, x, [X], `${X} is being changed by ${describe(byId.get(m.id)!)}; this ${candidate.type} takes the service first: that change is stopped at its next safe point and superseded.`, {}, "SUPERSEDE");
+    }
+  } else {
+    // Another action (WARN, DELAY, PAUSE_FOR_REVIEW) for any other operation on the service.
+    for (const op of sameService) {
+      if (candidate.type === "VERIFICATION" && op.type === "VERIFICATION") continue; // they share the service lock
+      add("DIRECT", op, x, [X], `${X} already has ${describe(op)}, and two changes to one service cannot both be verified.`);
+    }
   }
 
   // DEPENDENCY (1 hop) and DOWNSTREAM (2..depth hops): services X depends on.
@@ -193,6 +220,7 @@ export function detectConflicts(input: ConflictCheckInput): ConflictCheck {
   return {
     operationId: candidate.id,
     service: X,
+    line,
     checkedAt: now.toISOString(),
     conflicts,
     decision: decide(conflicts),
@@ -220,6 +248,10 @@ function recommend(action: Conflict["action"], other: OperationRef, notBefore: s
       return notBefore ? `Start no earlier than ${notBefore}.` : `Start once ${other.id} has finished.`;
     case "WARN":
       return `Proceed, watching the affected services closely while ${other.id} is running.`;
+    case "QUEUE":
+      return `Wait in line: this operation starts once ${other.id} has finished (no need to resubmit).`;
+    case "SUPERSEDE":
+      return `${other.id} has not started and is replaced by this newer operation.`;
   }
 }
 

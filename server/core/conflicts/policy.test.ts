@@ -34,15 +34,16 @@ function validationIssues(fn: () => unknown): { path: string; message: string }[
 }
 
 describe("conflict policy", () => {
-  it("has seed 000's defaults and a rule for every type", () => {
+  it("has the defaults of docs/conflicts.md and a rule for every type", () => {
     expect(Object.keys(DEFAULT_CONFLICT_POLICY.rules).sort()).toEqual([...CONFLICT_TYPES].sort());
-    expect(DEFAULT_CONFLICT_POLICY.rules.DIRECT).toEqual({ enabled: true, severity: "CRITICAL", action: "BLOCK" });
+    // One change at a time per service, in line: DIRECT queues rather than blocks.
+    expect(DEFAULT_CONFLICT_POLICY.rules.DIRECT).toEqual({ enabled: true, severity: "CRITICAL", action: "QUEUE" });
     expect(DEFAULT_CONFLICT_POLICY.rules.DEPENDENCY).toEqual({ enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" });
     expect(DEFAULT_CONFLICT_POLICY.rules.DOWNSTREAM).toEqual({ enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" });
     expect(DEFAULT_CONFLICT_POLICY.depth).toBe(3);
   });
 
-  it("completes a partial policy from the defaults and accepts the seed's lower-case spelling", () => {
+  it("completes a partial policy from the defaults and accepts the original specification's lower-case spelling", () => {
     const policy = parseConflictPolicy({ rules: { downstream: { severity: "medium", action: "warn" } } });
     expect(policy.rules.DOWNSTREAM).toEqual({ enabled: true, severity: "MEDIUM", action: "WARN" });
     expect(policy.rules.DIRECT).toEqual(DEFAULT_CONFLICT_POLICY.rules.DIRECT);

@@ -10,7 +10,7 @@ export interface ConflictRule {
 }
 
 export interface ConflictPolicy {
-  /** Hops followed for DOWNSTREAM, UPSTREAM, CASCADE and blast radius (seed 000: 1..3). */
+  /** Hops followed for DOWNSTREAM, UPSTREAM, CASCADE and blast radius (default 3, range 1–6: docs/conflicts.md#conflicts). */
   depth: number;
   /** TIMING fires for operations that finished less than this long ago. */
   timingWindowSeconds: number;
@@ -21,24 +21,28 @@ export interface ConflictPolicy {
 export const CONFLICT_POLICY_SETTING = "conflicts.policy";
 
 /**
- * Seed 000 fixes two rules (configuration §2) and implies a third
- * (troubleshooting issue 2 tells operators to lower DOWNSTREAM "from high to
- * medium, from pause_for_review to warn", so high/pause is its default). The
- * rest are chosen here, with why:
+ * The defaults (docs/conflicts.md#conflicts). The original specification's
+ * sample configuration fixed two rules and its troubleshooting advice implied a
+ * third (it tells operators to lower DOWNSTREAM "from high to medium, from
+ * pause_for_review to warn", so high/pause was its default). The rest are
+ * chosen here, with why:
  */
 export const DEFAULT_CONFLICT_POLICY: ConflictPolicy = {
   depth: 3,
   timingWindowSeconds: 300,
   rules: {
-    DIRECT: { enabled: true, severity: "CRITICAL", action: "BLOCK" }, // seed 000
-    DEPENDENCY: { enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" }, // seed 000
-    DOWNSTREAM: { enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" }, // seed 000, troubleshooting issue 2
-    // Seed 000 lists it with DEPENDENCY in the HIGH example, and its troubleshooting
+    // One change at a time per service, in line rather than refused: a second change
+    // waits for the first instead of failing (docs/conflicts.md says why this departs
+    // from the original "DIRECT blocks"). BLOCK and SUPERSEDE remain available.
+    DIRECT: { enabled: true, severity: "CRITICAL", action: "QUEUE" },
+    DEPENDENCY: { enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" }, // as originally specified
+    DOWNSTREAM: { enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" }, // implied by the original troubleshooting advice (above)
+    // The original specification lists it with DEPENDENCY in its HIGH example, and its troubleshooting
     // blames wrong resource groups for operations "blocked unnecessarily": a shared
     // database is the classic hidden coupling, so a human looks first.
     SHARED_RESOURCE: { enabled: true, severity: "HIGH", action: "PAUSE_FOR_REVIEW" },
     // The candidate changes something a running operation's service relies on. Real,
-    // but the running operation's own verification catches a break, and the seed
+    // but the running operation's own verification catches a break, and the blast radius
     // weighs upstream lowest (0.3) in blast radius: record and warn.
     UPSTREAM: { enabled: true, severity: "MEDIUM", action: "WARN" },
     // No path joins the two services, only a common dependent: the weakest graph
@@ -49,7 +53,7 @@ export const DEFAULT_CONFLICT_POLICY: ConflictPolicy = {
   },
 };
 
-// The seed writes `severity: critical`, `action: pause_for_review`: accept either case.
+// The original specification writes `severity: critical`, `action: pause_for_review`: accept either case.
 const upper = (value: unknown) => (typeof value === "string" ? value.toUpperCase() : value);
 const ZSeverity = z.preprocess(upper, z.enum(CONFLICT_SEVERITIES, { message: `must be one of ${CONFLICT_SEVERITIES.join(", ")}` }));
 const ZAction = z.preprocess(upper, z.enum(CONFLICT_ACTIONS, { message: `must be one of ${CONFLICT_ACTIONS.join(", ")}` }));

@@ -1,3 +1,5 @@
+import type { LinePlacement } from "./service-line";
+
 // Conflicts between an operation that wants to start and the work already
 // under way. The names match the Prisma enums (ConflictType, ConflictSeverity,
 // ConflictAction, OperationType) so a result is stored without translation.
@@ -9,14 +11,14 @@ export type OperationType = (typeof OPERATION_TYPES)[number];
  * The seven conflict types. X is the candidate operation's service, Y the
  * service of another operation, D the policy's traversal depth (default 3);
  * "X depends on Y" means a DEPENDS_ON edge X → Y. Downstream of X = what X
- * depends on (seed 000's `-[:DEPENDS_ON*1..3]->`); upstream of X = what
+ * depends on (`-[:DEPENDS_ON*1..D]->`, docs/specification.md#blast-radius); upstream of X = what
  * depends on X.
  *
  * - DIRECT: an in-flight operation targets X itself (any type: two concurrent
  *   changes to one service make both verifications meaningless).
  * - DEPENDENCY: X depends on Y through one edge (X → Y) and Y has an in-flight
- *   operation: X's change is tested against a Y that is changing (seed 000's
- *   user-service → payment-service example).
+ *   operation: X's change is tested against a Y that is changing (the
+ *   user-service → payment-service example of docs/specification.md#conflicts).
  * - DOWNSTREAM: X reaches Y in 2..D hops along DEPENDS_ON (Y is a transitive
  *   dependency, not a direct one) and Y has an in-flight operation.
  * - UPSTREAM: Y reaches X in 1..D hops (Y depends on X, directly or not) and Y
@@ -30,15 +32,15 @@ export type OperationType = (typeof OPERATION_TYPES)[number];
  *   an in-flight operation: a fault from either change converges on Z, and
  *   whatever fails there cannot be attributed to one of them. One edge each,
  *   not D hops: within 3 hops a gateway reaches most of an estate, and every
- *   pair of operations would "cascade" through it (seed 000's troubleshooting
- *   issue 2 is about exactly such false conflicts).
+ *   pair of operations would "cascade" through it (the departure is explained in
+ *   docs/specification.md#conflicts).
  * - TIMING: an operation on X, or on a service one edge away from X in either
  *   direction, finished less than the policy's timing window ago (default
- *   300 s, seed 000's cooldown): its effects have not settled, so the
+ *   300 s, the cooldown of docs/gates.md#the-gates): its effects have not settled, so the
  *   candidate would be verified against a moving baseline.
  *
- * A pair of operations can be in several conflicts at once (seed 000's
- * example is DEPENDENCY + SHARED_RESOURCE); DEPENDENCY and DOWNSTREAM exclude
+ * A pair of operations can be in several conflicts at once (the reference
+ * example of docs/specification.md#conflicts is DEPENDENCY + SHARED_RESOURCE); DEPENDENCY and DOWNSTREAM exclude
  * each other by hop count, and CASCADE only fires when no path type did.
  */
 export const CONFLICT_TYPES = ["DIRECT", "DEPENDENCY", "DOWNSTREAM", "UPSTREAM", "SHARED_RESOURCE", "CASCADE", "TIMING"] as const;
@@ -52,13 +54,15 @@ export type ConflictSeverity = (typeof CONFLICT_SEVERITIES)[number];
  * What to do about a conflict: BLOCK refuses the operation; PAUSE_FOR_REVIEW
  * holds it for a human; DELAY lets it start once the conflict has passed (the
  * timing window ran out or the other operation finished); WARN lets it run and
- * records the conflict.
+ * records the conflict. QUEUE and SUPERSEDE apply to DIRECT only (one service,
+ * docs/conflicts.md): QUEUE waits in line for the service, SUPERSEDE replaces
+ * an older DEPLOYMENT that has not started.
  */
-export const CONFLICT_ACTIONS = ["BLOCK", "PAUSE_FOR_REVIEW", "WARN", "DELAY"] as const;
+export const CONFLICT_ACTIONS = ["BLOCK", "PAUSE_FOR_REVIEW", "WARN", "DELAY", "QUEUE", "SUPERSEDE"] as const;
 export type ConflictAction = (typeof CONFLICT_ACTIONS)[number];
 
 /** When several conflicts apply, the strictest action wins, in this order. */
-export const ACTION_PRECEDENCE: readonly ConflictAction[] = ["BLOCK", "PAUSE_FOR_REVIEW", "DELAY", "WARN"];
+export const ACTION_PRECEDENCE: readonly ConflictAction[] = ["BLOCK", "PAUSE_FOR_REVIEW", "DELAY", "QUEUE", "SUPERSEDE", "WARN"];
 
 export interface OperationRef {
   id: string;
@@ -70,14 +74,31 @@ export interface OperationRef {
   params?: Record<string, unknown>;
   /** Links the steps of one incident (a remediation, then its verification or rollback). */
   correlationId?: string;
+  /**
+   * Its place in the line for its service (docs/lifecycle.md#one-change-at-a-time-per-service): state, lock
+   * priority (0 most urgent), arrival order and whether it started executing.
+   * Absent fields read as a NORMAL-priority operation that arrived earlier and
+   * has not started (for the candidate: one arriving now).
+   */
+  state?: OperationStateName;
+  priority?: number;
+  seq?: bigint;
+  started?: boolean;
+  /** Its current attempt: its locks are held as op:<id>#<attempt>. */
+  attempt?: number;
+  /** Waiting in line for its service. */
+  queued?: boolean;
 }
+
+/** The state names (operations/types.ts), repeated here so conflicts need not import operations. */
+export type OperationStateName = "INIT" | "LOCKED" | "SAFETY_CHECK" | "IN_PROGRESS" | "PAUSED_FOR_HUMAN_REVIEW" | "COMPLETED" | "FAILED" | "ROLLED_BACK" | "CANCELLED";
 
 export interface FinishedOperationRef extends OperationRef {
   finishedAt: Date;
 }
 
 export interface BlastRadius {
-  /** Seed 000's weighted sum: direct × 1.0 + downstream × 0.5 + shared resource × 0.8 + upstream × 0.3. */
+  /** The weighted sum (docs/specification.md#blast-radius): direct × 1.0 + downstream × 0.5 + shared resource × 0.8 + upstream × 0.3. */
   score: number;
   /** Distinct services affected, as a percentage of all services (one decimal). */
   percentage: number;
@@ -127,6 +148,8 @@ export interface ConflictDecision {
 
 export interface ConflictCheck {
   operationId: string;
+  /** Where the candidate stands among the unfinished operations on its own service (DIRECT). */
+  line: LinePlacement;
   service: string;
   checkedAt: string;
   /** Every conflict, most severe first. */

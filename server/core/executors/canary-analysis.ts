@@ -1,4 +1,4 @@
-// The canary analyzer of seed 001 (step 7, "[CANARY ANALYZER]"): after each
+// The canary analyzer (docs/specification.md#executors-and-the-canary): after each
 // traffic step, the new version's cohort is compared with the old version's
 // and the rollout either proceeds or is rolled back. A pure function of the
 // figures and the thresholds, so the verdict can be tested without a clock or
@@ -9,32 +9,33 @@ import type { CanarySignals, CohortSignals } from "../gates/ports";
 
 export interface CanaryThresholds {
   /**
-   * The canary is rolled back when its error rate is above this, in percent.
-   * Seed 001 line 729 (failure injection matrix): "Canary Failure (Error Rate)
-   * | Bad Patch | Canary Error Rate >2% → Auto Rollback". Absolute, not
-   * relative to the baseline: during an incident the baseline is the broken
-   * version (15.2 % in the walkthrough, line 588), and "better than broken" is
+   * The canary is rolled back when its error rate is above this, in percent
+   * (2 %: docs/specification.md#executors-and-the-canary; failure matrix row
+   * 10, docs/spec/failure-matrix.md#the-rows). Absolute, not relative to the
+   * baseline: during an incident the baseline is the broken version (15.2 %
+   * in the original specification's walkthrough), and "better than broken" is
    * not good enough to promote.
    */
   maxCanaryErrorRatePct: number;
   /**
-   * The canary is rolled back when its p99 latency is above this, in ms.
-   * Seed 001 line 730: "Canary Failure (Latency) | Slow Code | Canary Latency
-   * >500ms → Auto Rollback". The matrix names no percentile (line 635 holds
+   * The canary is rolled back when its p99 latency is above this, in ms
+   * (500 ms: docs/specification.md#executors-and-the-canary; failure matrix
+   * row 11). The original matrix named no percentile (its verification held
    * p95 to the same "< 500ms SLO"); the signal sources report p99
-   * (CohortSignals), so that is what the threshold applies to. The walkthrough's
-   * illustrative p99 of 1150 ms (line 597) would fail it: a source simulating a
-   * healthy canary has to keep p99 under 500 ms, or configure this higher.
+   * (CohortSignals), so that is what the threshold applies to. The original
+   * walkthrough's illustrative p99 of 1150 ms would fail it: a source
+   * simulating a healthy canary has to keep p99 under 500 ms, or configure
+   * this higher.
    */
   maxCanaryLatencyP99Ms: number;
   /**
-   * Optional relative check, off (null) by default because the seed gives none:
+   * Optional relative check, off (null) by default because the original specification gives none:
    * roll back when the canary's error rate is more than this many percentage
    * points above the baseline's, catching a regression that stays under the
    * absolute ceiling (0.1 % → 1.9 %).
    */
   maxErrorRateIncreasePctPoints: number | null;
-  /** Optional relative check, off by default (not in the seed): canary p99 / baseline p99 above this rolls back. */
+  /** Optional relative check, off by default (not in the original specification): canary p99 / baseline p99 above this rolls back. */
   maxLatencyRatio: number | null;
 }
 
@@ -47,17 +48,16 @@ export interface CanaryPolicy {
 }
 
 /**
- * Seed 001 line 297: "Canary strategy (10%→50%→100%)" (line 578: "Rollout:
- * 10% → 50% → 100%"); line 188: "Wait 5 minutes, check metrics", and line 582
- * "Waiting 5 minutes for metrics..." at each step (the demo's time scale
- * turns those 5 minutes into the 5 seconds between T+18 s and T+23 s, line 398).
+ * Traffic steps 10 % → 50 % → 100 %, each baked 5 minutes before its figures
+ * are read (docs/specification.md#executors-and-the-canary; the demo's time
+ * scale divides the bakes, docs/demo.md#the-reference-scenario).
  */
 export const DEFAULT_CANARY_POLICY: CanaryPolicy = {
   steps: [10, 50, 100],
   bakeTimeMs: 5 * 60_000,
   thresholds: {
-    maxCanaryErrorRatePct: 2, // seed 001 line 729
-    maxCanaryLatencyP99Ms: 500, // seed 001 line 730
+    maxCanaryErrorRatePct: 2, // docs/specification.md#executors-and-the-canary
+    maxCanaryLatencyP99Ms: 500, // docs/specification.md#executors-and-the-canary
     maxErrorRateIncreasePctPoints: null,
     maxLatencyRatio: null,
   },
@@ -97,7 +97,7 @@ function isValidCohort(cohort: CohortSignals): boolean {
 
 /**
  * PROMOTE when every check is within its threshold, ROLLBACK otherwise.
- * Thresholds are strict ("> 2%" in the seed): a canary exactly at 2 % passes.
+ * Thresholds are strict ("> 2%" as originally specified): a canary exactly at 2 % passes.
  */
 export function analyzeCanary(signals: CanarySignals, thresholds: CanaryThresholds): CanaryAnalysis {
   const { baseline, canary } = signals;

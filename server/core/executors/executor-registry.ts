@@ -1,6 +1,6 @@
 // Which executor runs which operation type. The orchestrator asks the registry
 // and never knows whether the change is simulated or goes to a deploy system;
-// the container decides that once, from configuration (DESIGN §3).
+// the container decides that once, from configuration (docs/operations.md#what-a-production-deployment-looks-like).
 import { AppError } from "../errors";
 import type { SignalSource } from "../gates/ports";
 import { OPERATION_TYPES, type OperationType } from "../operations/types";

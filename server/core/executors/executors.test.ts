@@ -18,8 +18,6 @@ const HEALTHY_SERVICE: Omit<ServiceSignals, "service" | "at"> = {
   errorRatePct: 0.3,
   errorBudgetPct: 0.5,
   capacityHeadroomPct: 35,
-  incidentsLastHour: 0,
-  failuresLastHour: 0,
   latencyP99Ms: 310,
 };
 
@@ -122,7 +120,7 @@ describe("analyzeCanary", () => {
   const thresholds = DEFAULT_CANARY_POLICY.thresholds;
   const signals = (baseline: CohortSignals, canary: CohortSignals): CanarySignals => ({ service: SERVICE, at: "2026-01-01T00:00:23.000Z", baseline, canary });
 
-  it("promotes the seed's walkthrough canary: errors down from 15.2 % to 0.3 %", () => {
+  it("promotes the original walkthrough's canary: errors down from 15.2 % to 0.3 %", () => {
     const result = analyzeCanary(signals({ errorRatePct: 15.2, latencyP99Ms: 480, requests: 27_000 }, { errorRatePct: 0.3, latencyP99Ms: 450, requests: 3_000 }), thresholds);
     expect(result.verdict).toBe("PROMOTE");
     expect(result.errorRateDelta).toBeCloseTo(-14.9);
@@ -130,7 +128,7 @@ describe("analyzeCanary", () => {
     expect(result.reasons[0]).toBe("canary error rate 0.3% is within the 2% threshold (baseline 15.2%)");
   });
 
-  it("rolls back above 2 % canary errors (seed 001: \"Canary Error Rate >2% → Auto Rollback\") and passes exactly 2 %", () => {
+  it("rolls back above 2 % canary errors (\"Canary Error Rate >2% → Auto Rollback\") and passes exactly 2 %", () => {
     const bad = analyzeCanary(signals(HEALTHY_BASELINE, { ...HEALTHY_CANARY, errorRatePct: 2.5 }), thresholds);
     expect(bad.verdict).toBe("ROLLBACK");
     expect(bad.reasons).toEqual(["canary error rate 2.5% exceeded the 2% threshold (baseline 0.4%)"]);
@@ -138,7 +136,7 @@ describe("analyzeCanary", () => {
     expect(analyzeCanary(signals(HEALTHY_BASELINE, { ...HEALTHY_CANARY, errorRatePct: 2 }), thresholds).verdict).toBe("PROMOTE");
   });
 
-  it("rolls back above 500 ms canary latency: the seed's injected +200 ms on a 320 ms baseline", () => {
+  it("rolls back above 500 ms canary latency: the original matrix's injected +200 ms on a 320 ms baseline", () => {
     const result = analyzeCanary(signals(HEALTHY_BASELINE, { ...HEALTHY_CANARY, latencyP99Ms: 520 }), thresholds);
     expect(result.verdict).toBe("ROLLBACK");
     expect(result.reasons).toEqual(["canary p99 latency 520 ms exceeded the 500 ms threshold (baseline 320 ms)"]);
@@ -160,7 +158,7 @@ describe("analyzeCanary", () => {
 });
 
 describe("parseCanaryPolicy", () => {
-  it("completes a partial policy from the seed defaults", () => {
+  it("completes a partial policy from the documented defaults", () => {
     expect(parseCanaryPolicy({ thresholds: { maxCanaryLatencyP99Ms: 800 } })).toEqual({
       steps: [10, 50, 100],
       bakeTimeMs: 300_000,

@@ -1,5 +1,5 @@
 // Executors carry out an operation once it holds its locks and passed its
-// gates (C1 step 7): a simulated canary deployment, a verification against
+// gates (the execute step, docs/architecture.md#one-operation): a simulated canary deployment, a verification against
 // signals, a rollback, or a webhook to the real deploy system.
 import type { JsonValue } from "../audit/types";
 import type { Clock } from "../clock";
@@ -59,9 +59,30 @@ export interface ExecutionOutcome {
   detail: { [key: string]: JsonValue };
 }
 
+/** What an executor did to undo a partial change after an abort. */
+export interface WithdrawOutcome {
+  /** True when something had been changed and was taken back. */
+  undone: boolean;
+  summary: string;
+  detail: { [key: string]: JsonValue };
+}
+
 export interface OperationExecutor {
   /** "simulated-deployment", "webhook", … recorded with the outcome. */
   readonly name: string;
+  /**
+   * After a person aborted the operation (docs/lifecycle.md "Stop and hold
+   * running work"), while its locks are still held: take back whatever the
+   * interrupted execution changed (a canary's traffic), recorded as a step.
+   * Absent: there is nothing to undo (a verification only reads).
+   */
+  withdraw?(context: ExecutionContext, why: string): Promise<WithdrawOutcome>;
+  /**
+   * The operation was paused while this executor ran: tell whatever carries
+   * the change out to hold where it is (the webhook's deploy system). The
+   * simulated executors need nothing: they stop at their next safe point.
+   */
+  hold?(context: ExecutionContext, why: string): Promise<void>;
   /**
    * Runs the operation. Must be idempotent by operation id and attempt: a
    * resumed attempt continues after `previousSteps` rather than repeating them.

@@ -1,22 +1,23 @@
-// ROLLBACK operations (seed 000 "Integration with Step 9": when verification
+// ROLLBACK operations (docs/specification.md#executors-and-the-canary: when verification
 // fails, a ROLLBACK with `to_version` goes through the orchestrator, locks and
 // all). Records the target version in the deployment ledger under the SERVICE
 // fence, lets it bake, and verifies the service with the same health checks
 // as a VERIFICATION operation.
-import { AppError, isAppError } from "../errors";
+import { AppError } from "../errors";
 import type { SignalSource } from "../gates/ports";
 import type { OperationSnapshot } from "../operations/types";
 import { recordVersionFenced, serviceFenceOf } from "./fenced-ledger-write";
 import type { DeploymentLedger, ExecutionContext, ExecutionOutcome, OperationExecutor } from "./ports";
-import { checkServiceHealth, DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from "./service-health-checks";
+import { healthCheckSummaries, readSignalsOrRecord, recordHealthChecks } from "./record-health-checks";
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from "./service-health-checks";
 
 export interface RollbackExecutorOptions {
   signals: SignalSource;
   ledger: DeploymentLedger;
   /**
-   * Simulated time the restored version runs before it is verified. Seed 001
-   * reports rollbacks done in 7–9 s of demo time (lines 729–731); a minute,
-   * scaled like the canary's five, keeps it inside that.
+   * Simulated time the restored version runs before it is verified. The
+   * original failure matrix reported rollbacks done in 7–9 s of demo time; a
+   * minute, scaled like the canary's five, keeps it inside that.
    */
   bakeTimeMs?: number;
   thresholds?: Partial<HealthThresholds>;
@@ -27,7 +28,7 @@ export const DEFAULT_ROLLBACK_BAKE_TIME_MS = 60_000;
 /** Step name a resumed attempt reads back to know the restore is already done. */
 const RESTORE_STEP = "restore version";
 
-/** params.to_version (seed 000 writes it so) or params.toVersion (the REST API's camelCase). */
+/** params.to_version (as originally specified) or params.toVersion (the REST API's camelCase). */
 export function rollbackTargetOf(params: OperationSnapshot["params"]): string | null {
   for (const raw of [params.to_version, params.toVersion]) {
     if (typeof raw === "string" && raw.trim() !== "") return raw.trim();
@@ -94,35 +95,22 @@ export class RollbackExecutor implements OperationExecutor {
 
     await context.sleep(this.bakeTimeMs);
     const startedAt = context.clock.now().toISOString();
-    let signals;
-    try {
-      signals = await this.options.signals.serviceSignals(service);
-    } catch (error) {
-      if (!isAppError(error) || error.code !== "UNAVAILABLE") throw error;
-      await context.recordStep({ name: "verify read signals", startedAt, endedAt: context.clock.now().toISOString(), outcome: "FAILED", detail: { error: error.message } });
+    const read = await readSignalsOrRecord(context, this.options.signals, service, { name: "verify read signals", startedAt });
+    if (!read.ok) {
       return {
         status: "FAILED",
-        summary: `${service} was rolled back to ${target}, but its health could not be verified: the signals could not be read (${error.message}).`,
-        detail: { service, version: target, error: error.message },
+        summary: `${service} was rolled back to ${target}, but its health could not be verified: the signals could not be read (${read.error}).`,
+        detail: { service, version: target, error: read.error },
       };
     }
 
-    const results = checkServiceHealth(signals, this.thresholds);
-    for (const result of results) {
-      await context.recordStep({
-        name: `verify ${result.check}`,
-        startedAt,
-        endedAt: context.clock.now().toISOString(),
-        outcome: result.passed ? "PASSED" : "FAILED",
-        detail: { observed: result.observed, threshold: result.threshold, unit: result.unit, explanation: result.explanation, signalsAt: signals.at },
-      });
-    }
+    const results = await recordHealthChecks(context, read.signals, this.thresholds, { prefix: "verify", startedAt });
     const failed = results.filter((r) => !r.passed);
     const detail = {
       service,
       version: target,
       replacedVersion,
-      checks: results.map((r) => ({ check: r.check, observed: r.observed, threshold: r.threshold, unit: r.unit, passed: r.passed })),
+      checks: healthCheckSummaries(results),
     };
     if (failed.length > 0) {
       return { status: "FAILED", summary: `${service} was rolled back to ${target}, but it is still unhealthy: ${failed.map((r) => r.explanation).join("; ")}.`, detail };

@@ -1,19 +1,20 @@
-// Seed 001 step 8 ("[VERIFICATION ENGINE]", check 2 "Metrics Validation"):
+// Verification (docs/specification.md#executors-and-the-canary):
 // is the service healthy now? A pure function of one signal reading, used by
 // the verification executor and by the rollback executor after its restore.
 import type { ServiceSignals } from "../gates/ports";
 
 export interface HealthThresholds {
-  /** Seed 001 line 634: "Error rate: 0.3% (< 2% threshold)". */
+  /** At most 2 % (docs/specification.md#executors-and-the-canary). */
   maxErrorRatePct: number;
   /**
-   * Seed 001 line 635: "Latency p95: 415ms (< 500ms SLO)". The signal sources
-   * report p99, the stricter figure, and it is held to the same SLO (and to the
-   * canary's ceiling, seed 001 line 730) so a version that passed its canary
-   * is judged by the same number afterwards.
+   * At most 500 ms (docs/specification.md#executors-and-the-canary; the
+   * original held p95 to a "< 500ms SLO"). The signal sources report p99, the
+   * stricter figure, and it is held to the same SLO (and to the canary's
+   * ceiling) so a version that passed its canary is judged by the same number
+   * afterwards.
    */
   maxLatencyP99Ms: number;
-  /** Seed 000 line 1050: "Resource Capacity: 35% > 20%" (the RESOURCE_CAPACITY gate's headroom). */
+  /** At least 20 %, the RESOURCE_CAPACITY gate's headroom (docs/gates.md#the-gates). */
   minCapacityHeadroomPct: number;
 }
 

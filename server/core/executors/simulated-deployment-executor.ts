@@ -1,6 +1,6 @@
-// The embedded default executor for changes (DESIGN §3 "executor" row:
-// "simulated (canary with delays)"). It walks seed 001's canary 10 % → 50 % →
-// 100 %, bakes each step, compares canary with baseline, and either records
+// The embedded default executor for changes (docs/operations.md#what-a-production-deployment-looks-like,
+// "executor" row: simulated canary). It walks the canary 10 % → 50 % →
+// 100 % (docs/specification.md#executors-and-the-canary), bakes each step, compares canary with baseline, and either records
 // the new version in the deployment ledger or rolls back. The traffic shift is
 // simulated; the decisions, the fencing and the durable steps are real, so a
 // crash, a lost lease or a bad canary behave here as they would in production.
@@ -10,7 +10,7 @@ import type { CanarySignals, CohortSignals, SignalSource } from "../gates/ports"
 import type { OperationSnapshot, OperationType } from "../operations/types";
 import { analyzeCanary, type CanaryAnalysis, type CanaryPolicy, DEFAULT_CANARY_POLICY } from "./canary-analysis";
 import { recordVersionFenced, serviceFenceOf } from "./fenced-ledger-write";
-import type { DeploymentLedger, ExecutionContext, ExecutionOutcome, ExecutionStep, OperationExecutor } from "./ports";
+import type { DeploymentLedger, ExecutionContext, ExecutionOutcome, ExecutionStep, OperationExecutor, WithdrawOutcome } from "./ports";
 
 /** The operation types that change what runs, and so roll out through the canary. */
 export const DEPLOYING_OPERATION_TYPES: readonly OperationType[] = ["DEPLOYMENT", "REMEDIATION", "CONFIG_CHANGE", "MAINTENANCE"];
@@ -33,9 +33,9 @@ function trafficStepName(strategy: DeploymentStrategy, pct: number): string {
 }
 
 /**
- * params.strategy, as seed 000 writes it ("canary") or as the fix planner of
- * seed 001 names it ("CANARY_DEPLOY", "DIRECT_DEPLOY"). Absent means canary:
- * the safe default. Anything else is null, and the operation fails untouched.
+ * params.strategy (docs/specification.md#operations), as the API writes it
+ * ("canary", "direct") or as the demo's fix planner names it ("CANARY_DEPLOY",
+ * "DIRECT_DEPLOY"). Absent means canary: the safe default. Anything else is null, and the operation fails untouched.
  */
 export function deploymentStrategyOf(params: OperationSnapshot["params"]): DeploymentStrategy | null {
   const raw = params.strategy;
@@ -184,6 +184,26 @@ export class SimulatedDeploymentExecutor implements OperationExecutor {
     }
 
     return this.promote(context, { strategy, version, previousVersion, plan, lastCanary });
+  }
+
+  /**
+   * An abort: the traffic the canary moved to the new version is withdrawn.
+   * The ledger was not written (it is only written on promotion), so it still
+   * names the version being restored. A promoted deployment is not undone
+   * here: it finished, and a ROLLBACK operation is the way back.
+   */
+  async withdraw(context: ExecutionContext, why: string): Promise<WithdrawOutcome> {
+    const { operation } = context;
+    const resume = resumePointOf(context.previousSteps);
+    const version = deploymentVersionOf(operation);
+    if (resume.promote) return { undone: false, summary: `${operation.service} already runs ${version}: nothing to withdraw (submit a ROLLBACK to go back).`, detail: { version } };
+    if (resume.rollback) return { undone: true, summary: recordedSummary(resume.rollback, `${version} on ${operation.service} was already rolled back.`), detail: { version, alreadyRolledBack: true } };
+    const strategy = deploymentStrategyOf(operation.params) ?? "canary";
+    const live = await this.options.ledger.current(operation.service);
+    const previousVersion = live === null ? null : live.operationId === operation.id ? live.previousVersion : live.version;
+    // Each traffic step shifts traffic as it begins, so an interrupted one had shifted too.
+    const reachedPct = Math.max(resume.passedPct, ...context.previousSteps.map((st) => Number(TRAFFIC_STEP.exec(st.name)?.[2] ?? 0)), strategy === "direct" ? 100 : this.policy.steps[0] ?? 0);
+    return this.rollBack(context, { strategy, version, previousVersion, failedAtPct: reachedPct, reasons: [why] }).then((outcome) => ({ undone: true, summary: outcome.summary, detail: outcome.detail }));
   }
 
   private async readCanary(service: string, pct: number): Promise<{ ok: true; signals: CanarySignals } | { ok: false; error: string }> {

@@ -8,7 +8,8 @@ export interface GateRule {
   /**
    * The limit, in the gate's unit: ERROR_BUDGET and BLAST_RADIUS are maxima in
    * percent, RECENT_FAILURES and INCIDENT_RATE are per-hour counts that must
-   * stay below it, COOLDOWN is the minimum seconds since the last change,
+   * stay below it (RECENT_FAILURES also fails on more than 2 failures in a
+   * row, whatever the threshold; docs/gates.md), COOLDOWN is the minimum seconds since the last change,
    * RESOURCE_CAPACITY the minimum headroom in percent.
    */
   threshold: number;
@@ -37,10 +38,9 @@ const CHANGES: OperationType[] = ["DEPLOYMENT", "REMEDIATION", "CONFIG_CHANGE", 
 const CHANGES_AND_ROLLBACK: OperationType[] = [...CHANGES, "ROLLBACK"];
 
 /**
- * Seed 000's thresholds (component §4, workflow 1, configuration §3) and its
- * human override (configuration §4: `safety_gate_failed: [error_budget,
- * blast_radius]` pause for a human). The seed says nothing of the other four;
- * they block, because each is a condition that resolves itself (failures and
+ * The original specification's thresholds and its human override (ERROR_BUDGET
+ * and BLAST_RADIUS pause for a human; docs/gates.md). It says nothing of what
+ * the other four do on failure; they block, because each is a condition that resolves itself (failures and
  * incidents age out of the hour, cooldown elapses, capacity returns) rather
  * than one a reviewer can judge away, and retrying later is the right answer.
  */
@@ -55,7 +55,7 @@ export const DEFAULT_GATE_CONFIG: GateConfig = {
   },
 };
 
-// The seed writes `error_budget`, `pause_for_review`: accept either case.
+// The original specification writes `error_budget`, `pause_for_review`: accept either case.
 const upper = (value: unknown) => (typeof value === "string" ? value.toUpperCase() : value);
 
 function upperKeys(value: unknown): unknown {

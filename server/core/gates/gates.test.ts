@@ -1,35 +1,40 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import { OPERATION_TYPES, type OperationType } from "../operations/types";
-import { evaluateGates, type GateInput } from "./evaluate-gates";
+import { evaluateGates, MAX_CONSECUTIVE_FAILURES, type GateInput } from "./evaluate-gates";
 import { DEFAULT_GATE_CONFIG, parseGateConfig, type GateConfig } from "./gate-config";
-import type { ServiceSignals } from "./ports";
-import { SAFETY_GATES, type GateResult, type SafetyGate } from "./types";
+import type { ServiceHistory, ServiceSignals } from "./ports";
+import { GATE_SOURCES, SAFETY_GATES, type GateResult, type SafetyGate } from "./types";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 
-/** Seed 000 workflow 1's figures: every gate passes. */
-function workflow1Signals(overrides: Partial<ServiceSignals> = {}): ServiceSignals {
+/** The worked example of docs/gates.md: every gate passes. */
+function healthySignals(overrides: Partial<ServiceSignals> = {}): ServiceSignals {
   return {
     service: "payment-service",
     at: NOW.toISOString(),
     errorRatePct: 0.5,
     errorBudgetPct: 0.5,
     capacityHeadroomPct: 35,
-    incidentsLastHour: 2,
-    failuresLastHour: 1,
     latencyP99Ms: 120,
     ...overrides,
   };
 }
 
-function input(overrides: Partial<GateInput> & { signalOverrides?: Partial<ServiceSignals> } = {}): GateInput {
-  const { signalOverrides, ...rest } = overrides;
+function healthyHistory(overrides: Partial<ServiceHistory> = {}): ServiceHistory {
+  return { failures: 1, consecutiveFailures: 1, incidents: 2, lastChangeFinishedAt: new Date(NOW.getTime() - 350_000), ...overrides };
+}
+
+type InputOverrides = Partial<GateInput> & { signalOverrides?: Partial<ServiceSignals>; historyOverrides?: Partial<ServiceHistory>; lastChangeFinishedAt?: Date | null };
+
+function input(overrides: InputOverrides = {}): GateInput {
+  const { signalOverrides, historyOverrides, lastChangeFinishedAt, ...rest } = overrides;
   return {
     operationType: "DEPLOYMENT",
-    signals: workflow1Signals(signalOverrides),
+    signals: healthySignals(signalOverrides),
+    signalSource: "prometheus",
+    history: healthyHistory({ ...historyOverrides, ...(lastChangeFinishedAt !== undefined ? { lastChangeFinishedAt } : {}) }),
     blastRadiusPct: 12,
-    lastChangeFinishedAt: new Date(NOW.getTime() - 350_000),
     now: NOW,
     ...rest,
   };
@@ -41,7 +46,7 @@ function resultOf(evaluation: { results: GateResult[] }, gate: SafetyGate): Gate
   return result;
 }
 
-const gateOf = (gate: SafetyGate, overrides: Partial<GateInput> & { signalOverrides?: Partial<ServiceSignals> }, config: GateConfig = DEFAULT_GATE_CONFIG) =>
+const gateOf = (gate: SafetyGate, overrides: InputOverrides, config: GateConfig = DEFAULT_GATE_CONFIG) =>
   resultOf(evaluateGates(input(overrides), config), gate);
 
 function validationProblems(fn: () => unknown): { path: string; message: string }[] {
@@ -56,7 +61,7 @@ function validationProblems(fn: () => unknown): { path: string; message: string 
 }
 
 describe("gate configuration", () => {
-  it("has seed 000's thresholds and human override", () => {
+  it("has the original specification's thresholds and human override (docs/gates.md)", () => {
     const { gates } = DEFAULT_GATE_CONFIG;
     expect(Object.keys(gates).sort()).toEqual([...SAFETY_GATES].sort());
     expect(Object.fromEntries(SAFETY_GATES.map((g) => [g, gates[g].threshold]))).toEqual({
@@ -80,7 +85,7 @@ describe("gate configuration", () => {
     expect(SAFETY_GATES.filter((g) => gates[g].appliesTo.includes("ROLLBACK"))).toEqual(["BLAST_RADIUS", "RESOURCE_CAPACITY"]);
   });
 
-  it("completes a partial configuration from the defaults and accepts the seed's lower-case spelling", () => {
+  it("completes a partial configuration from the defaults and accepts the original specification's lower-case spelling", () => {
     expect(parseGateConfig({})).toEqual(DEFAULT_GATE_CONFIG);
     expect(parseGateConfig({ gates: {} })).toEqual(DEFAULT_GATE_CONFIG);
     const config = parseGateConfig({ gates: { error_budget: { threshold: 1.5, onFailure: "block" }, cooldown: { enabled: false, appliesTo: ["rollback", "DEPLOYMENT", "ROLLBACK"] } } });
@@ -147,7 +152,7 @@ describe("gate configuration", () => {
 });
 
 describe("evaluateGates", () => {
-  it("passes seed 000 workflow 1: every figure inside its limit", () => {
+  it("passes the worked example: every figure inside its limit, each with its source", () => {
     const evaluation = evaluateGates(input(), DEFAULT_GATE_CONFIG);
     expect(evaluation.decision).toBe("PASS");
     expect(evaluation.failed).toEqual([]);
@@ -160,17 +165,25 @@ describe("evaluateGates", () => {
       ["RESOURCE_CAPACITY", true, false, 35, 20, "%"],
       ["INCIDENT_RATE", true, false, 2, 5, "incidents/h"],
     ]);
+    expect(evaluation.results.map((r) => [r.gate, r.source])).toEqual([
+      ["ERROR_BUDGET", "prometheus"],
+      ["BLAST_RADIUS", "graph"],
+      ["RECENT_FAILURES", "store"],
+      ["COOLDOWN", "store"],
+      ["RESOURCE_CAPACITY", "prometheus"],
+      ["INCIDENT_RATE", "store"],
+    ]);
     expect(evaluation.results.map((r) => r.reason)).toEqual([
       "Error budget within limit: 0.5% <= 2.0%",
       "Blast radius within limit: 12% <= 20%",
-      "Recent failures within limit: 1 < 3 in the last hour",
+      "Recent failures within limit: 1 < 3 in the last hour, 1 in a row (at most 2)",
       "Cooldown satisfied: 350s >= 300s since the last change",
       "Resource capacity sufficient: 35% >= 20% headroom",
       "Incident rate within limit: 2/h < 5/h",
     ]);
   });
 
-  it("pauses seed 000 workflow 3 for review: error budget 2.5% > 2.0%", () => {
+  it("pauses for review on an exhausted error budget: 2.5% > 2.0%", () => {
     const evaluation = evaluateGates(input({ blastRadiusPct: 15, signalOverrides: { errorBudgetPct: 2.5 } }), DEFAULT_GATE_CONFIG);
     expect(evaluation.decision).toBe("PAUSE_FOR_REVIEW");
     expect(evaluation.failed).toEqual(["ERROR_BUDGET"]);
@@ -178,6 +191,7 @@ describe("evaluateGates", () => {
     expect(evaluation.blockBy).toEqual([]);
     expect(resultOf(evaluation, "ERROR_BUDGET")).toEqual({
       gate: "ERROR_BUDGET",
+      source: "prometheus",
       passed: false,
       skipped: false,
       observed: 2.5,
@@ -201,10 +215,32 @@ describe("evaluateGates", () => {
       expect(gateOf("BLAST_RADIUS", { blastRadiusPct: 20.5 })).toMatchObject({ passed: false, reason: "Blast radius too large: 20.5% > 20%" });
     });
 
-    it("RECENT_FAILURES fails once the count reaches the threshold", () => {
-      expect(gateOf("RECENT_FAILURES", { signalOverrides: { failuresLastHour: 2 } })).toMatchObject({ passed: true, reason: "Recent failures within limit: 2 < 3 in the last hour" });
-      expect(gateOf("RECENT_FAILURES", { signalOverrides: { failuresLastHour: 3 } })).toMatchObject({ passed: false, reason: "Too many recent failures: 3 >= 3 in the last hour" });
-      expect(gateOf("RECENT_FAILURES", { signalOverrides: { failuresLastHour: 4 } }).passed).toBe(false);
+    it("RECENT_FAILURES fails once the hour's count reaches the threshold", () => {
+      expect(gateOf("RECENT_FAILURES", { historyOverrides: { failures: 2, consecutiveFailures: 0 } })).toMatchObject({ passed: true, source: "store", reason: "Recent failures within limit: 2 < 3 in the last hour, 0 in a row (at most 2)" });
+      expect(gateOf("RECENT_FAILURES", { historyOverrides: { failures: 3, consecutiveFailures: 0 } })).toMatchObject({ passed: false, observed: 3, reason: "Too many recent failures: 3 >= 3 in the last hour" });
+      expect(gateOf("RECENT_FAILURES", { historyOverrides: { failures: 4, consecutiveFailures: 4 } })).toMatchObject({ passed: false, reason: "Too many recent failures: 4 >= 3 in the last hour" });
+    });
+
+    it("RECENT_FAILURES also fails on more than 2 failures in a row, however few the hour holds", () => {
+      expect(MAX_CONSECUTIVE_FAILURES).toBe(2);
+      expect(gateOf("RECENT_FAILURES", { historyOverrides: { failures: 2, consecutiveFailures: 2 } })).toMatchObject({ passed: true, reason: "Recent failures within limit: 2 < 3 in the last hour, 2 in a row (at most 2)" });
+      // Three in a row, only one of them within the hour.
+      expect(gateOf("RECENT_FAILURES", { historyOverrides: { failures: 1, consecutiveFailures: 3 } })).toEqual({
+        gate: "RECENT_FAILURES",
+        source: "store",
+        passed: false,
+        skipped: false,
+        observed: 1,
+        threshold: 3,
+        unit: "failures/h",
+        reason: "Too many consecutive failures: the last 3 changes to this service failed, more than 2 in a row (1 < 3 in the last hour)",
+      });
+      expect(gateOf("RECENT_FAILURES", { historyOverrides: { failures: 0, consecutiveFailures: 25 } }).passed).toBe(false);
+      // A raised hourly threshold does not lift the rule on runs.
+      const lenient = parseGateConfig({ gates: { RECENT_FAILURES: { threshold: 100 } } });
+      expect(gateOf("RECENT_FAILURES", { historyOverrides: { failures: 3, consecutiveFailures: 3 } }, lenient)).toMatchObject({ passed: false, reason: expect.stringContaining("3 < 100 in the last hour") });
+      // It blocks, as the gate does.
+      expect(evaluateGates(input({ historyOverrides: { failures: 1, consecutiveFailures: 3 } }), DEFAULT_GATE_CONFIG)).toMatchObject({ decision: "BLOCK", blockBy: ["RECENT_FAILURES"] });
     });
 
     it("COOLDOWN fails until the minimum has elapsed since the last change", () => {
@@ -227,9 +263,9 @@ describe("evaluateGates", () => {
     });
 
     it("INCIDENT_RATE fails once the count reaches the threshold", () => {
-      expect(gateOf("INCIDENT_RATE", { signalOverrides: { incidentsLastHour: 4 } })).toMatchObject({ passed: true, reason: "Incident rate within limit: 4/h < 5/h" });
-      expect(gateOf("INCIDENT_RATE", { signalOverrides: { incidentsLastHour: 5 } })).toMatchObject({ passed: false, reason: "Incident rate too high: 5/h >= 5/h" });
-      expect(gateOf("INCIDENT_RATE", { signalOverrides: { incidentsLastHour: 6 } }).passed).toBe(false);
+      expect(gateOf("INCIDENT_RATE", { historyOverrides: { incidents: 4 } })).toMatchObject({ passed: true, source: "store", reason: "Incident rate within limit: 4/h < 5/h" });
+      expect(gateOf("INCIDENT_RATE", { historyOverrides: { incidents: 5 } })).toMatchObject({ passed: false, reason: "Incident rate too high: 5/h >= 5/h" });
+      expect(gateOf("INCIDENT_RATE", { historyOverrides: { incidents: 6 } }).passed).toBe(false);
     });
 
     it("never rounds two different figures into the same text", () => {
@@ -239,10 +275,10 @@ describe("evaluateGates", () => {
   });
 
   it("skips exempt operation types with a reason, and fails none of their gates", () => {
-    const rollback = evaluateGates(input({ operationType: "ROLLBACK", signalOverrides: { errorBudgetPct: 50, failuresLastHour: 9, incidentsLastHour: 9 }, lastChangeFinishedAt: NOW }), DEFAULT_GATE_CONFIG);
+    const rollback = evaluateGates(input({ operationType: "ROLLBACK", signalOverrides: { errorBudgetPct: 50 }, historyOverrides: { failures: 9, consecutiveFailures: 9, incidents: 9 }, lastChangeFinishedAt: NOW }), DEFAULT_GATE_CONFIG);
     expect(rollback.decision).toBe("PASS");
     expect(rollback.results.filter((r) => r.skipped).map((r) => r.gate)).toEqual(["ERROR_BUDGET", "RECENT_FAILURES", "COOLDOWN", "INCIDENT_RATE"]);
-    expect(resultOf(rollback, "ERROR_BUDGET")).toMatchObject({ passed: true, skipped: true, observed: null, threshold: 2, reason: "Error budget gate skipped: it does not apply to ROLLBACK operations" });
+    expect(resultOf(rollback, "ERROR_BUDGET")).toMatchObject({ source: "config", passed: true, skipped: true, observed: null, threshold: 2, reason: "Error budget gate skipped: it does not apply to ROLLBACK operations" });
 
     // A rollback still may not touch too much or run the estate out of capacity.
     const wideRollback = evaluateGates(input({ operationType: "ROLLBACK", blastRadiusPct: 40, signalOverrides: { capacityHeadroomPct: 5 } }), DEFAULT_GATE_CONFIG);
@@ -266,17 +302,18 @@ describe("evaluateGates", () => {
     const config = parseGateConfig({ gates: { ERROR_BUDGET: { enabled: false } } });
     const evaluation = evaluateGates(input({ signalOverrides: { errorBudgetPct: 99 } }), config);
     expect(evaluation.decision).toBe("PASS");
-    expect(resultOf(evaluation, "ERROR_BUDGET")).toMatchObject({ passed: true, skipped: true, observed: null, reason: "Error budget gate skipped: disabled in the configuration" });
+    expect(resultOf(evaluation, "ERROR_BUDGET")).toMatchObject({ source: "config", passed: true, skipped: true, observed: null, reason: "Error budget gate skipped: disabled in the configuration" });
   });
 
   it("fails closed when the signals are unavailable, and lets each gate's onFailure decide", () => {
     const evaluation = evaluateGates(input({ signals: null, signalError: "Prometheus at http://prom:9090 did not answer within 2000 ms" }), DEFAULT_GATE_CONFIG);
-    expect(evaluation.failed).toEqual(["ERROR_BUDGET", "RECENT_FAILURES", "RESOURCE_CAPACITY", "INCIDENT_RATE"]);
+    expect(evaluation.failed).toEqual(["ERROR_BUDGET", "RESOURCE_CAPACITY"]);
     expect(evaluation.decision).toBe("BLOCK");
     expect(evaluation.pauseFor).toEqual(["ERROR_BUDGET"]);
-    expect(evaluation.blockBy).toEqual(["RECENT_FAILURES", "RESOURCE_CAPACITY", "INCIDENT_RATE"]);
+    expect(evaluation.blockBy).toEqual(["RESOURCE_CAPACITY"]);
     expect(resultOf(evaluation, "ERROR_BUDGET")).toEqual({
       gate: "ERROR_BUDGET",
+      source: "prometheus",
       passed: false,
       skipped: false,
       observed: null,
@@ -284,14 +321,16 @@ describe("evaluateGates", () => {
       unit: "%",
       reason: "Error budget unknown: signals unavailable (Prometheus at http://prom:9090 did not answer within 2000 ms); failing closed",
     });
-    // Blast radius and cooldown do not come from the signal source.
-    expect(resultOf(evaluation, "BLAST_RADIUS").passed).toBe(true);
-    expect(resultOf(evaluation, "COOLDOWN").passed).toBe(true);
+    // The blast radius and the store's history do not come from the signal source.
+    for (const gate of ["BLAST_RADIUS", "RECENT_FAILURES", "COOLDOWN", "INCIDENT_RATE"] as const) expect(resultOf(evaluation, gate).passed).toBe(true);
 
-    expect(resultOf(evaluateGates(input({ signals: null }), DEFAULT_GATE_CONFIG), "INCIDENT_RATE").reason).toBe("Incident rate unknown: signals unavailable; failing closed");
+    expect(resultOf(evaluateGates(input({ signals: null, signalSource: "simulated" }), DEFAULT_GATE_CONFIG), "RESOURCE_CAPACITY")).toMatchObject({
+      source: "simulated",
+      reason: "Resource capacity unknown: signals unavailable; failing closed",
+    });
 
     // With the signal gates set to pause, an outage pauses instead of blocking.
-    const lenient = parseGateConfig({ gates: { RECENT_FAILURES: { onFailure: "PAUSE_FOR_REVIEW" }, RESOURCE_CAPACITY: { onFailure: "PAUSE_FOR_REVIEW" }, INCIDENT_RATE: { onFailure: "PAUSE_FOR_REVIEW" } } });
+    const lenient = parseGateConfig({ gates: { RESOURCE_CAPACITY: { onFailure: "PAUSE_FOR_REVIEW" } } });
     expect(evaluateGates(input({ signals: null }), lenient).decision).toBe("PAUSE_FOR_REVIEW");
   });
 
@@ -305,7 +344,7 @@ describe("evaluateGates", () => {
     const pauseOnly = evaluateGates(input({ blastRadiusPct: 30, signalOverrides: { errorBudgetPct: 3 } }), DEFAULT_GATE_CONFIG);
     expect(pauseOnly).toMatchObject({ decision: "PAUSE_FOR_REVIEW", failed: ["ERROR_BUDGET", "BLAST_RADIUS"], pauseFor: ["ERROR_BUDGET", "BLAST_RADIUS"], blockBy: [] });
 
-    const both = evaluateGates(input({ blastRadiusPct: 30, signalOverrides: { errorBudgetPct: 3, incidentsLastHour: 7 } }), DEFAULT_GATE_CONFIG);
+    const both = evaluateGates(input({ blastRadiusPct: 30, signalOverrides: { errorBudgetPct: 3 }, historyOverrides: { incidents: 7 } }), DEFAULT_GATE_CONFIG);
     expect(both).toMatchObject({ decision: "BLOCK", failed: ["ERROR_BUDGET", "BLAST_RADIUS", "INCIDENT_RATE"], pauseFor: ["ERROR_BUDGET", "BLAST_RADIUS"], blockBy: ["INCIDENT_RATE"] });
 
     const blockOnly = evaluateGates(input({ lastChangeFinishedAt: new Date(NOW.getTime() - 10_000) }), DEFAULT_GATE_CONFIG);
@@ -327,5 +366,47 @@ describe("evaluateGates", () => {
     expect(evaluateGates(given, DEFAULT_GATE_CONFIG)).toEqual(evaluateGates(given, DEFAULT_GATE_CONFIG));
     expect(given).toEqual(snapshot);
     expect(DEFAULT_GATE_CONFIG).toEqual(configSnapshot);
+  });
+
+  describe("where each figure comes from", () => {
+    it("labels the signal gates with the signal source's kind, and marks a simulated figure in its reason", () => {
+      const simulated = evaluateGates(input({ signalSource: "simulated", signalOverrides: { capacityHeadroomPct: 12 } }), DEFAULT_GATE_CONFIG);
+      expect(simulated.results.map((r) => [r.gate, r.source])).toEqual([
+        ["ERROR_BUDGET", "simulated"],
+        ["BLAST_RADIUS", "graph"],
+        ["RECENT_FAILURES", "store"],
+        ["COOLDOWN", "store"],
+        ["RESOURCE_CAPACITY", "simulated"],
+        ["INCIDENT_RATE", "store"],
+      ]);
+      expect(resultOf(simulated, "ERROR_BUDGET").reason).toBe("Error budget within limit: 0.5% <= 2.0% (simulated)");
+      expect(resultOf(simulated, "RESOURCE_CAPACITY")).toMatchObject({ passed: false, reason: "Resource capacity too low: 12% < 20% headroom (simulated)" });
+      expect(resultOf(simulated, "ERROR_BUDGET").reason).toBe(resultOf(evaluateGates(input({ signalSource: "prometheus" }), DEFAULT_GATE_CONFIG), "ERROR_BUDGET").reason + " (simulated)");
+      // Only simulated figures say so: measured and stored ones never do.
+      for (const r of simulated.results) expect(r.reason.endsWith("(simulated)")).toBe(r.source === "simulated");
+      expect(resultOf(evaluateGates(input({ signalSource: "simulated", signalOverrides: { errorBudgetPct: Number.NaN } }), DEFAULT_GATE_CONFIG), "ERROR_BUDGET").reason).toBe(
+        "Error budget unknown: the observed value is NaN; failing closed (simulated)",
+      );
+    });
+
+    it("never calls a figure from a source of another kind a measurement", () => {
+      for (const kind of ["scripted", "datadog", ""]) {
+        const evaluation = evaluateGates(input({ signalSource: kind }), DEFAULT_GATE_CONFIG);
+        expect([resultOf(evaluation, "ERROR_BUDGET").source, resultOf(evaluation, "RESOURCE_CAPACITY").source]).toEqual(["simulated", "simulated"]);
+      }
+    });
+
+    it("labels skipped gates config, and every result with one of the known sources", () => {
+      const verification = evaluateGates(input({ operationType: "VERIFICATION" }), DEFAULT_GATE_CONFIG);
+      expect(verification.results.every((r) => r.source === "config")).toBe(true);
+      const disabled = evaluateGates(input(), parseGateConfig({ gates: { INCIDENT_RATE: { enabled: false }, BLAST_RADIUS: { enabled: false } } }));
+      expect(disabled.results.filter((r) => r.source === "config").map((r) => r.gate)).toEqual(["BLAST_RADIUS", "INCIDENT_RATE"]);
+      for (const r of [...verification.results, ...disabled.results]) expect(GATE_SOURCES).toContain(r.source);
+    });
+
+    it("reads COOLDOWN from the store's last change: none means nothing to cool down from", () => {
+      expect(gateOf("COOLDOWN", { historyOverrides: { lastChangeFinishedAt: null } })).toMatchObject({ source: "store", passed: true, observed: null });
+      expect(gateOf("COOLDOWN", { historyOverrides: { lastChangeFinishedAt: new Date(NOW.getTime() - 60_000) } })).toMatchObject({ source: "store", passed: false, observed: 60 });
+    });
   });
 });

@@ -10,7 +10,7 @@ export interface GateConfigStore {
 }
 
 /**
- * The gate configuration in force: the stored one, or seed 000's defaults when
+ * The gate configuration in force: the stored one, or the defaults (docs/gates.md) when
  * none was saved. A stored configuration that no longer validates stops the
  * gates with an error naming the setting: a safety check fails closed rather
  * than silently reverting to thresholds an admin changed on purpose.

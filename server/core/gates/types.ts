@@ -1,16 +1,27 @@
-// Safety gates (C5): the six checks an operation passes after it holds its
-// locks and before it changes anything (seed 000 §4). The names match the
+// Safety gates (docs/gates.md#the-gates): the six checks an operation passes after it holds its
+// locks and before it changes anything (docs/gates.md). The names match the
 // Prisma enum SafetyGate so a result is stored without translation.
 
 export const SAFETY_GATES = ["ERROR_BUDGET", "BLAST_RADIUS", "RECENT_FAILURES", "COOLDOWN", "RESOURCE_CAPACITY", "INCIDENT_RATE"] as const;
 export type SafetyGate = (typeof SAFETY_GATES)[number];
 
-/** What a failing gate does to the operation (seed 000's human_override.pause_conditions). */
+/** What a failing gate does to the operation (docs/gates.md). */
 export const GATE_FAILURE_ACTIONS = ["PAUSE_FOR_REVIEW", "BLOCK"] as const;
 export type GateFailureAction = (typeof GATE_FAILURE_ACTIONS)[number];
 
+/**
+ * Where a gate's observed figure came from (docs/gates.md): Interlock's own
+ * store (its operations and incidents), Prometheus, the simulated signal
+ * source (never a measurement), the dependency graph, or the configuration
+ * alone (a skipped gate).
+ */
+export const GATE_SOURCES = ["store", "prometheus", "simulated", "graph", "config"] as const;
+export type GateSource = (typeof GATE_SOURCES)[number];
+
 export interface GateResult {
   gate: SafetyGate;
+  /** Where `observed` came from; absent on results recorded before sources were kept. */
+  source?: GateSource;
   /** True for a gate that held, and for one that was skipped (exempt or disabled). */
   passed: boolean;
   /** The gate did not apply: disabled, or the operation type is exempt from it. */

@@ -92,3 +92,27 @@ describe("GraphIndex", () => {
     expect(indexSnapshot({ ...DEMO_TOPOLOGY })).not.toBe(indexSnapshot(snapshot));
   });
 });
+
+describe("an index built by another copy of the module", () => {
+  it("is still recognised as an index (the server bundles its start-up code apart from its routes)", async () => {
+    const { vi } = await import("vitest");
+    vi.resetModules();
+    const other = await import("./graph-index");
+    expect(other.GraphIndex).not.toBe(GraphIndex);
+    const foreign = other.GraphIndex.build(DEMO_TOPOLOGY);
+    expect(foreign instanceof GraphIndex).toBe(true);
+    expect({} instanceof GraphIndex).toBe(false);
+    // A conflict check of this copy uses the foreign index as it is, instead of re-indexing it as a snapshot.
+    const { detectConflicts } = await import("../conflicts/detect-conflicts");
+    const { DEFAULT_CONFLICT_POLICY } = await import("../conflicts/policy");
+    const check = detectConflicts({
+      candidate: { id: "c", type: "DEPLOYMENT", service: "payment-service", actor: "a", createdAt: new Date(0), params: {}, seq: 1n },
+      inFlight: [],
+      recentlyFinished: [],
+      graph: foreign,
+      policy: DEFAULT_CONFLICT_POLICY,
+      now: new Date(0),
+    });
+    expect(check.blastRadius.totalServices).toBe(DEMO_TOPOLOGY.services.length);
+  });
+});

@@ -25,7 +25,11 @@ export interface IndexedGroup {
  * Edges are stored both ways in compressed sparse rows: `out` follows
  * DEPENDS_ON (downstream), `in` follows it backwards (upstream).
  */
+/** Marks an index whichever copy of this module built it (see `Symbol.hasInstance` below). */
+const GRAPH_INDEX_BRAND = Symbol.for("interlock.GraphIndex");
+
 export class GraphIndex {
+  readonly [GRAPH_INDEX_BRAND] = true;
   readonly serviceCount: number;
   readonly groups: readonly IndexedGroup[];
   private readonly names: string[];
@@ -65,6 +69,13 @@ export class GraphIndex {
     });
     this.seen = new Uint32Array(n);
     this.queue = new Int32Array(n);
+  }
+
+  // The server can hold two copies of this module (Next.js bundles the start-up code apart from
+  // the routes), and an index built by one must still be recognised by the other, as AppError is:
+  // otherwise a conflict check handed the container's index would re-index it as a snapshot and fail.
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [GRAPH_INDEX_BRAND]?: unknown })[GRAPH_INDEX_BRAND] === true;
   }
 
   static build(snapshot: GraphSnapshot): GraphIndex {

@@ -5,7 +5,7 @@ import type { GraphSnapshot, ReplaceTopologyReport, ServiceAtDistance } from "./
  * configured. Both implementations pass server/testing/graph-store-contract.ts.
  *
  * Direction follows the edges: `from DEPENDS_ON to`. "Downstream" of X are the
- * services X depends on (what seed 000's `-[:DEPENDS_ON*1..3]->` returns);
+ * services X depends on (what `-[:DEPENDS_ON*1..depth]->` returns, docs/specification.md#blast-radius);
  * "upstream" of X are the services that depend on X.
  */
 export interface GraphStore {

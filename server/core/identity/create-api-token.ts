@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import { displayPrefix, generateApiToken, hashApiToken } from "./api-tokens";
 import type { ApiTokenRecord, IdentityStore } from "./ports";
 import { ROLES } from "./roles";
+import { parseInput } from "../parse-input";
 
 export const ZCreateApiTokenInput = z.strictObject({
   name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._:@-]+$/, "letters, digits and . _ : @ - only (it becomes the actor name token:<name>)"),
@@ -29,12 +30,7 @@ export async function createApiToken(
   input: CreateApiTokenInput,
   createdBy: { userId: string | null; actor: string },
 ): Promise<CreatedApiToken> {
-  const parsed = ZCreateApiTokenInput.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-    throw new AppError("VALIDATION_FAILED", `Invalid API token request: ${problems.join("; ")}`, { problems });
-  }
-  const { name, role, expiresInDays } = parsed.data;
+  const { name, role, expiresInDays } = parseInput(ZCreateApiTokenInput, input, "API token request");
   const live = (await deps.identities.listTokens()).find((t) => t.name === name && !t.revokedAt);
   if (live) throw new AppError("CONFLICT", `A live API token named ${name} already exists (${live.prefix}…); revoke it first or choose another name`, { name, tokenId: live.id });
   const token = generateApiToken();

@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import type { IdentityStore, PasswordHasher, UserRecord } from "./ports";
 import { userActor } from "./principal";
 import { ROLES } from "./roles";
+import { parseInput } from "../parse-input";
 
 export const ZSaveUserInput = z.strictObject({
   email: z.email().max(320),
@@ -20,12 +21,7 @@ export async function saveUser(
   input: SaveUserInput,
   options: { actor: string; mode: "insert" | "upsert" },
 ): Promise<UserRecord> {
-  const parsed = ZSaveUserInput.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-    throw new AppError("VALIDATION_FAILED", `Invalid user: ${problems.join("; ")}`, { problems });
-  }
-  const { email, name, role, password } = parsed.data;
+  const { email, name, role, password } = parseInput(ZSaveUserInput, input, "user");
   if (options.mode === "insert" && (await deps.identities.findUserByEmail(userActor(email)))) {
     throw new AppError("CONFLICT", `A user with email ${email} already exists`, { email });
   }

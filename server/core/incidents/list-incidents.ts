@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { endOfMillisecond, pageOf, parseQuery, zCursor, zIsoDate, zLimit, zOneOrMore, type Page } from "../pagination";
+import { INCIDENT_SOURCES } from "./incident-store";
 import { INCIDENT_STATUSES, type IncidentQueries, type IncidentSummary } from "./ports";
 
 const TEXT = () => z.string().trim().min(1).max(200);
@@ -15,6 +16,7 @@ export const ZListIncidentsQuery = z
     status: zOneOrMore(INCIDENT_STATUSES).optional(),
     service: TEXT().optional(),
     correlationId: TEXT().optional(),
+    source: zOneOrMore(INCIDENT_SOURCES).optional(),
     since: zIsoDate().optional(),
     until: zIsoDate().optional(),
     limit: zLimit(),
@@ -34,6 +36,7 @@ export async function listIncidents(deps: { incidents: IncidentQueries }, input:
       ...(q.status ? { statuses: q.status } : {}),
       ...(q.service ? { service: q.service } : {}),
       ...(q.correlationId ? { correlationId: q.correlationId } : {}),
+      ...(q.source ? { sources: q.source } : {}),
       ...(q.since ? { since: q.since } : {}),
       ...(q.until ? { before: endOfMillisecond(q.until) } : {}),
     },

@@ -1,12 +1,16 @@
-// The overview's KPIs (seed 001, "Metrics & Observability" → KPIs), computed
-// from what the store recorded, each with the seed's target. computeKpis is a
+// The overview's KPIs (docs/spec/kpis.md#the-kpis), computed
+// from what the store recorded, each with its documented target. computeKpis is a
 // pure aggregation of rows and `now`; getKpis reads the rows through ports.
 //
-// What each KPI is computed from (the window is [now − window, now]):
+// What each KPI is computed from (the window is [now − window, now]). The
+// demo's runs (operations and incidents whose source is DEMO) are left out of
+// everything unless `includeDemo` asks for them, and the report says which.
 // - MTTR: mean resolved_at − detected_at of the RESOLVED incidents detected in the window.
-// - Auto-heal success rate: incidents RESOLVED with no MANUAL_INTERVENTION audit
-//   event under their correlation id (at or before resolution) ÷ every incident
-//   detected in the window (open ones count against it: not healed yet).
+// - Auto-heal success rate: incidents RESOLVED where an operation linked to the
+//   incident, submitted by automation, COMPLETED at or before the resolution, and
+//   with no MANUAL_INTERVENTION audit event under their correlation id at or
+//   before it (a person's approval or a person resolving it is a manual step)
+//   ÷ every incident detected in the window (open ones count against it).
 // - False rollback rate: nothing records whether a rollback was needed, so it
 //   is "not measured" — never a number.
 // - Human intervention rate: operations that paused for review ÷ operations
@@ -39,6 +43,10 @@ export const WINDOW_SPEC: Record<KpiWindow, { ms: number; bucket: KpiBucket }> =
 
 export const ZKpisQuery = z.strictObject({
   window: z.enum(KPI_WINDOWS, { message: `must be one of ${KPI_WINDOWS.join(", ")}` }).default("24h"),
+  includeDemo: z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .default("false")
+    .describe("true: count the self-healing demo's operations and incidents (source DEMO) too; by default they are left out"),
 });
 
 export const KPI_IDS = ["mttr", "autoHealRate", "falseRollbackRate", "humanInterventionRate", "conflictsPer100", "lockWait", "canarySuccessRate", "auditIntegrity"] as const;
@@ -50,7 +58,7 @@ export interface KpiTarget {
   /** LT: the value must stay below `value`; GT: above; EQ: equal; NONE: a baseline with no target. */
   comparison: "LT" | "GT" | "EQ" | "NONE";
   value: number | null;
-  /** As the seed writes it, e.g. "< 5 min". */
+  /** As docs/spec/kpis.md#the-kpis writes it, e.g. "< 5 min". */
   text: string;
 }
 
@@ -83,6 +91,8 @@ export interface KpiTrendPoint {
 
 export interface KpiReport {
   window: KpiWindow;
+  /** Whether the demo's operations and incidents (source DEMO) are counted. */
+  includeDemo: boolean;
   since: string;
   until: string;
   bucket: KpiBucket;
@@ -131,7 +141,7 @@ function sumBuckets(rows: KpiOperationBucketRow[]) {
 
 function incidentFigures(incidents: KpiIncidentRow[]) {
   const resolved = incidents.filter((i) => i.status === "RESOLVED" && i.resolvedAt !== null);
-  const autoHealed = resolved.filter((i) => !i.manualIntervention);
+  const autoHealed = resolved.filter((i) => i.automationCompleted && !i.manualIntervention);
   const mttr = mean(resolved.map((i) => (i.resolvedAt!.getTime() - i.detectedAt.getTime()) / 1000));
   return { total: incidents.length, resolved: resolved.length, autoHealed: autoHealed.length, mttrSeconds: mttr, autoHealRatePct: pct(autoHealed.length, incidents.length) };
 }
@@ -143,9 +153,11 @@ export function lockTotals(stats: LockStatistics[]): KpiLockTotals {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** The KPIs of the window ending at `now`, from the rows the store gave. Pure. */
-export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow): KpiReport {
+/** The KPIs of the window ending at `now`, from the rows the store gave (with or without the demo's, as `includeDemo` says). Pure. */
+export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow, includeDemo = false): KpiReport {
   const spec = WINDOW_SPEC[window];
+  // Each basis names what was counted: "(demo runs included)" or "(demo runs left out)".
+  const scope = includeDemo ? "demo runs included" : "demo runs left out";
   const since = new Date(now.getTime() - spec.ms);
   const ops = sumBuckets(rows.operationBuckets);
   const inc = incidentFigures(rows.incidents);
@@ -159,22 +171,22 @@ export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow): KpiRep
         description: "Mean time to recovery: resolved − detected, over resolved incidents",
         unit: "seconds",
         target: { comparison: "LT", value: 300, text: "< 5 min" },
-        basis: `${plural(inc.resolved, "resolved incident")}`,
+        basis: `${plural(inc.resolved, "resolved incident")} detected in the window (${scope})`,
       },
       inc.mttrSeconds,
-      inc.total ? `${plural(inc.total, "incident")}, none resolved yet` : "no incidents in this window",
+      inc.total ? `${plural(inc.total, "incident")}, none resolved yet (${scope})` : `no incidents in this window (${scope})`,
     ),
     kpi(
       {
         id: "autoHealRate",
         label: "Auto-heal success rate",
-        description: "Incidents resolved without manual intervention ÷ incidents",
+        description: "Incidents resolved by an automated operation that completed, with no manual step, ÷ incidents detected",
         unit: "percent",
         target: { comparison: "GT", value: 85, text: "> 85 %" },
-        basis: `${inc.autoHealed} of ${plural(inc.total, "incident")}`,
+        basis: `${inc.autoHealed} of ${plural(inc.total, "incident")} resolved by automation with no manual step (${scope})`,
       },
       inc.autoHealRatePct,
-      "no incidents in this window",
+      `no incidents in this window (${scope})`,
     ),
     {
       id: "falseRollbackRate",
@@ -194,10 +206,10 @@ export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow): KpiRep
         description: "Operations paused for review ÷ operations started",
         unit: "percent",
         target: { comparison: "LT", value: 15, text: "< 15 %" },
-        basis: `${ops.paused} of ${plural(ops.started, "started operation")}`,
+        basis: `${ops.paused} of ${plural(ops.started, "started operation")} (${scope})`,
       },
       pct(ops.paused, ops.started),
-      "no operations started in this window",
+      `no operations started in this window (${scope})`,
     ),
     kpi(
       {
@@ -206,10 +218,10 @@ export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow): KpiRep
         description: "Conflicts detected per 100 operations submitted",
         unit: "per100",
         target: { comparison: "NONE", value: null, text: "baseline (no target)" },
-        basis: `${plural(ops.conflicts, "conflict")} in ${plural(ops.operations, "operation")}`,
+        basis: `${plural(ops.conflicts, "conflict")} in ${plural(ops.operations, "operation")} (${scope})`,
       },
       ops.operations > 0 ? (100 * ops.conflicts) / ops.operations : null,
-      "no operations in this window",
+      `no operations in this window (${scope})`,
     ),
     kpi(
       {
@@ -218,7 +230,7 @@ export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow): KpiRep
         description: "Time waiting for a lock per acquisition (all time, from the lock statistics)",
         unit: "milliseconds",
         target: { comparison: "LT", value: 10_000, text: "< 10 s" },
-        basis: `${plural(locks.acquisitions, "acquisition")}, ${locks.contentions} waited${locks.contentions ? ` (${Math.round(locks.totalWaitMs / locks.contentions)} ms on average)` : ""}; all time`,
+        basis: `${plural(locks.acquisitions, "acquisition")}, ${locks.contentions} waited${locks.contentions ? ` (${Math.round(locks.totalWaitMs / locks.contentions)} ms on average)` : ""}; all time, demo runs included (the lock statistics do not say whose acquisition it was)`,
       },
       locks.acquisitions > 0 ? locks.totalWaitMs / locks.acquisitions : null,
       "no lock acquired yet",
@@ -230,10 +242,10 @@ export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow): KpiRep
         description: "Canaries promoted to 100 % ÷ canaries started",
         unit: "percent",
         target: { comparison: "GT", value: 90, text: "> 90 %" },
-        basis: `${ops.canaryPromoted} of ${ops.canaryStarted} ${ops.canaryStarted === 1 ? "canary" : "canaries"}`,
+        basis: `${ops.canaryPromoted} of ${ops.canaryStarted} ${ops.canaryStarted === 1 ? "canary" : "canaries"} (${scope})`,
       },
       pct(ops.canaryPromoted, ops.canaryStarted),
-      "no canary started in this window",
+      `no canary started in this window (${scope})`,
     ),
     kpi(
       {
@@ -275,6 +287,7 @@ export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow): KpiRep
 
   return {
     window,
+    includeDemo,
     since: since.toISOString(),
     until: now.toISOString(),
     bucket: spec.bucket,
@@ -286,14 +299,16 @@ export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow): KpiRep
 
 /** Reads the rows of the window and computes the KPIs. */
 export async function getKpis(deps: { kpis: KpiQueries; lockStatistics: () => Promise<LockStatistics[]>; now: Date }, input: unknown): Promise<KpiReport> {
-  const { window } = parseQuery(ZKpisQuery, input, "KPI query");
+  const query = parseQuery(ZKpisQuery, input, "KPI query");
+  const { window } = query;
+  const includeDemo = query.includeDemo === "true";
   const spec = WINDOW_SPEC[window];
   const since = new Date(deps.now.getTime() - spec.ms);
   const [operationBuckets, incidents, lastVerification, stats] = await Promise.all([
-    deps.kpis.operationBuckets({ since, until: deps.now, bucket: spec.bucket }),
-    deps.kpis.incidents({ since, until: deps.now }),
+    deps.kpis.operationBuckets({ since, until: deps.now, bucket: spec.bucket, includeDemo }),
+    deps.kpis.incidents({ since, until: deps.now, includeDemo }),
     deps.kpis.lastVerification(),
     deps.lockStatistics(),
   ]);
-  return computeKpis({ operationBuckets, incidents, lastVerification, locks: lockTotals(stats) }, deps.now, window);
+  return computeKpis({ operationBuckets, incidents, lastVerification, locks: lockTotals(stats) }, deps.now, window, includeDemo);
 }

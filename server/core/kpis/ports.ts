@@ -1,5 +1,5 @@
-// What the KPI use case reads from the store (seed 001 "Metrics & Observability",
-// KPIs table). Queries only; the aggregation itself is pure (compute-kpis.ts).
+// What the KPI use case reads from the store (docs/spec/kpis.md#the-kpis).
+// Queries only; the aggregation itself is pure (compute-kpis.ts).
 import type { IncidentStatus } from "../incidents/ports";
 
 export type KpiBucket = "hour" | "day";
@@ -27,7 +27,9 @@ export interface KpiIncidentRow {
   detectedAt: Date;
   resolvedAt: Date | null;
   status: IncidentStatus;
-  /** A MANUAL_INTERVENTION audit event exists under its correlation id (at or before its resolution). */
+  /** An operation linked to the incident (operations.incident_id), submitted by automation (actor_kind AUTOMATION), COMPLETED at or before its resolution. */
+  automationCompleted: boolean;
+  /** A MANUAL_INTERVENTION audit event exists under its correlation id (at or before its resolution): a person's approval, or a person resolving it. */
   manualIntervention: boolean;
 }
 
@@ -46,9 +48,18 @@ export interface KpiRows {
   lastVerification: { valid: boolean; at: Date } | null;
 }
 
+/**
+ * Which rows count: without `includeDemo`, operations and incidents whose
+ * source is DEMO (the self-healing demo's runs) are left out.
+ */
+export interface KpiScope {
+  includeDemo: boolean;
+}
+
 export interface KpiQueries {
-  /** Operations created and incidents detected in [since, until], operations grouped by `bucket`. */
-  operationBuckets(range: { since: Date; until: Date; bucket: KpiBucket }): Promise<KpiOperationBucketRow[]>;
-  incidents(range: { since: Date; until: Date }): Promise<KpiIncidentRow[]>;
+  /** Operations created in [since, until], grouped by `bucket`. */
+  operationBuckets(range: { since: Date; until: Date; bucket: KpiBucket } & KpiScope): Promise<KpiOperationBucketRow[]>;
+  /** Incidents detected in [since, until]. */
+  incidents(range: { since: Date; until: Date } & KpiScope): Promise<KpiIncidentRow[]>;
   lastVerification(): Promise<{ valid: boolean; at: Date } | null>;
 }

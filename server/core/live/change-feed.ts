@@ -23,8 +23,9 @@ const BY_CATEGORY: Record<AuditCategory, LiveTopic[]> = {
   CONFLICT_DETECTION: ["operations", "reviews"],
   STATE_TRANSITION: ["operations", "reviews", "locks", "incidents"],
   NOTIFICATION: ["notifications", "reviews"],
-  MANUAL_INTERVENTION: ["operations", "reviews", "locks", "settings"],
+  MANUAL_INTERVENTION: ["operations", "reviews", "locks", "settings", "incidents"],
   SYSTEM_HEALTH: ["graph", "settings"],
+  ACCESS: [],
 };
 
 /** The topics to refresh for new audit events of these categories (audit itself always). Pure. */

@@ -21,9 +21,10 @@ export interface ForceReleaseRequest {
 
 /**
  * An operator takes a lock away from its holder (a holder that died, hung, or
- * holds a lock an incident needs). The holder's next renewal fails and its
- * lease signal fires; its writes carry a token lower than the next holder's
- * and are refused by fencing. The audit event records what was actually
+ * holds a lock an incident needs). The store announces the revocation and
+ * the holder's lease signal fires at once, naming who and why (or, if the
+ * notice is lost, at its next renewal); its writes carry a token lower than
+ * the next holder's and are refused by fencing. The audit event records what was actually
  * removed; when nothing was held, it says so.
  */
 export async function forceReleaseLock(deps: ForceReleaseDeps, request: ForceReleaseRequest): Promise<LockHolderInfo[]> {
@@ -34,7 +35,7 @@ export async function forceReleaseLock(deps: ForceReleaseDeps, request: ForceRel
   if (typeof request.actor !== "string" || request.actor.trim() === "") problems.push("actor is required");
   if (problems.length) throw new AppError("VALIDATION_FAILED", `Invalid force release: ${problems.join("; ")}.`, { problems });
 
-  const released = await deps.store.forceRelease(request.key, request.holderId ?? null);
+  const released = await deps.store.forceRelease(request.key, request.holderId ?? null, `force-released by ${request.actor.trim()}: ${request.reason.trim()}`);
   await deps.audit.append({
     category: "LOCK_OPERATION",
     severity: "WARNING",
@@ -52,7 +53,7 @@ export async function forceReleaseLock(deps: ForceReleaseDeps, request: ForceRel
   return released;
 }
 
-/** Seed 000's `force_release_all(older_than_seconds=…)`: every lease held longer than the threshold, each audited. */
+/** Force release of stale locks (docs/specification.md#locks; the original `force_release_all(older_than_seconds=…)`): every lease held longer than the threshold, each audited. */
 export async function forceReleaseStaleLocks(deps: ForceReleaseDeps, request: { olderThanMs: number; actor: string; reason: string }): Promise<LockHolderInfo[]> {
   const { locks } = await listStaleLocks(deps.store, request.olderThanMs);
   const released: LockHolderInfo[] = [];

@@ -72,7 +72,8 @@ const deferredTimers = new DeferredTimers();
  * reported valid after the store may have given the lock to someone else.
  * While auto-extension runs, the lease renews itself at a third of its TTL; if
  * renewal fails (the store lost it, or it could not be reached before validity
- * ran out) `signal` aborts with a LOCK_LOST error so the work can stop.
+ * ran out), or the store announces that it was revoked (force-released, see
+ * LockManager.start), `signal` aborts with a LOCK_LOST error so the work can stop.
  * Acquiring a lock already held returns the same lease with one more hold;
  * the store lease is released when the last hold is.
  */
@@ -192,6 +193,7 @@ export class Lease {
       key: this.key,
       holderId: this.holderId,
       fencingToken: this.fencingToken.toString(),
+      reason,
     });
   }
 

@@ -25,8 +25,8 @@ export async function listLocks(store: LockStore): Promise<{ at: string; locks: 
 }
 
 /**
- * Locks held longer than `olderThanMs` (seed 000 force-releases after 600 s,
- * and alerts at 900 s): the sign of a holder that died, hung, or forgot to release.
+ * Locks held longer than `olderThanMs` (stale after 600 s by default, docs/specification.md#locks;
+ * the StuckLock alert fires at 900 s, docs/operations.md#alerts): the sign of a holder that died, hung, or forgot to release.
  */
 export async function listStaleLocks(store: LockStore, olderThanMs: number): Promise<{ at: string; locks: LockView[] }> {
   const { at, locks } = await listLocks(store);

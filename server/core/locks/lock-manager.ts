@@ -1,16 +1,16 @@
 import { AppError } from "../errors";
 import { Lease, type LeaseHost } from "./lease";
-import { assertLockOrder, canonicalOrder } from "./lock-order";
+import { canonicalOrder, checkLockOrder, lockOrderError } from "./lock-order";
 import { noLockMetrics, type LockMetrics } from "./metrics";
-import type { LockAcquireResult, LockHolderInfo, LockStore, LockWaiterInfo, LockWake } from "./ports";
+import type { LockAcquireResult, LockHolderInfo, LockRevocation, LockStore, LockWaiterInfo, LockWake } from "./ports";
 import { LOCK_PRIORITIES, type LockPriority } from "./priority";
 import { LOCK_MODES, LOCK_SCOPES, type LockKey, type LockMode } from "./types";
 import { findDeadlocksInSnapshot } from "./wait-for-graph";
 
 export interface LockManagerConfig {
-  /** Lease TTL when the caller gives none (seed 000: 300 s). */
+  /** Lease TTL when the caller gives none (default 300 s, docs/specification.md#locks). */
   defaultTtlMs: number;
-  /** How long to wait for a lock when the caller gives no timeout (seed 000: 30 s). */
+  /** How long to wait for a lock when the caller gives no timeout (default 30 s, docs/specification.md#locks). */
   defaultWaitTimeoutMs: number;
   /**
    * A waiter is woken when a release lets it proceed; it also asks again at
@@ -58,6 +58,20 @@ export interface LockManagerDeps {
   monotonicNow?: () => number;
   /** Where failures in background work (renewals, wake handling) are reported. */
   onBackgroundError?: (error: unknown, context: string) => void;
+  /**
+   * Told of every acquisition refused with LOCK_ORDER_VIOLATION (a caller's
+   * bug worth an audit event, docs/locks.md). Its failure, thrown or
+   * rejected, goes to onBackgroundError; the caller still gets the refusal.
+   */
+  onOrderViolation?: (violation: LockOrderViolationReport) => void | Promise<void>;
+}
+
+/** An acquisition refused for breaking the lock order: who asked, what it held, what it asked for. */
+export interface LockOrderViolationReport {
+  holderId: string;
+  /** The locks the holder held in this process, in canonical order. */
+  held: LockKey[];
+  requested: LockKey;
 }
 
 const keyId = (k: LockKey) => `${k.scope}\u0000${k.resource}`;
@@ -68,9 +82,14 @@ const describeKey = (k: LockKey) => `${k.scope} lock on ${k.resource}`;
 const MAX_RESOURCE_LENGTH = 256;
 /** Wake-ups kept for a request still on its way (see onWake); past this many, the oldest are dropped. */
 const MAX_RECENT_WAKES = 1_024;
+/** Revocations of leases this process does not know (yet) kept for a grant still on its way (see onRevoked). */
+const MAX_RECENT_REVOCATIONS = 256;
+/** Names one lease: a holder's grant of a lock, by its token. */
+const leaseId = (k: LockKey, holderId: string, token: bigint) => `${waitId(k, holderId)}\u0000${token}`;
+const revokedReason = (r: LockRevocation) => `it was revoked (${r.reason ?? "force-released from the lock store"})`;
 
 /**
- * The distributed lock manager (C3) over a LockStore. It keeps, per holder,
+ * The distributed lock manager (docs/specification.md#locks) over a LockStore. It keeps, per holder,
  * the leases it granted in this process, which is what the ordering rule is
  * checked against; the store is the authority on who holds what.
  */
@@ -87,8 +106,12 @@ export class LockManager {
   /** Wake-ups received, counted; and, per waitId, the number of the latest one (see onWake). */
   private wakeCount = 0;
   private readonly recentWakes = new Map<string, number>();
+  /** Revocations that matched no lease held here, by leaseId (see onRevoked), oldest first. */
+  private readonly recentRevocations = new Map<string, LockRevocation>();
+  private readonly onOrderViolation: LockManagerDeps["onOrderViolation"];
   private readonly leaseHost: LeaseHost;
   private unsubscribe: (() => Promise<void>) | null = null;
+  private stopRevocations: (() => Promise<void>) | null = null;
 
   private constructor(deps: LockManagerDeps) {
     this.store = deps.store;
@@ -97,6 +120,7 @@ export class LockManager {
     this.instanceId = deps.instanceId ?? crypto.randomUUID();
     this.now = deps.monotonicNow ?? (() => performance.now());
     this.onBackgroundError = deps.onBackgroundError ?? (() => {});
+    this.onOrderViolation = deps.onOrderViolation;
     this.leaseHost = {
       monotonicNow: this.now,
       driftFactor: this.config.driftFactor,
@@ -110,10 +134,20 @@ export class LockManager {
     };
   }
 
-  /** Builds a manager and subscribes it to its wake-ups. */
+  /**
+   * Builds a manager and subscribes it to its wake-ups and to the store's
+   * revocations, so a lease force-released anywhere is lost here at once
+   * (its signal aborts), not at its next renewal (docs/locks.md).
+   */
   static async start(deps: LockManagerDeps): Promise<LockManager> {
     const manager = new LockManager(deps);
     manager.unsubscribe = await deps.store.subscribe(manager.instanceId, (wake) => manager.onWake(wake));
+    try {
+      manager.stopRevocations = await deps.store.onRevoked((revocation) => manager.onRevoked(revocation));
+    } catch (error) {
+      await manager.unsubscribe().catch(() => {});
+      throw error;
+    }
     return manager;
   }
 
@@ -192,8 +226,10 @@ export class LockManager {
   async close(): Promise<void> {
     for (const holderId of [...this.held.keys()]) for (const lease of this.leasesOf(holderId)) lease.markLost("the lock manager was closed");
     this.held.clear();
-    await this.unsubscribe?.();
+    const stops = [this.unsubscribe, this.stopRevocations];
     this.unsubscribe = null;
+    this.stopRevocations = null;
+    await Promise.all(stops.map((stop) => stop?.()));
   }
 
   /** The lease, or null when the lock is busy and `deadline` has passed already (LOCK_TIMEOUT instead when `throwIfBusy`). */
@@ -211,7 +247,7 @@ export class LockManager {
         existing.addHold();
         return existing;
       }
-      if (this.config.enforceOrder) assertLockOrder(this.heldBy(holderId).map((lease) => lease.key), key);
+      if (this.config.enforceOrder) this.refuseOutOfOrder(holderId, key);
     }
 
     const waitStartedAt = this.now();
@@ -262,6 +298,8 @@ export class LockManager {
         }
         this.remember(lease);
         if (!result.reentrant) this.metrics.acquired(key, result.mode, contended ? this.now() - waitStartedAt : 0, contended);
+        // Revoked before its grant arrived here: never handed out (LOCK_LOST, saying why).
+        if (this.recentRevocations.size > 0 && this.loseIfRevokedEarly(lease)) throw lease.signal.reason;
         return lease;
       }
 
@@ -297,6 +335,52 @@ export class LockManager {
         options.signal?.throwIfAborted();
       }
     }
+  }
+
+  /** Throws LOCK_ORDER_VIOLATION if `holderId` holds, here, a lock that comes after `key`; reports it first. */
+  private refuseOutOfOrder(holderId: string, key: LockKey): void {
+    const held = this.heldBy(holderId).map((lease) => lease.key);
+    const violation = checkLockOrder(held, key);
+    if (!violation) return;
+    if (this.onOrderViolation) {
+      try {
+        const reported = this.onOrderViolation({ holderId, held, requested: key });
+        if (reported instanceof Promise) reported.catch((error: unknown) => this.onBackgroundError(error, "reporting a lock order violation"));
+      } catch (error) {
+        this.onBackgroundError(error, "reporting a lock order violation");
+      }
+    }
+    throw lockOrderError(violation);
+  }
+
+  /**
+   * A lease taken away by another process (force release): lost here now, so
+   * its signal stops the work holding it. A revocation for a lease this
+   * process does not hold may be for a grant whose answer is still on its way
+   * (the notice travels on another connection): it is kept a while, and the
+   * grant, when it arrives, is lost at once (loseIfRevokedEarly).
+   */
+  private onRevoked(revocation: LockRevocation): void {
+    const { key, holderId, fencingToken } = revocation;
+    const mine = this.held.get(holderId);
+    const lease = mine === undefined ? undefined : mine instanceof Lease ? (sameKey(mine.key, key) ? mine : undefined) : mine.get(keyId(key));
+    if (lease !== undefined && lease.fencingToken === fencingToken) {
+      lease.markLost(revokedReason(revocation));
+      return;
+    }
+    const id = leaseId(key, holderId, fencingToken);
+    this.recentRevocations.delete(id);
+    this.recentRevocations.set(id, revocation);
+    if (this.recentRevocations.size > MAX_RECENT_REVOCATIONS) this.recentRevocations.delete(this.recentRevocations.keys().next().value!);
+  }
+
+  private loseIfRevokedEarly(lease: Lease): boolean {
+    const id = leaseId(lease.key, lease.holderId, lease.fencingToken);
+    const revocation = this.recentRevocations.get(id);
+    if (revocation === undefined) return false;
+    this.recentRevocations.delete(id);
+    lease.markLost(revokedReason(revocation));
+    return true;
   }
 
   private async refuseIfDeadlockVictim(holderId: string, key: LockKey): Promise<void> {

@@ -41,8 +41,13 @@ export function checkLockOrder(held: readonly LockKey[], requested: LockKey): Lo
   };
 }
 
+/** The LOCK_ORDER_VIOLATION error for a violation, naming the lock held and the lock asked for. */
+export function lockOrderError(violation: LockOrderViolation): AppError {
+  return new AppError("LOCK_ORDER_VIOLATION", violation.message, { held: violation.held, requested: violation.requested });
+}
+
 /** Throws LOCK_ORDER_VIOLATION naming the lock held and the lock asked for. */
 export function assertLockOrder(held: readonly LockKey[], requested: LockKey): void {
   const violation = checkLockOrder(held, requested);
-  if (violation) throw new AppError("LOCK_ORDER_VIOLATION", violation.message, { held: violation.held, requested: violation.requested });
+  if (violation) throw lockOrderError(violation);
 }

@@ -5,7 +5,7 @@ export interface LockStatisticsView {
   key: LockKey;
   acquisitions: number;
   contentions: number;
-  /** Share of acquisitions that had to wait (seed 002 calls above 10 % high contention). */
+  /** Share of acquisitions that had to wait (above 10 % counts as high contention, docs/specification.md#locks). */
   contentionRate: number;
   avgWaitMs: number;
   maxWaitMs: number;
@@ -14,7 +14,7 @@ export interface LockStatisticsView {
   maxHoldMs: number;
 }
 
-/** Per-lock contention statistics (seeds 002/003), most contended first. */
+/** Per-lock contention statistics (docs/specification.md#locks), most contended first. */
 export async function lockStatistics(store: LockStore): Promise<LockStatisticsView[]> {
   const rows = await store.statistics();
   return rows

@@ -4,6 +4,7 @@ import { FencingGuard } from "./fencing";
 import { findDeadlocks, type Waiter } from "./find-deadlocks";
 import { leaseValidityLeft, leaseValidUntil } from "./lease-validity";
 import { assertLockOrder, canonicalOrder, checkLockOrder } from "./lock-order";
+import { orderViolationAuditEvent } from "./order-violation-audit";
 import type { LockKey } from "./types";
 
 const key = (scope: LockKey["scope"], resource: string): LockKey => ({ scope, resource });
@@ -20,13 +21,13 @@ describe("lock order", () => {
     expect(order).toEqual([key("SYSTEM", "postgres_primary"), key("SERVICE", "payment-service"), key("SERVICE", "user-service"), key("DEPLOYMENT", "deploy-7")]);
   });
 
-  it("allows the seed's correct order and re-acquiring a held lock", () => {
+  it("allows the canonical order (SYSTEM before SERVICE, alphabetical within a scope) and re-acquiring a held lock", () => {
     expect(checkLockOrder([key("SYSTEM", "postgres-db")], key("SERVICE", "payment-service"))).toBeNull();
     expect(checkLockOrder([key("SERVICE", "payment-service")], key("SERVICE", "payment-service"))).toBeNull();
     expect(checkLockOrder([key("SERVICE", "payment-service")], key("SERVICE", "user-service"))).toBeNull();
   });
 
-  it("refuses a SERVICE lock while holding a DEPLOYMENT lock, naming both (seed 000 workflow 4)", () => {
+  it("refuses a SERVICE lock while holding a DEPLOYMENT lock, naming both", () => {
     const violation = checkLockOrder([key("SERVICE", "payment-service"), key("DEPLOYMENT", "canary-1")], key("SERVICE", "user-service"));
     expect(violation?.held).toEqual(key("DEPLOYMENT", "canary-1"));
     expect(violation?.message).toBe(
@@ -113,5 +114,25 @@ describe("lease validity", () => {
     expect(until).toBe(1_000 + 300_000 - 3_000 - 2);
     expect(leaseValidityLeft(until, 1_000)).toBe(296_998);
     expect(leaseValidityLeft(until, until + 5)).toBe(0);
+  });
+});
+
+describe("order violation audit event", () => {
+  it("is an ERROR LOCK_OPERATION by the system, naming the holder, what it held and what it asked for, under the SERVICE lock involved", () => {
+    const event = orderViolationAuditEvent({ holderId: "op:42:1", held: [key("SERVICE", "user-service"), key("DEPLOYMENT", "user-service-v2")], requested: key("SYSTEM", "postgres-db") });
+    expect(event).toEqual({
+      category: "LOCK_OPERATION",
+      severity: "ERROR",
+      actor: "system",
+      action: "lock.order_violation",
+      service: "user-service",
+      payload: {
+        holderId: "op:42:1",
+        held: [{ scope: "SERVICE", resource: "user-service" }, { scope: "DEPLOYMENT", resource: "user-service-v2" }],
+        requested: { scope: "SYSTEM", resource: "postgres-db" },
+      },
+    });
+    expect(orderViolationAuditEvent({ holderId: "h", held: [key("SERVICE", "b")], requested: key("SERVICE", "a") }).service).toBe("a");
+    expect(orderViolationAuditEvent({ holderId: "h", held: [key("INCIDENT", "inc-9")], requested: key("SYSTEM", "db") }).service).toBeNull();
   });
 });

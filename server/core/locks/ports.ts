@@ -24,6 +24,13 @@ import type { LockKey, LockMode } from "./types";
 //   waiter that stops asking (its process died) drops out of the queue.
 // - Fencing tokens strictly increase per lock across every grant, including
 //   across a store that lost its data (Redis restarted without persistence).
+// - A lease taken away from its holder (`forceRelease`) is announced, one
+//   LockRevocation per removed lease, to every process listening through
+//   `onRevoked`, sent with the removal itself (in its Lua script; by
+//   pg_notify in its SQL function, so only once it has committed). Delivery is
+//   best effort: a listener whose connection is down at that moment misses it,
+//   and the holder's next renewal is then what finds the lease gone
+//   (docs/locks.md).
 
 export interface LockHolderInfo {
   holderId: string;
@@ -107,6 +114,19 @@ export interface LockWake {
   holderIds: string[];
 }
 
+/** A lease removed from its holder by someone else (force release): the holder must stop at once. */
+export interface LockRevocation {
+  key: LockKey;
+  holderId: string;
+  /** The removed lease's token: an older lease of the same holder is not the one revoked. */
+  fencingToken: bigint;
+  /** Why, as whoever removed it said (e.g. "force-released by alice: holder hung"); null when not given. */
+  reason: string | null;
+}
+
+/** Longest revocation reason a store sends (longer ones are cut), so a notice always fits a NOTIFY payload. */
+export const MAX_REVOCATION_REASON_LENGTH = 1_000;
+
 export interface LockStore {
   readonly backend: "redis" | "postgres" | "pglite";
 
@@ -122,8 +142,12 @@ export interface LockStore {
   /** Releases the lease if this holder still holds it with this token; wakes the next waiters. */
   release(key: LockKey, holderId: string, fencingToken: bigint): Promise<boolean>;
 
-  /** Removes live leases on `key` (one holder's, or all of them), wakes waiters, returns what it removed. */
-  forceRelease(key: LockKey, holderId: string | null): Promise<LockHolderInfo[]>;
+  /**
+   * Removes live leases on `key` (one holder's, or all of them), wakes waiters,
+   * announces each removed lease through `onRevoked` (with `reason`, when
+   * given), and returns what it removed.
+   */
+  forceRelease(key: LockKey, holderId: string | null, reason?: string): Promise<LockHolderInfo[]>;
 
   /** Every lock with a live holder or waiter, and the store's time at which it was read. */
   snapshot(): Promise<{ at: Date; locks: LockSnapshot[] }>;
@@ -133,6 +157,13 @@ export interface LockStore {
 
   /** Delivers wake-ups addressed to `instanceId` until the returned function is called. */
   subscribe(instanceId: string, onWake: (wake: LockWake) => void): Promise<() => Promise<void>>;
+
+  /**
+   * Delivers every revocation announced by any process's `forceRelease` (on
+   * this store) to `listener` until the returned function is called. Best
+   * effort: see the rule in the header.
+   */
+  onRevoked(listener: (revocation: LockRevocation) => void): Promise<() => Promise<void>>;
 
   /** Sends a wake-up to one instance (used to tell a deadlock victim in another process to look). */
   wake(instanceId: string, wake: LockWake): Promise<void>;

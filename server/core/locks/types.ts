@@ -1,7 +1,7 @@
-// Distributed locks (C3): the vocabulary shared by the lock manager and its stores.
+// Distributed locks (docs/specification.md#locks): the vocabulary shared by the lock manager and its stores.
 
 /**
- * Scopes in acquisition order (seed 000): SYSTEM(1) > SERVICE(2) > INCIDENT(3)
+ * Scopes in acquisition order (docs/specification.md#locks): SYSTEM(1) > SERVICE(2) > INCIDENT(3)
  * > DEPLOYMENT(4). A holder acquires in that order, and alphabetically by
  * resource within a scope; everyone using the same order is what makes a
  * circular wait impossible.
@@ -9,7 +9,7 @@
 export const LOCK_SCOPES = ["SYSTEM", "SERVICE", "INCIDENT", "DEPLOYMENT"] as const;
 export type LockScope = (typeof LOCK_SCOPES)[number];
 
-/** 1 for SYSTEM … 4 for DEPLOYMENT, as the seed numbers them. */
+/** 1 for SYSTEM … 4 for DEPLOYMENT, as docs/specification.md#locks numbers them. */
 export function scopeRank(scope: LockScope): number {
   return LOCK_SCOPES.indexOf(scope) + 1;
 }

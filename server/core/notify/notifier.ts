@@ -1,11 +1,11 @@
 import type { AuditEventInput, JsonValue } from "../audit/types";
 import type { StoreTransaction } from "../audit/ports";
 import type { Clock } from "../clock";
-import { getOperationDetail } from "../operations/get-operation-detail";
-import type { OperationEvent } from "../operations/orchestrator-deps";
+import { isAppError } from "../errors";
+import { getOperationDetail, type OperationDetail } from "../operations/get-operation-detail";
 import type { OperationQueries } from "../operations/query-ports";
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from "./delivery-policy";
-import { isNotifiable, messagesForOperationEvent } from "./messages-for-operation-event";
+import { NOTIFIABLE_ACTIONS, eventNeeds, messagesForAuditEvent, transitionTarget, type OutboxEvent, type PlannedMessage } from "./messages-for-audit-event";
 import type { ChannelSender, NewDelivery, NotificationRecord, NotificationStore } from "./ports";
 import { deliveriesFor, severityReachesAnyChannel, type NotifyRouting } from "./routing";
 import { repeatsMergedMessage, reviewEscalatedMessage, testMessage, type ConsoleLinks } from "./templates";
@@ -22,9 +22,26 @@ export interface NotifierConfig {
   sendTimeoutMs: number;
   /** REVIEW_TIMEOUT_OUTCOME=escalate_only: a review's timeout is one more escalation. */
   escalateAtTimeout: boolean;
+  /** How often the dispatcher reads the audit log for other processes' events (this process's commits wake it at once). */
+  dispatchMs: number;
+  /** Audit events read per dispatch transaction. */
+  dispatchBatch: number;
+  /** The dispatcher's cursor (a row of notification_cursors). */
+  cursorName: string;
 }
 
-export const DEFAULT_NOTIFIER_CONFIG: NotifierConfig = { pollMs: 1_000, escalationSweepMs: 15_000, mergeSweepMs: 30_000, batch: 50, leaseMs: 60_000, sendTimeoutMs: 10_000, escalateAtTimeout: false };
+export const DEFAULT_NOTIFIER_CONFIG: NotifierConfig = {
+  pollMs: 1_000,
+  escalationSweepMs: 15_000,
+  mergeSweepMs: 30_000,
+  batch: 50,
+  leaseMs: 60_000,
+  sendTimeoutMs: 10_000,
+  escalateAtTimeout: false,
+  dispatchMs: 1_000,
+  dispatchBatch: 200,
+  cursorName: "notifier",
+};
 
 export interface NotifierDeps {
   store: NotificationStore;
@@ -46,12 +63,16 @@ function inboxRole(message: NotificationMessage): "VIEWER" | "APPROVER" {
 }
 
 /**
- * The notifier (C8). Messages are routed by severity to the configured
- * channels and stored, one row per channel (and per inbox reader), after the
- * change that caused them has committed; a delivery loop sends them with
- * retries and backoff, so a channel that is down delays its own messages and
- * nothing else. Pending reviews are escalated by a sweep that claims each
- * level once across processes.
+ * The notifier (docs/notifications.md). What happens to operations
+ * reaches it through the committed audit log, its outbox: a dispatcher reads
+ * the events past its cursor, turns those worth telling into messages, routes
+ * them by severity to the configured channels and stores them, one row per
+ * channel (and per inbox reader), in the transaction that moves the cursor,
+ * so each event yields its notifications exactly once, whichever process
+ * dies when. A delivery loop sends the rows with retries and backoff, so a
+ * channel that is down delays its own messages and nothing else. Pending
+ * reviews are escalated by a sweep that claims each level once across
+ * processes.
  */
 export class Notifier {
   private readonly senders: Map<NotifyChannel, ChannelSender>;
@@ -59,6 +80,8 @@ export class Notifier {
   private timers: NodeJS.Timeout[] = [];
   private delivering: Promise<void> | null = null;
   private again = false;
+  private dispatching: Promise<number> | null = null;
+  private dispatchAgain = false;
   private stopped = true;
 
   constructor(private readonly deps: NotifierDeps) {
@@ -71,17 +94,13 @@ export class Notifier {
     return [...this.configured];
   }
 
-  /** Routes and stores a message; the delivery loop sends it. Returns the rows stored. */
+  /**
+   * Routes and stores a message now; the delivery loop sends it. For what
+   * happens outside operations (an incident resolved): operations are told
+   * through the audit log (`dispatch`). Returns the rows stored.
+   */
   async notify(message: NotificationMessage): Promise<NotificationRecord[]> {
-    const routing = await this.deps.routing();
-    let deliveries = deliveriesFor(message, routing, this.configured);
-    // A resolve only makes sense where a trigger went out; elsewhere it is an ordinary message.
-    if (message.action === "resolve") {
-      const open = this.configured.has("PAGERDUTY") && (await this.deps.store.hasPagerDutyTrigger(message.dedupKey));
-      deliveries = deliveries.filter((d) => d.channel !== "PAGERDUTY");
-      if (open) deliveries.push({ channel: "PAGERDUTY", message, throttleMs: 0 });
-    }
-    const expanded = await this.withInboxReaders(deliveries);
+    const expanded = await this.deliveriesOf({ message }, await this.deps.routing());
     if (expanded.length === 0) return [];
     const now = this.deps.clock.now();
     const rows = await this.deps.store.transact(async (tx) => {
@@ -93,13 +112,121 @@ export class Notifier {
     return rows;
   }
 
-  /** Messages for an orchestrator event (called after the transition committed); failures are reported, never thrown back. */
-  async onOperationEvent(event: OperationEvent): Promise<void> {
-    if (!isNotifiable(event)) return;
-    // "Lock acquired" (INFO) comes with nearly every operation: when INFO reaches no configured channel, skip reading the operation at all.
-    if (event.kind === "transition" && event.state === "LOCKED" && !severityReachesAnyChannel("INFO", await this.deps.routing(), this.configured)) return;
-    const detail = await getOperationDetail({ queries: this.deps.operations }, { id: event.operationId });
-    for (const message of messagesForOperationEvent(event, detail, this.deps.links)) await this.notify(message);
+  /**
+   * Something committed in this process (the orchestrator's onEvent): run the
+   * dispatcher now rather than at its next poll. It reads what to send from
+   * the audit log, so nothing here is lost if the process dies now.
+   */
+  poke(): void {
+    if (this.stopped) return;
+    void this.dispatch().catch((error: unknown) => this.deps.onBackgroundError(error, "dispatching notifications"));
+  }
+
+  /** @deprecated The orchestrator's events only wake the dispatcher now: use `poke()`. */
+  async onOperationEvent(_event?: unknown): Promise<void> {
+    this.poke();
+  }
+
+  /**
+   * Turns the committed audit events past the cursor into notifications,
+   * batch after batch, until it has caught up; the number of events read.
+   * One run at a time per process; across processes the cursor row decides
+   * (a dispatcher that finds it held or moved drops its batch and reads on
+   * from where the other left it).
+   */
+  dispatch(): Promise<number> {
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return this.dispatching;
+    }
+    this.dispatching = (async () => {
+      let read = 0;
+      do {
+        this.dispatchAgain = false;
+        for (let lost = 0; ; ) {
+          const step = await this.dispatchBatch();
+          if (step === "held") {
+            // Another process is committing this range: it will have moved the cursor by our next poll.
+            if (++lost >= 3) break;
+            continue;
+          }
+          if (step === "caught-up") break;
+          read += step;
+        }
+      } while (this.dispatchAgain);
+      return read;
+    })().finally(() => {
+      this.dispatching = null;
+    });
+    return this.dispatching;
+  }
+
+  /** One batch: read past the cursor, build the deliveries, store them and move the cursor in one transaction. */
+  private async dispatchBatch(): Promise<number | "caught-up" | "held"> {
+    const { cursorName, dispatchBatch } = this.deps.config;
+    const from = await this.deps.store.dispatchCursor(cursorName);
+    const { events, throughSeq } = await this.deps.store.readAuditPast(from, NOTIFIABLE_ACTIONS, dispatchBatch);
+    if (throughSeq <= from) return "caught-up";
+    const routing = await this.deps.routing();
+    // Reads happen before the transaction: the embedded store has one connection, and a read outside the open transaction would wait for it forever.
+    const deliveries: NewDelivery[] = [];
+    const details = new Map<string, OperationDetail | null>();
+    for (const event of events) deliveries.push(...(await this.deliveriesForEvent(event, routing, details)));
+    const now = this.deps.clock.now();
+    const advanced = await this.deps.store.advanceCursor(cursorName, from, throughSeq, async (tx) => {
+      for (const d of deliveries) await this.deps.store.enqueue(tx, d, now);
+    });
+    if (!advanced) return "held";
+    if (deliveries.length > 0) this.wake();
+    return events.length;
+  }
+
+  private async deliveriesForEvent(event: OutboxEvent, routing: NotifyRouting, details: Map<string, OperationDetail | null>): Promise<NewDelivery[]> {
+    const needs = eventNeeds(event);
+    if (needs === "nothing") return [];
+    // Nearly every operation takes locks and most complete: when INFO reaches no configured channel, skip reading the operation at all.
+    const to = transitionTarget(event);
+    if ((to === "LOCKED" || to === "COMPLETED") && !severityReachesAnyChannel("INFO", routing, this.configured)) return [];
+    let detail: OperationDetail | null = null;
+    if (needs === "operation" && event.operationId) {
+      if (!details.has(event.operationId)) details.set(event.operationId, await this.operationDetail(event.operationId));
+      detail = details.get(event.operationId)!;
+    }
+    let planned: PlannedMessage[];
+    try {
+      planned = messagesForAuditEvent(event, detail, this.deps.links);
+    } catch (error) {
+      // A message that cannot be built from this event never will be: say so and go on, rather than stop every notification behind it.
+      this.deps.onBackgroundError(error, `building the notifications of audit event ${event.seq} (${event.action})`);
+      return [];
+    }
+    const out: NewDelivery[] = [];
+    for (const p of planned) out.push(...(await this.deliveriesOf(p, routing)));
+    return out;
+  }
+
+  /** The operation as the store has it now; null when it is gone (nothing to tell about it). A store failure is thrown: the batch is retried. */
+  private async operationDetail(id: string): Promise<OperationDetail | null> {
+    try {
+      return await getOperationDetail({ queries: this.deps.operations }, { id });
+    } catch (error) {
+      if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "VALIDATION_FAILED")) return null;
+      throw error;
+    }
+  }
+
+  /** A message's deliveries: routed by severity, or like the last escalation level; inbox copies per reader. */
+  private async deliveriesOf(planned: PlannedMessage, routing: NotifyRouting): Promise<NewDelivery[]> {
+    const { message } = planned;
+    const top = planned.topEscalation ? Math.max(0, ...routing.escalation.map((e) => e.level)) : 0;
+    let deliveries: NewDelivery[] = top > 0 ? deliveriesFor(message, routing, this.configured, top) : deliveriesFor(message, routing, this.configured);
+    // A resolve only makes sense where a trigger went out; elsewhere it is an ordinary message.
+    if (message.action === "resolve") {
+      const open = this.configured.has("PAGERDUTY") && (await this.deps.store.hasPagerDutyTrigger(message.dedupKey));
+      deliveries = deliveries.filter((d) => d.channel !== "PAGERDUTY");
+      if (open) deliveries.push({ channel: "PAGERDUTY", message, throttleMs: 0 });
+    }
+    return this.withInboxReaders(deliveries);
   }
 
   /**
@@ -128,21 +255,31 @@ export class Notifier {
       const outcome = await this.attempt(row);
       results.push({ channel, ok: outcome === null, error: outcome, notificationId: row.id });
     }
-    await this.deps.audit.append({ category: "NOTIFICATION", severity: "INFO", actor, action: "notification.test_sent", payload: { results: results.map((r) => ({ channel: r.channel, ok: r.ok, error: r.error })) as unknown as JsonValue[] } });
+    await this.deps.audit.append({ category: "NOTIFICATION", severity: "INFO", actor, action: "notification.test_sent", payload: { results: results.map((r): JsonValue => ({ channel: r.channel, ok: r.ok, error: r.error })) } });
     return results;
   }
 
-  start(): void {
+  /**
+   * Starts the dispatcher, the delivery loop, the escalation sweep and the
+   * merging of throttled repeats. Resolves once the dispatcher's cursor is
+   * there (on a store's first start, at the head of the audit log), so what
+   * commits afterwards is told.
+   */
+  async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    await this.deps.store.dispatchCursor(this.deps.config.cursorName);
+    if (this.stopped) return;
     const every = (ms: number, fn: () => Promise<unknown>, context: string) => {
       const timer = setInterval(() => void fn().catch((error: unknown) => this.deps.onBackgroundError(error, context)), ms);
       timer.unref();
       this.timers.push(timer);
     };
+    every(this.deps.config.dispatchMs, () => this.dispatch(), "dispatching notifications");
     every(this.deps.config.pollMs, () => this.deliverDue(), "delivering notifications");
     every(this.deps.config.escalationSweepMs, () => this.escalateDue(), "escalating reviews");
     every(this.deps.config.mergeSweepMs, () => this.mergeRepeats(), "merging throttled notifications");
+    this.poke();
     this.wake();
   }
 
@@ -150,6 +287,7 @@ export class Notifier {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await this.dispatching?.catch(() => {});
     await this.delivering?.catch(() => {});
     await Promise.allSettled(this.deps.senders.map(async (s) => s.close?.()));
   }

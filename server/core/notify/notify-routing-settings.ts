@@ -10,8 +10,8 @@ export interface NotifyRoutingStore {
 }
 
 /**
- * The routing in force: the stored one, or seed 000's when none was saved. A
- * stored routing that no longer validates falls back to seed 000's and says so
+ * The routing in force: the stored one, or the default when none was saved. A
+ * stored routing that no longer validates falls back to the default and says so
  * through `onInvalid`: unlike a safety gate, a notifier that stops sending
  * because of a bad setting would fail exactly when someone needs to be told.
  */

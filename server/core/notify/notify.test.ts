@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MAX_DELIVERY_ATTEMPTS, isThrottled, retryDelayMs } from "./delivery-policy";
 import { escalationStep } from "./escalation-step";
+import type { OperationDetail } from "../operations/get-operation-detail";
+import { NOTIFIABLE_ACTIONS, eventNeeds, messagesForAuditEvent, type OutboxEvent } from "./messages-for-audit-event";
 import { DEFAULT_NOTIFY_ROUTING, deliveriesFor, parseNotifyRouting, severityReachesAnyChannel } from "./routing";
 import { repeatsMergedMessage, reviewEscalatedMessage, testMessage } from "./templates";
 import type { NotificationMessage, NotifyChannel } from "./types";
@@ -9,7 +11,7 @@ const ALL = new Set<NotifyChannel>(["SLACK", "TEAMS", "EMAIL", "PAGERDUTY", "INB
 const message = (severity: NotificationMessage["severity"]): NotificationMessage => ({ ...testMessage("alice", new Date("2026-01-01T00:00:00Z"), { baseUrl: "https://i.example" }), severity });
 const channelsOf = (severity: NotificationMessage["severity"], configured = ALL) => deliveriesFor(message(severity), DEFAULT_NOTIFY_ROUTING, configured).map((d) => d.channel);
 
-describe("routing by severity (seed 000)", () => {
+describe("routing by severity", () => {
   it("sends INFO to chat, WARNING also by email, ERROR also to PagerDuty, CRITICAL to PagerDuty at high urgency", () => {
     expect(channelsOf("INFO")).toEqual(["SLACK", "TEAMS"]);
     expect(channelsOf("WARNING")).toEqual(["SLACK", "TEAMS", "EMAIL", "INBOX"]);
@@ -112,5 +114,129 @@ describe("messages", () => {
     const merged = repeatsMergedMessage(first, 7, new Date("2026-01-01T00:00:00Z"), new Date("2026-01-01T00:04:00Z"));
     expect(merged).toMatchObject({ template: "repeats_merged", title: `7 more: ${first.title}`, dedupKey: first.dedupKey });
     expect(merged.body).toContain("7 similar notifications were held back by throttling between 2026-01-01T00:00:00.000Z and 2026-01-01T00:04:00.000Z");
+  });
+});
+
+describe("messages from committed audit events", () => {
+  const links = { baseUrl: "https://i.example" };
+  const opId = "0b0c3f36-5d6c-4a53-9d9e-2b8f3a1f0c11";
+  let seq = 100;
+  const event = (action: string, payload: OutboxEvent["payload"] = {}, extra: Partial<OutboxEvent> = {}): OutboxEvent => ({
+    seq: ++seq,
+    action,
+    category: "STATE_TRANSITION",
+    severity: "INFO",
+    actor: "system",
+    service: "payment-service",
+    operationId: opId,
+    correlationId: "corr-1",
+    payload,
+    at: "2026-01-01T00:00:00.000000Z",
+    ...extra,
+  });
+  const transition = (from: string, to: string, metadata: OutboxEvent["payload"] = {}) => event("operation.transition", { from, to, version: 3, metadata });
+  const detail = (over: Partial<OperationDetail["operation"]> = {}, rest: Partial<OperationDetail> = {}): OperationDetail => ({
+    operation: {
+      id: opId,
+      type: "DEPLOYMENT",
+      service: "payment-service",
+      state: "IN_PROGRESS",
+      result: null,
+      actor: "alice@example.com",
+      actorKind: "HUMAN",
+      correlationId: "corr-1",
+      incidentId: null,
+      source: "API",
+      idempotencyKey: null,
+      params: {},
+      version: 3,
+      priority: 2,
+      attempt: 1,
+      resumes: 0,
+      queuedAt: null,
+      control: null,
+      preemptedBy: null,
+      reason: null,
+      error: null,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      startedAt: null,
+      finishedAt: null,
+      ...over,
+    },
+    lockKeys: [],
+    conflictCheck: null,
+    outcome: null,
+    transitions: [],
+    steps: [],
+    gateResults: [],
+    conflicts: [],
+    review: null,
+    auditEvents: [],
+    auditEventsTruncated: false,
+    locks: [],
+    ...rest,
+  });
+  const templates = (e: OutboxEvent, d: OperationDetail | null) => messagesForAuditEvent(e, d, links).map((p) => [p.message.template, p.message.severity, p.topEscalation ?? false]);
+
+  it("tells a completed change (INFO), not a completed verification", () => {
+    for (const type of ["DEPLOYMENT", "ROLLBACK", "REMEDIATION", "CONFIG_CHANGE", "MAINTENANCE"] as const) {
+      expect(templates(transition("IN_PROGRESS", "COMPLETED"), detail({ type, state: "COMPLETED", result: "SUCCESS" }))).toEqual([["operation_completed", "INFO", false]]);
+    }
+    expect(templates(transition("IN_PROGRESS", "COMPLETED"), detail({ type: "VERIFICATION", state: "COMPLETED" }))).toEqual([]);
+  });
+
+  it("escalates a failed CRITICAL-priority operation (a rollback) to the last escalation level, once, instead of the ordinary failure", () => {
+    const failed = transition("IN_PROGRESS", "FAILED", { result: "FAILED", reason: "kubectl rollout undo failed" });
+    expect(templates(failed, detail({ type: "ROLLBACK", priority: 0, state: "FAILED", error: "kubectl rollout undo failed" }))).toEqual([["critical_operation_failed", "CRITICAL", true]]);
+    expect(templates(failed, detail({ type: "DEPLOYMENT", priority: 2, state: "FAILED" }))).toEqual([["operation_failed", "CRITICAL", false]]);
+    // A review's expiry fails the operation without anyone deciding: the same escalation.
+    const expired = event("review.expired", { reviewId: "r1" }, { category: "MANUAL_INTERVENTION", severity: "ERROR" });
+    expect(templates(expired, detail({ type: "ROLLBACK", priority: 0 }))).toEqual([
+      ["review_escalated", "INFO", false],
+      ["critical_operation_failed", "CRITICAL", true],
+    ]);
+    // A person's rejection is not a failure to tell (the resolve closes the page), nor is a cancellation.
+    expect(eventNeeds(transition("PAUSED_FOR_HUMAN_REVIEW", "FAILED", { reviewId: "r1", decision: "REJECTED" }))).toBe("nothing");
+    expect(eventNeeds(transition("PAUSED_FOR_HUMAN_REVIEW", "FAILED", { reviewId: "r1", decision: "EXPIRED" }))).toBe("nothing");
+    expect(eventNeeds(transition("IN_PROGRESS", "FAILED", { result: "SUPERSEDED" }))).toBe("nothing");
+  });
+
+  it("tells a lock-order violation at ERROR from the event alone", () => {
+    const violation = event(
+      "lock.order_violation",
+      { holderId: `op:${opId}#2`, held: [{ scope: "SERVICE", resource: "payment-service", mode: "EXCLUSIVE" }], requested: { scope: "SERVICE", resource: "api-gateway", mode: "EXCLUSIVE" } },
+      { category: "LOCK_OPERATION", severity: "ERROR", operationId: null, service: null },
+    );
+    expect(eventNeeds(violation)).toBe("event");
+    const [planned] = messagesForAuditEvent(violation, null, links);
+    expect(planned!.message).toMatchObject({ template: "lock_order_violation", severity: "ERROR", operationId: opId, title: `Lock order violation by op:${opId}#2` });
+    expect(planned!.message.body).toContain("asked for SERVICE api-gateway (EXCLUSIVE) while holding SERVICE payment-service (EXCLUSIVE)");
+  });
+
+  it("warns of pauses, aborts, preemptions and supersessions; says nothing of requests, queueing or refreshed evidence", () => {
+    const d = detail();
+    expect(templates(event("operation.paused", { by: "bob@example.com", reason: "looks odd" }), d)).toEqual([["operation_control", "WARNING", false]]);
+    expect(templates(event("operation.aborted", { by: "bob@example.com" }), d)).toEqual([["operation_control", "WARNING", false]]);
+    const preempted = messagesForAuditEvent(event("operation.preempted", { preemptedBy: "7f1d2a52-3c4b-4a5e-8f60-718293a4b5c6" }), d, links)[0]!.message;
+    expect(preempted).toMatchObject({ severity: "WARNING", title: "Preempted: DEPLOYMENT of payment-service" });
+    expect(preempted.body).toContain("preempted by operation 7f1d2a52-3c4b-4a5e-8f60-718293a4b5c6");
+    expect(templates(event("operation.superseded", {}), d)).toEqual([["operation_control", "WARNING", false]]);
+    expect(templates(event("operation.resumed", {}), d)).toEqual([["operation_control", "INFO", false]]);
+    for (const quiet of ["operation.queued", "review.evidence_refreshed", "operation.pause_requested", "operation.abort_requested", "review.escalated", "lock.acquired"]) {
+      expect(NOTIFIABLE_ACTIONS).not.toContain(quiet);
+      expect(eventNeeds(event(quiet))).toBe("nothing");
+    }
+  });
+
+  it("tells a review request once (from review.requested, not from the PAUSED transition of the same commit)", () => {
+    expect(eventNeeds(transition("SAFETY_CHECK", "PAUSED_FOR_HUMAN_REVIEW"))).toBe("nothing");
+    expect(templates(event("review.requested", { reviewId: "r1" }), detail())).toEqual([["human_review_required", "WARNING", false]]);
+    expect(eventNeeds(transition("PAUSED_FOR_HUMAN_REVIEW", "CANCELLED"))).toBe("nothing");
+  });
+
+  it("says which state a transition reached, whatever the operation did since", () => {
+    const [locked] = messagesForAuditEvent(transition("INIT", "LOCKED"), detail({ state: "COMPLETED" }), links);
+    expect(locked!.message.fields.find((f) => f.label === "State")!.value).toBe("LOCKED");
   });
 });

@@ -1,4 +1,5 @@
 import type { StoreTransaction } from "../audit/ports";
+import type { OutboxEvent } from "./messages-for-audit-event";
 import type { EscalatingReview } from "./templates";
 import type { NotificationMessage, NotifyChannel } from "./types";
 
@@ -54,6 +55,18 @@ export interface DueEscalation {
   finalLevel: number;
 }
 
+/** What one read of the audit log past the dispatcher's cursor found. */
+export interface OutboxRead {
+  /** The events with the wanted actions, oldest first. */
+  events: OutboxEvent[];
+  /**
+   * How far the read covered: the last event's seq when it was cut at the
+   * limit, else the head of the log as the read saw it (every event up to it
+   * was looked at; those not returned had other actions).
+   */
+  throughSeq: number;
+}
+
 export interface NotificationStore {
   /** One transaction around `fn` (the audit log can append in it too). */
   transact<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
@@ -91,6 +104,27 @@ export interface NotificationStore {
   escalateDue(now: Date, limit: number, afterPlan: boolean, record: (tx: StoreTransaction, due: DueEscalation) => Promise<void>): Promise<DueEscalation[]>;
   /** Whether a PagerDuty trigger with this dedup key was sent or is pending (so a resolve has something to close). */
   hasPagerDutyTrigger(dedupKey: string): Promise<boolean>;
+  /**
+   * The dispatcher's cursor: the seq of the last audit event it turned into
+   * notifications. A store with no cursor of that name gets one at the
+   * current head of the log (a first start does not replay history).
+   */
+  dispatchCursor(name: string): Promise<number>;
+  /**
+   * Committed audit events past `afterSeq` whose action is one of `actions`,
+   * oldest first, at most `limit`. Every event at or below the head the read
+   * saw is committed and visible (docs/notifications.md), so nothing is
+   * passed over that commits later.
+   */
+  readAuditPast(afterSeq: number, actions: readonly string[], limit: number): Promise<OutboxRead>;
+  /**
+   * In one transaction: locks the cursor row (`FOR UPDATE SKIP LOCKED`: one
+   * dispatcher commits at a time across processes), checks that it is still
+   * at `fromSeq`, runs `record` (which enqueues in `tx`) and moves the cursor
+   * to `toSeq`. False, with nothing written, when another dispatcher holds
+   * the row or has moved it.
+   */
+  advanceCursor(name: string, fromSeq: number, toSeq: number, record: (tx: StoreTransaction) => Promise<void>): Promise<boolean>;
   /** Inbox recipients: active users with at least this role. */
   inboxRecipients(minRole: "VIEWER" | "OPERATOR" | "APPROVER" | "ADMIN"): Promise<string[]>;
   listInbox(userId: string, options: { unreadOnly: boolean; limit: number; before: Date | null }): Promise<NotificationRecord[]>;

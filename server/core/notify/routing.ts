@@ -3,8 +3,8 @@ import { AppError } from "../errors";
 import { AUDIT_SEVERITIES, type AuditSeverity } from "../audit/types";
 import type { NotificationMessage, NotifyChannel } from "./types";
 
-// Where each message goes. Seed 000's routing, with two readings of it made
-// explicit: its "slack" is the chat channel, so a configured Teams webhook gets
+// Where each message goes (docs/notifications.md), with two readings made
+// explicit: the routing's "slack" is the chat channel, so a configured Teams webhook gets
 // what Slack gets; its "phone" is PagerDuty at high urgency. The console inbox
 // gets WARNING and above (INFO such as "lock acquired" is chat-only noise there).
 
@@ -22,7 +22,7 @@ export const ZNotifyRouting = z.strictObject({
       z.ZodObject<{ channels: typeof ZChannels; throttleMinutes: z.ZodNumber }>
     >,
   ),
-  /** Seed 000's escalation of unanswered reviews: who is told at each level (the times are the review's plan: 15/30/60 min). */
+  /** The escalation of unanswered reviews (docs/notifications.md): who is told at each level (the times are the review's plan: 15/30/60 min). */
   escalation: z.array(z.strictObject({ level: z.number().int().min(1).max(10), notify: ZChannels })).max(10),
 });
 export type NotifyRouting = z.infer<typeof ZNotifyRouting>;
@@ -63,7 +63,7 @@ export interface Delivery {
  * escalation, the channels of its level), those not configured left out.
  * PHONE becomes the PagerDuty delivery at high urgency (one PagerDuty event,
  * never two). Throttling never applies to what must reach someone: ERROR and
- * CRITICAL have no window in the seed, and escalations none at all.
+ * CRITICAL have no window by default, and escalations none at all.
  */
 export function deliveriesFor(message: NotificationMessage, routing: NotifyRouting, configured: ReadonlySet<NotifyChannel>, escalationLevel?: number): Delivery[] {
   const route = routing.routes[message.severity];

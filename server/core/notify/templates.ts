@@ -2,10 +2,11 @@ import type { AuditSeverity } from "../audit/types";
 import type { OperationDetail } from "../operations/get-operation-detail";
 import type { NotificationMessage, NotifyTemplate } from "./types";
 
-// The seed's messages (lock acquired, conflict detected, safety gate failed,
-// human review required, operation failed, incident resolved), built from what
-// the store recorded, with links into the console. Pure: the same facts give
-// the same message.
+// The messages (lock acquired, conflict detected, safety gate failed, human
+// review required, operation failed or completed, a person's control of an
+// operation, a lock-order violation, incident resolved), built from what the
+// store recorded, with links into the console (docs/notifications.md). Pure:
+// the same facts give the same message.
 
 export interface ConsoleLinks {
   /** The console's public base URL, e.g. https://interlock.example.com (no trailing slash). */
@@ -98,7 +99,7 @@ export interface EscalatingReview {
   createdAt: Date;
 }
 
-/** Levels 1-3 of seed 000's escalation: louder at each level; one PagerDuty incident per review (dedup key), resolved on decision. */
+/** Levels 1-3 of the escalation of unanswered reviews (docs/notifications.md): louder at each level; one PagerDuty incident per review (dedup key), resolved on decision. */
 export function reviewEscalatedMessage(review: EscalatingReview, level: number, finalLevel: number, links: ConsoleLinks, now: Date): NotificationMessage {
   const severity: AuditSeverity = level >= 3 ? "CRITICAL" : level === 2 ? "ERROR" : "WARNING";
   const waitedMin = Math.round((now.getTime() - review.createdAt.getTime()) / 60_000);
@@ -145,6 +146,82 @@ export function operationRolledBackMessage(detail: OperationDetail, links: Conso
   return { ...message, links: [{ label: "Open operation", url: operationUrl(links, op.id) }] };
 }
 
+/** A change that finished as asked (INFO): deployments, rollbacks, remediations, config changes and maintenance; a verification's success is not news. */
+export function operationCompletedMessage(detail: OperationDetail, links: ConsoleLinks): NotificationMessage {
+  const op = detail.operation;
+  const summary = typeof detail.outcome?.summary === "string" ? detail.outcome.summary : null;
+  const message = base("operation_completed", "INFO", detail, `Completed: ${op.type} of ${op.service}`, `${op.type} of ${op.service} completed${summary ? `: ${summary}` : "."}`, op.id);
+  return { ...message, links: [{ label: "Open operation", url: operationUrl(links, op.id) }] };
+}
+
+/**
+ * An operation that must not fail silently (lock priority CRITICAL: a
+ * rollback) ended FAILED. CRITICAL, and routed like the last level of an
+ * unanswered review's escalation, which pages at high urgency by default.
+ */
+export function criticalOperationFailedMessage(detail: OperationDetail, links: ConsoleLinks): NotificationMessage {
+  const op = detail.operation;
+  const cause =
+    op.result === "BLOCKED_BY_CONFLICT" ? `blocked by a conflict: ${detail.conflicts.map((c) => c.explanation).join(" ") || "see the operation"}`
+    : op.result === "BLOCKED_BY_GATE" ? `blocked by a safety gate: ${detail.gateResults.filter((g) => !g.passed && !g.skipped).map((g) => `${g.gate} (${g.reason})`).join(", ") || "see the operation"}`
+    : (op.error ?? op.reason ?? "it failed");
+  const message = base(
+    "critical_operation_failed",
+    "CRITICAL",
+    detail,
+    `Critical operation failed: ${op.type} of ${op.service}`,
+    `The ${op.type} of ${op.service} did not complete: ${cause}.\nThe service may be left in a bad state; someone has to act now.`,
+    op.id,
+  );
+  return { ...message, links: [{ label: "Open operation", url: operationUrl(links, op.id) }] };
+}
+
+/** What a person's (or a rollback's) control of an operation did to it. */
+export type OperationControlKind = "paused" | "resumed" | "aborted" | "preempted" | "superseded";
+
+const CONTROL_WORDS: Record<OperationControlKind, string> = { paused: "Paused", resumed: "Resumed", aborted: "Aborted", preempted: "Preempted", superseded: "Superseded" };
+
+/** A pause, resume, abort, preemption or supersession: WARNING (a resume is INFO) to those the routing reaches. */
+export function operationControlMessage(detail: OperationDetail, kind: OperationControlKind, by: { actor: string; reason: string | null; byOperation: string | null }, links: ConsoleLinks): NotificationMessage {
+  const op = detail.operation;
+  const who = by.byOperation ? `operation ${by.byOperation}` : by.actor;
+  const message = base(
+    "operation_control",
+    kind === "resumed" ? "INFO" : "WARNING",
+    detail,
+    `${CONTROL_WORDS[kind]}: ${op.type} of ${op.service}`,
+    `${op.type} of ${op.service} was ${kind} by ${who}${by.reason ? `: ${by.reason}` : "."}`,
+    `${op.id}:${kind}`,
+  );
+  return {
+    ...message,
+    fields: [...message.fields, { label: kind === "preempted" || kind === "superseded" ? `${CONTROL_WORDS[kind]} by` : "By", value: who }],
+    links: [{ label: "Open operation", url: operationUrl(links, op.id) }, ...(by.byOperation ? [{ label: "Open the other operation", url: operationUrl(links, by.byOperation) }] : [])],
+  };
+}
+
+/** A lock holder asked for a lock out of the canonical order (a potential deadlock), as the lock manager recorded it. ERROR. */
+export function lockOrderViolationMessage(event: { seq: number; service: string | null; operationId: string | null; correlationId: string | null; holderId: string; held: string; requested: string }, links: ConsoleLinks): NotificationMessage {
+  const operationId = event.operationId ?? /^op:([0-9a-f-]{36})(#\d+)?$/i.exec(event.holderId)?.[1] ?? null;
+  return {
+    template: "lock_order_violation",
+    severity: "ERROR",
+    title: `Lock order violation by ${event.holderId}`,
+    body: `${event.holderId} asked for ${event.requested} while holding ${event.held}, against the canonical lock order, and was refused. Two holders doing this can deadlock; the code that took these locks needs fixing.`,
+    fields: [
+      ...(event.service ? [{ label: "Service", value: event.service }] : []),
+      { label: "Holder", value: event.holderId },
+      { label: "Held", value: event.held },
+      { label: "Requested", value: event.requested },
+    ],
+    links: operationId ? [{ label: "Open operation", url: operationUrl(links, operationId) }] : [],
+    dedupKey: `lock_order_violation:${event.holderId}:${event.seq}`,
+    service: event.service,
+    operationId,
+    correlationId: event.correlationId,
+  };
+}
+
 export function incidentResolvedMessage(incident: { id: string; key: string; title: string; service: string; correlationId: string; detectedAt: string; resolvedAt: string }, links: ConsoleLinks): NotificationMessage {
   const mttrSeconds = Math.round((Date.parse(incident.resolvedAt) - Date.parse(incident.detectedAt)) / 1000);
   return {
@@ -189,5 +266,28 @@ export function testMessage(actor: string, now: Date, links: ConsoleLinks): Noti
     service: null,
     operationId: null,
     correlationId: null,
+  };
+}
+
+/** A remediation rule stopped itself: too many remediations for one incident or one service (docs/incidents.md#circuit-breaker). */
+export function remediationBreakerTrippedMessage(event: { seq: number; service: string | null; correlationId: string | null; rule: string; ruleId: string | null; reason: string; incidentKey: string | null; incidentId: string | null }, links: ConsoleLinks): NotificationMessage {
+  return {
+    template: "remediation_breaker_tripped",
+    severity: "ERROR",
+    title: `Remediation rule "${event.rule}" tripped its circuit breaker`,
+    body: `${event.reason}. The rule submits nothing more until an admin resets it; the remediation that tripped it waits for a person's review.`,
+    fields: [
+      ...(event.service ? [{ label: "Service", value: event.service }] : []),
+      { label: "Rule", value: event.rule },
+      ...(event.incidentKey ? [{ label: "Incident", value: event.incidentKey }] : []),
+    ],
+    links: [
+      ...(event.incidentId ? [{ label: "Open incident", url: `${links.baseUrl}/incidents/${event.incidentId}` }] : []),
+      ...(event.ruleId ? [{ label: "Open rule", url: `${links.baseUrl}/rules/${event.ruleId}` }] : []),
+    ],
+    dedupKey: `remediation_breaker_tripped:${event.ruleId ?? event.rule}:${event.seq}`,
+    service: event.service,
+    operationId: null,
+    correlationId: event.correlationId,
   };
 }

@@ -1,8 +1,8 @@
 import type { AuditSeverity } from "../audit/types";
 
-// What the notifier sends and where. Channels are the Notification table's;
-// "phone" (seed 000) is not a channel of its own but a high-urgency PagerDuty
-// event, which pages by phone under PagerDuty's urgency rules.
+// What the notifier sends and where (docs/notifications.md). Channels are the
+// Notification table's; "phone" is not a channel of its own but a high-urgency
+// PagerDuty event, which pages by phone under PagerDuty's urgency rules.
 
 export const NOTIFY_CHANNELS = ["SLACK", "TEAMS", "EMAIL", "PAGERDUTY", "INBOX"] as const;
 export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
@@ -15,7 +15,12 @@ export const NOTIFY_TEMPLATES = [
   "review_escalated",
   "operation_failed",
   "operation_rolled_back",
+  "operation_completed",
+  "critical_operation_failed",
+  "operation_control",
+  "lock_order_violation",
   "incident_resolved",
+  "remediation_breaker_tripped",
   "repeats_merged",
   "test",
 ] as const;
@@ -45,6 +50,6 @@ export interface NotificationMessage {
   correlationId: string | null;
   /** PagerDuty only: trigger (default) or resolve the incident with this dedupKey. */
   action?: "trigger" | "resolve";
-  /** PagerDuty only: high pages by phone (seed 000's "phone" for CRITICAL). */
+  /** PagerDuty only: high pages by phone (the routing's "phone" for CRITICAL). */
   urgency?: "high" | "low";
 }

@@ -33,7 +33,7 @@ export function lockReleasedEvent(op: OperationRecord, lease: Lease, reason: str
 
 export const SEVERITY_OF_CONFLICT: Record<ConflictSeverity, AuditSeverity> = { LOW: "INFO", MEDIUM: "WARNING", HIGH: "ERROR", CRITICAL: "CRITICAL" };
 
-/** The category an executor's outcome is filed under (seed 000's log_deployment, verification, rollback). */
+/** The category an executor's outcome is filed under (docs/spec/audit.md#categories: DEPLOYMENT, VERIFICATION, ROLLBACK). */
 export function outcomeCategory(type: OperationType): AuditCategory {
   if (type === "VERIFICATION") return "VERIFICATION";
   if (type === "ROLLBACK") return "ROLLBACK";

@@ -4,6 +4,7 @@ import { operationEvent, transitionEvent } from "./audit-events";
 import type { OrchestratorDeps } from "./orchestrator-deps";
 import type { OperationRecord } from "./ports";
 import { planTransition } from "./state-machine";
+import { parseInput } from "../parse-input";
 
 export const ZCancelOperationInput = z.strictObject({
   operationId: z.uuid(),
@@ -16,25 +17,22 @@ export type CancelOperationInput = z.input<typeof ZCancelOperationInput>;
 
 /**
  * Cancels an operation that has not started changing anything (INIT, LOCKED,
- * SAFETY_CHECK) or is waiting for review. IN_PROGRESS cannot be cancelled
- * (seed 000's table): the refusal says so and what to do instead. A worker
+ * SAFETY_CHECK) or is waiting for review before it started. IN_PROGRESS
+ * cannot be cancelled (the state table, docs/specification.md#state-machine), nor one paused
+ * part-way through its change: the refusal says so and what to do instead
+ * (abort, which withdraws the partial change). A worker
  * driving the operation finds its next write refused (the version moved),
  * releases its locks and stops.
  */
 export async function cancelOperation(deps: OrchestratorDeps, input: unknown): Promise<OperationRecord> {
-  const parsed = ZCancelOperationInput.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-    throw new AppError("VALIDATION_FAILED", `Invalid cancellation: ${problems.join("; ")}`, { problems });
-  }
-  const c = parsed.data;
+  const c = parseInput(ZCancelOperationInput, input, "cancellation");
   const op = await deps.store.get(c.operationId);
   if (!op) throw new AppError("NOT_FOUND", `Operation ${c.operationId} does not exist`, { operationId: c.operationId });
   if (!c.mayCancelOthers && op.actor.trim().toLowerCase() !== c.actor.trim().toLowerCase()) {
     throw new AppError("FORBIDDEN", `${c.actor} may cancel only their own operations; ${op.id} was requested by ${op.actor}`, { operationId: op.id, requester: op.actor });
   }
-  if (op.state === "IN_PROGRESS") {
-    throw new AppError("INVALID_TRANSITION", `Operation ${op.id} is IN_PROGRESS and cannot move to CANCELLED: it is already changing ${op.service}; submit a ROLLBACK to undo it`, {
+  if (op.state === "IN_PROGRESS" || (op.state === "PAUSED_FOR_HUMAN_REVIEW" && op.startedAt !== null)) {
+    throw new AppError("INVALID_TRANSITION", `Operation ${op.id} is ${op.state === "IN_PROGRESS" ? "IN_PROGRESS" : "paused part-way through its change"} and cannot move to CANCELLED: it has already changed ${op.service}. An approver can abort it (POST /api/v1/operations/${op.id}/abort), which withdraws what it changed, or submit a ROLLBACK`, {
       operationId: op.id,
       from: op.state,
       to: "CANCELLED",

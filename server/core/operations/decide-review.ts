@@ -2,9 +2,11 @@ import { z } from "zod";
 import type { AuditEventInput } from "../audit/types";
 import { AppError } from "../errors";
 import { operationEvent, transitionEvent } from "./audit-events";
+import { causesOf, compareEvidence, evaluateEvidenceNow, reviewRefreshOf } from "./fresh-evidence";
 import type { OrchestratorDeps } from "./orchestrator-deps";
 import type { OperationRecord, ReviewRecord } from "./ports";
 import { planTransition } from "./state-machine";
+import { parseInput } from "../parse-input";
 
 export const ZReviewDecisionInput = z.strictObject({
   operationId: z.uuid(),
@@ -29,17 +31,16 @@ export interface ReviewDecision {
  * Approves or rejects a paused operation. The requester cannot decide their
  * own operation. Of two concurrent decisions (approve and reject, or a cancel)
  * exactly one wins: the review row changes only while it is PENDING, and the
- * loser is told who decided first. Approval lets a worker re-take the locks
- * and resume (PAUSED → IN_PROGRESS, recorded with the approver and approval
- * id); rejection fails the operation in the same transaction.
+ * loser is told who decided first. Approval first re-evaluates conflicts and
+ * gates against the present: evidence worse than what the reviewer was shown
+ * keeps the operation paused with the new evidence (409 naming what
+ * changed); otherwise a worker re-takes the locks and resumes (PAUSED →
+ * IN_PROGRESS, recorded with the approver, the approval id and the hash of
+ * the evidence approved). Rejection fails the operation in the same
+ * transaction (docs/lifecycle.md#how-the-orchestrator-drives-an-operation).
  */
 export async function decideReview(deps: OrchestratorDeps, input: unknown): Promise<ReviewDecision> {
-  const parsed = ZReviewDecisionInput.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-    throw new AppError("VALIDATION_FAILED", `Invalid review decision: ${problems.join("; ")}`, { problems });
-  }
-  const d = parsed.data;
+  const d = parseInput(ZReviewDecisionInput, input, "review decision");
   const op = await deps.store.get(d.operationId);
   if (!op) throw new AppError("NOT_FOUND", `Operation ${d.operationId} does not exist`, { operationId: d.operationId });
   const review = await deps.store.pendingReview(op.id);
@@ -56,23 +57,56 @@ export async function decideReview(deps: OrchestratorDeps, input: unknown): Prom
     throw new AppError("FORBIDDEN", `${d.actor} requested operation ${op.id} and cannot ${d.decision === "APPROVE" ? "approve" : "reject"} it; another approver must decide`, { operationId: op.id, requester: op.actor });
   }
   if (d.evidenceHash && d.evidenceHash !== review.evidenceHash) {
-    throw new AppError("CONFLICT", `The evidence of review ${review.id} is not the one you were shown (hash ${d.evidenceHash.slice(0, 12)}… vs ${review.evidenceHash.slice(0, 12)}…); reload it`, { reviewId: review.id });
+    throw new AppError("CONFLICT", `The evidence of review ${review.id} was re-evaluated since you were shown it (hash ${d.evidenceHash.slice(0, 12)}… is now ${review.evidenceHash.slice(0, 12)}…); read it again before deciding`, {
+      reviewId: review.id,
+      evidenceHash: review.evidenceHash,
+      changes: ["The evidence was re-evaluated after you loaded it"],
+    });
+  }
+  if (d.decision === "REJECT" && op.startedAt !== null) {
+    throw new AppError("CONFLICT", `Operation ${op.id} had started changing ${op.service} before it paused; rejecting it would leave the change half done. Abort it instead (POST /api/v1/operations/${op.id}/abort), which withdraws what it changed`, {
+      operationId: op.id,
+      startedAt: op.startedAt.toISOString(),
+    });
   }
   const now = deps.clock.now();
+  // Approval acts on the present, not on the evidence of the pause (docs/lifecycle.md "Fresh evidence at decision time").
+  const fresh = d.decision === "APPROVE" ? await evaluateEvidenceNow(deps, op, causesOf(review.evidence), now) : null;
+  if (fresh) {
+    const { changes, worse } = compareEvidence(review.evidence, fresh.evidence);
+    if (worse) {
+      await deps.store.transact(async (tx) => {
+        if (!(await deps.store.refreshReview(tx, review.id, reviewRefreshOf(fresh)))) throw lostRace(op.id);
+        await deps.audit.appendInTransaction(tx, [
+          operationEvent(op, "MANUAL_INTERVENTION", "WARNING", "review.evidence_refreshed", { reviewId: review.id, previousHash: review.evidenceHash, evidenceHash: fresh.hash, changes, worse, trigger: "approval" }, d.actor),
+        ]);
+      });
+      deps.publish({ operationId: op.id, service: op.service, type: op.type, state: op.state, kind: "review.evidence_refreshed", at: now });
+      throw new AppError("CONFLICT", `Not approved: the evidence for ${op.id} is worse than when it was shown. ${changes.join(" ")} The review stays pending with the new evidence; read it and decide again`, {
+        operationId: op.id,
+        reviewId: review.id,
+        evidenceHash: fresh.hash,
+        changes,
+      });
+    }
+  }
   const approvalId = d.decision === "APPROVE" ? (d.approvalId ?? `APPROVE-${deps.newId().replace(/-/g, "").slice(-12).toUpperCase()}`) : null;
   const notes = d.notes ?? null;
-  const decided: ReviewRecord = { ...review, status: d.decision === "APPROVE" ? "APPROVED" : "REJECTED", decidedBy: d.actor, decidedAt: now, approvalId, notes };
+  const decidedHash = fresh?.hash ?? review.evidenceHash;
+  const decided: ReviewRecord = { ...review, status: d.decision === "APPROVE" ? "APPROVED" : "REJECTED", decidedBy: d.actor, decidedAt: now, approvalId, notes, evidenceHash: decidedHash, evidence: fresh?.evidence ?? review.evidence, evaluatedAt: fresh ? now : review.evaluatedAt };
   const decisionEvent: AuditEventInput = operationEvent(
     op,
     "MANUAL_INTERVENTION",
     d.decision === "APPROVE" ? "INFO" : "WARNING",
     d.decision === "APPROVE" ? "review.approved" : "review.rejected",
-    { reviewId: review.id, approvalId, notes, evidenceHash: review.evidenceHash, reason: review.reason },
+    { reviewId: review.id, approvalId, notes, evidenceHash: decidedHash, shownEvidenceHash: review.evidenceHash, reason: review.reason },
     d.actor,
   );
 
   let updated = op;
   await decideOnce(deps, op.id, () => deps.store.transact(async (tx) => {
+    // The evidence an approval rests on: re-read now, no worse than what was shown, kept with the decision.
+    if (fresh && fresh.hash !== review.evidenceHash && !(await deps.store.refreshReview(tx, review.id, reviewRefreshOf(fresh)))) throw lostRace(op.id);
     const won = await deps.store.decideReview(tx, { reviewId: review.id, status: decided.status as "APPROVED" | "REJECTED", decidedBy: d.actor, decidedAt: now, approvalId, notes });
     if (!won) throw lostRace(op.id);
     if (d.decision === "APPROVE") {

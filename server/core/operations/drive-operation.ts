@@ -1,19 +1,24 @@
 import type { AuditEventInput, JsonValue } from "../audit/types";
-import { detectConflicts } from "../conflicts/detect-conflicts";
-import { relatedServices } from "../conflicts/related-services";
+import { describeMember, goesFirst, lineMemberOf, placeInLine, type LinePlacement } from "../conflicts/service-line";
 import type { Conflict, ConflictCheck } from "../conflicts/types";
 import { AppError, isAppError } from "../errors";
 import type { ExecutionContext, ExecutionOutcome } from "../executors/ports";
-import { evaluateGates } from "../gates/evaluate-gates";
-import type { ServiceSignals } from "../gates/ports";
+import { assessGates } from "../gates/assess-gates";
 import type { Lease } from "../locks/lease";
 import { LOCK_PRIORITIES, type LockPriority } from "../locks/priority";
 import { lockAcquiredEvent, lockReleasedEvent, operationEvent, outcomeCategory, SEVERITY_OF_CONFLICT, transitionEvent } from "./audit-events";
+import { checkConflictsNow, estimatedImpactPct } from "./check-conflicts-now";
+import { claimOwnerOf, lockHolderOf } from "./holders";
 import type { OrchestratorDeps } from "./orchestrator-deps";
-import type { OperationChanges, OperationRecord, TransitionWrite } from "./ports";
-import { buildReview, pauseReasonOf, reviewRequestedIn } from "./review-evidence";
+import type { OperationChanges, OperationControl, OperationRecord, TransitionWrite } from "./ports";
+import { preemptOperation, sendBackInLine } from "./preempt-operation";
+import { refreshReviewEvidence } from "./refresh-review-evidence";
+import { buildReview, pausedByPerson, pauseReasonOf, reviewRequestedIn, type PauseReason } from "./review-evidence";
 import { planTransition } from "./state-machine";
+import { supersedeOperation } from "./supersede-operation";
 import type { OperationResult, OperationState } from "./types";
+
+export { claimOwnerOf, lockHolderOf };
 
 interface MoveOptions {
   actor?: string;
@@ -25,29 +30,34 @@ interface MoveOptions {
   conflicts?: Conflict[];
 }
 
-/** Another writer moved the operation on (a cancel, a worker that took over): stop without writing. */
+/** Another writer moved the operation on (a cancel, a preemption, a worker that took over): stop without writing. */
 class Superseded extends Error {
   constructor(cause: unknown) {
     super("superseded", { cause });
   }
 }
 
+/** The abort reason of a run whose executor a person's control stopped (pause or abort). */
+class ControlRequested extends Error {
+  constructor(readonly control: OperationControl) {
+    super(`${control.action.toLowerCase()} requested by ${control.by}`);
+  }
+}
+
 const priorityName = (n: number): LockPriority => (Object.entries(LOCK_PRIORITIES).find(([, v]) => v === n)?.[0] as LockPriority | undefined) ?? "NORMAL";
 
-/** The claim owner the store records for one attempt (see OperationStore.claim). */
-export const claimOwnerOf = (workerId: string, attempt: number) => `${workerId}#${attempt}`;
-
-/** The holder id of one attempt's locks: a resumed attempt's tokens are higher than a dead one's. */
-export const lockHolderOf = (operationId: string, attempt: number) => `op:${operationId}#${attempt}`;
+const BEFORE_EXECUTION: readonly OperationState[] = ["INIT", "LOCKED", "SAFETY_CHECK"];
 
 /**
  * Drives one claimed operation from where its record says it is to its next
- * resting state (finished, paused for a person, or delayed), writing state
- * after every step: register → conflicts → ordered locks → gates → execute
- * → release, each state change committed with its audit events. A worker
- * that died mid-way left the record at the last committed step; this picks
- * up from there (a resumed execution gets the steps its predecessor
- * recorded).
+ * resting state (finished, paused for a person, waiting in line, or delayed),
+ * writing state after every step: register → conflicts → its turn in line
+ * for the service → ordered locks → gates → execute → release, each state
+ * change committed with its audit events (docs/lifecycle.md#how-the-orchestrator-drives-an-operation). A worker that
+ * died mid-way left the record at the last committed step; this picks up from
+ * there (a resumed execution gets the steps its predecessor recorded). A
+ * person's control request (pause, abort) is carried out at the executor's
+ * next safe point.
  */
 export class OperationRun {
   private op: OperationRecord;
@@ -56,9 +66,17 @@ export class OperationRun {
   /** Audit events about locks taken, written with the next transition (or on their own at the end). */
   private pendingEvents: AuditEventInput[] = [];
   private readonly claim = new AbortController();
+  /** Aborted when a person's pause or abort reaches the running executor. */
+  private readonly control = new AbortController();
   /** The claim as the store records it: this worker and this attempt, so a run of an earlier claim cannot write. */
   readonly owner: string;
   private releaseReason = "operation finished";
+  /** It came to rest (a final state): a ROLLBACK then refreshes the evidence of what is paused on its service. */
+  private cameToRest = false;
+  private executing = false;
+  private pendingConflicts: Conflict[] = [];
+  private pendingChanges: OperationChanges = {};
+  private line: LinePlacement | null = null;
 
   constructor(
     private readonly deps: OrchestratorDeps,
@@ -74,41 +92,48 @@ export class OperationRun {
     return this.op.id;
   }
 
-  /**
-   * The failure-injection matrix's "orchestrator crash": the run stops as a
-   * killed process stops. Nothing more is written and nothing is released:
-   * its leases stay in the lock store and its claim in the operation store
-   * until they lapse, and recovery (a worker taking the operation up again,
-   * taking back this attempt's locks) is what a real crash would need.
-   */
-  simulateCrash(): void {
-    this.crashed = true;
-    for (const lease of this.leases) lease.markLost("the worker process was killed (simulated)");
-    this.claim.abort(new AppError("LOCK_LOST", `Worker ${this.workerId} was killed while driving operation ${this.op.id} (simulated crash)`));
+  /** Whether the executor is running (a control request can reach it). */
+  get isExecuting(): boolean {
+    return this.executing;
   }
-
-  private crashed = false;
 
   /** The worker lost its claim (it could not renew in time): stop before acting again. */
   claimLost(): void {
     this.claim.abort(new AppError("LOCK_LOST", `Worker ${this.workerId} lost its claim on operation ${this.op.id}`));
   }
 
+  /** A person asked to pause or abort: the running executor stops at its next safe point, and the run carries the request out. */
+  controlRequested(control: OperationControl): void {
+    if (!this.executing || this.control.signal.aborted) return;
+    if (control.action !== "PAUSE" && control.action !== "ABORT") return;
+    this.control.abort(new ControlRequested(control));
+  }
+
   async run(): Promise<void> {
     try {
-      if (this.op.attempt > this.deps.config.maxAttempts) {
-        await this.fail("FAILED", `Abandoned after ${this.op.attempt - 1} attempts that did not finish (their workers stopped, or the store or a dependency kept failing); see the audit trail of each attempt`);
+      if (this.op.attempt - this.op.resumes > this.deps.config.maxAttempts) {
+        await this.fail("FAILED", `Abandoned after ${this.op.attempt - this.op.resumes - 1} attempts that did not finish (their workers stopped, or the store or a dependency kept failing); see the audit trail of each attempt`);
         return;
       }
-      if (this.op.state === "INIT") {
-        if (!(await this.checkConflicts())) return;
+      const control = this.op.control;
+      if (control?.action === "ABORT" && (this.op.state === "IN_PROGRESS" || this.op.state === "PAUSED_FOR_HUMAN_REVIEW")) {
         await this.lock();
+        await this.abort(control);
+        return;
+      }
+      if (control?.action === "PAUSE" && this.op.state === "IN_PROGRESS") {
+        // Its worker stopped before it could carry the pause out: hold it now, before executing again.
+        await this.pauseByPerson(control);
+        return;
+      }
+      if (this.op.state === "INIT" && !(await this.checkConflicts())) return;
+      if ((BEFORE_EXECUTION.includes(this.op.state) || this.op.state === "PAUSED_FOR_HUMAN_REVIEW") && !(await this.awaitTurn())) return;
+      await this.lock();
+      if (this.op.state === "INIT") {
         await this.moveThrough([
           ["LOCKED", { metadata: { locks: this.leases.map((l) => ({ scope: l.key.scope, resource: l.key.resource, fencingToken: l.fencingToken.toString() })) } }],
           ["SAFETY_CHECK", {}],
         ]);
-      } else {
-        await this.lock();
       }
       if (this.op.state === "LOCKED") await this.move("SAFETY_CHECK", {});
       if (this.op.state === "SAFETY_CHECK" && !(await this.checkGates())) return;
@@ -118,6 +143,27 @@ export class OperationRun {
       await this.onError(error);
     } finally {
       await this.releaseLocks();
+      // The line for the service was woken in the transaction that let go of it (OperationStore.applyTransitions).
+      if (this.cameToRest && goesFirst(this.op) && ["COMPLETED", "FAILED", "ROLLED_BACK"].includes(this.op.state)) await this.refreshPausedOnService();
+    }
+  }
+
+  /**
+   * A ROLLBACK changed the service under the operations paused on it: their
+   * evidence is re-evaluated now, so the reviewer sees the service as it is
+   * (an approval would re-evaluate it anyway, docs/lifecycle.md#fresh-evidence-at-decision-time).
+   */
+  private async refreshPausedOnService(): Promise<void> {
+    try {
+      const { inFlight } = await this.deps.neighbourhood.load(this.op, [this.op.service], this.deps.clock.now());
+      for (const o of inFlight) {
+        if (o.service !== this.op.service || o.state !== "PAUSED_FOR_HUMAN_REVIEW") continue;
+        await refreshReviewEvidence(this.deps, { operationId: o.id, actor: "system" }).catch((error: unknown) => {
+          if (!isAppError(error) || (error.code !== "CONFLICT" && error.code !== "VERSION_CONFLICT")) throw error;
+        });
+      }
+    } catch (error) {
+      this.deps.onBackgroundError(error, `refreshing the evidence of operations paused on ${this.op.service}`);
     }
   }
 
@@ -125,21 +171,7 @@ export class OperationRun {
 
   private async checkConflicts(): Promise<boolean> {
     const now = this.deps.clock.now();
-    const policy = await this.deps.conflictPolicy();
-    const graph = await this.deps.graph.current(now);
-    // Only the neighbourhood's operations can conflict: load those, not every operation in flight.
-    const related = relatedServices(graph, this.op.service, policy.depth);
-    const { inFlight, recentlyFinished, lastChangeFinishedAt } = await this.deps.neighbourhood.load(this.op, related, new Date(now.getTime() - policy.timingWindowSeconds * 1000));
-    // Read now for the cooldown gate: a change to this service finishing before the gates run would have been in flight now, a DIRECT conflict.
-    this.lastChangeFinishedAt = lastChangeFinishedAt;
-    const check = detectConflicts({
-      candidate: { id: this.op.id, type: this.op.type, service: this.op.service, actor: this.op.actor, createdAt: this.op.createdAt, params: this.op.params, correlationId: this.op.correlationId },
-      inFlight,
-      recentlyFinished: recentlyFinished.filter((f) => f.id !== this.op.id),
-      graph,
-      policy,
-      now,
-    });
+    const { check } = await checkConflictsNow(this.deps, this.op, now);
     const conflictEvents = check.conflicts.map((c) =>
       operationEvent(this.op, "CONFLICT_DETECTION", SEVERITY_OF_CONFLICT[c.severity], "conflict.detected", {
         type: c.type,
@@ -153,14 +185,20 @@ export class OperationRun {
     const summary = conflictSummary(check);
     const { action } = check.decision;
 
-    if (action === "BLOCK") {
+    if (action === "BLOCK" || check.line.verdict === "BLOCK") {
       const blocking = check.conflicts.filter((c) => c.action === "BLOCK");
       await this.finish("FAILED", "BLOCKED_BY_CONFLICT", blocking.map((c) => c.explanation).join(" "), { conflicts: check.conflicts, events: conflictEvents, changes: { conflictCheck: summary } });
       return false;
     }
-    if (action === "DELAY") {
-      const notBefore = check.decision.notBefore ? new Date(check.decision.notBefore) : new Date(now.getTime() + 5_000);
-      if (notBefore.getTime() - this.op.createdAt.getTime() > this.deps.config.maxDelayMs) {
+    // A timing window is waited out first, even when another conflict will pause the operation
+    // for review: the gates then run once its effects have settled (the cooldown would refuse it sooner).
+    const delaying = check.conflicts.filter((c) => c.action === "DELAY");
+    if (action === "DELAY" || (action === "PAUSE_FOR_REVIEW" && delaying.length > 0)) {
+      const ends = delaying.flatMap((c) => (c.evidence.notBefore ? [c.evidence.notBefore] : [])).sort();
+      const notBefore = ends.length > 0 ? new Date(ends.at(-1)!) : new Date(now.getTime() + 5_000);
+      // Measured from when it could first have started: its arrival, or its turn in line.
+      const since = this.op.queuedAt ? now : this.op.createdAt;
+      if (notBefore.getTime() - since.getTime() > this.deps.config.maxDelayMs) {
         await this.finish("FAILED", "BLOCKED_BY_CONFLICT", `Delayed past the ${Math.round(this.deps.config.maxDelayMs / 60_000)} min limit: ${check.conflicts.map((c) => c.explanation).join(" ")}`, {
           conflicts: check.conflicts,
           events: conflictEvents,
@@ -171,22 +209,75 @@ export class OperationRun {
       // No state changes (INIT waits in INIT); the delay is recorded so the wait is explained,
       // and it does not count as an attempt (attempts bound workers that died, not waits).
       await this.deps.audit.appendMany([...conflictEvents, operationEvent(this.op, "CONFLICT_DETECTION", "INFO", "operation.delayed", { notBefore: notBefore.toISOString() })]);
-      await this.deps.store.releaseClaim(this.owner, this.op.id, notBefore, `Waiting until ${notBefore.toISOString()}: ${check.conflicts.filter((c) => c.action === "DELAY").map((c) => c.explanation).join(" ")}`, { refundAttempt: true });
+      await this.deps.store.releaseClaim(this.owner, this.op.id, notBefore, `Waiting until ${notBefore.toISOString()}: ${delaying.map((c) => c.explanation).join(" ")}`, { refundAttempt: true });
       return false;
     }
-    // PROCEED, WARN, or PAUSE_FOR_REVIEW (the seed's table pauses only from
-    // SAFETY_CHECK onwards, so a conflict that needs a person is kept and the
-    // pause happens at the gates, with the conflicts in the evidence).
+    // PROCEED, WARN, QUEUE/SUPERSEDE (the line decides below) or PAUSE_FOR_REVIEW
+    // (the state table pauses only from SAFETY_CHECK onwards, so a conflict that
+    // needs a person is kept and the pause happens at the gates, with the
+    // conflicts in the evidence).
+    this.line = check.line;
     this.pendingConflicts = check.conflicts;
-    this.pendingEvents.push(...conflictEvents);
     this.pendingChanges = { conflictCheck: summary };
+    // Conflict events are recorded once, when the operation leaves INIT, not at every look while it waits in line.
+    this.pendingEvents.push(...conflictEvents);
     return true;
   }
 
-  /** Read with the neighbourhood at INIT; undefined for a run resumed past INIT (read at the gates then). */
-  private lastChangeFinishedAt: Date | null | undefined = undefined;
-  private pendingConflicts: Conflict[] = [];
-  private pendingChanges: OperationChanges = {};
+  // ── its turn for the service ─────────────────────────────────────
+
+  /**
+   * Waits for its turn in the line for its service (docs/lifecycle.md "One
+   * change at a time per service"). Going first, it preempts what it must and
+   * sends back lock holders that have not started; SUPERSEDE replaces older
+   * deployments. True when it may take its locks now; false when it gave the
+   * operation back to wait (or failed it past the wait limit).
+   */
+  private async awaitTurn(): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const line = this.line ?? (await this.currentLine(now));
+    this.line = null;
+    for (const m of line.supersede) await supersedeOperation(this.deps, m.id, this.op);
+    for (const m of line.preempt) await preemptOperation(this.deps, m.id, this.op);
+    for (const m of line.sendBack) await sendBackInLine(this.deps, m, this.op);
+    if (line.verdict !== "WAIT") {
+      // Its turn: newcomers now see it on its way to the service, not waiting.
+      if (this.op.queuedAt !== null) await this.deps.store.leaveLine(this.op.id);
+      return true;
+    }
+
+    const since = this.op.queuedAt ?? now;
+    const waitedMs = now.getTime() - since.getTime();
+    const behind = line.ahead.map(describeMember).join(", ");
+    if (waitedMs > this.deps.config.queueWaitMs) {
+      const minutes = Math.round(this.deps.config.queueWaitMs / 60_000);
+      await this.finish(this.op.state === "PAUSED_FOR_HUMAN_REVIEW" ? "FAILED" : "FAILED", "LOCK_TIMEOUT", `Waited ${Math.round(waitedMs / 1000)} s in line for ${this.op.service}, past the ${minutes} min limit, behind ${behind}`, {
+        changes: { error: `Waited past the ${minutes} min limit in line for ${this.op.service}` },
+        events: this.pendingEvents.splice(0),
+      });
+      return false;
+    }
+    const reason = `Waiting in line for ${this.op.service}: position ${line.position}, behind ${behind}`;
+    if (reason !== this.op.reason) {
+      await this.deps.audit.appendMany([
+        ...this.pendingEvents.splice(0),
+        operationEvent(this.op, "CONFLICT_DETECTION", "INFO", "operation.queued", { position: line.position, ahead: line.ahead.map((m) => ({ id: m.id, type: m.type, state: m.state })), queuedSince: since.toISOString() }),
+      ]);
+    }
+    this.pendingEvents = [];
+    const notBefore = new Date(now.getTime() + this.deps.config.queueRecheckMs);
+    await this.deps.store.releaseClaim(this.owner, this.op.id, notBefore, reason, { refundAttempt: true, queued: true });
+    this.deps.publish({ operationId: this.op.id, service: this.op.service, type: this.op.type, state: this.op.state, kind: "queued", at: now });
+    return false;
+  }
+
+  /** The line for this operation's service as the store has it now (a run resumed past INIT, or approved). */
+  private async currentLine(now: Date): Promise<LinePlacement> {
+    const policy = await this.deps.conflictPolicy();
+    const { inFlight } = await this.deps.neighbourhood.load(this.op, [this.op.service], now);
+    const self = lineMemberOf({ ...this.op, started: this.op.startedAt !== null, queued: this.op.queuedAt !== null }, true);
+    return placeInLine(self, inFlight.filter((o) => o.service === this.op.service).map((o) => lineMemberOf(o, false)), policy.rules.DIRECT);
+  }
 
   // ── locks ────────────────────────────────────────────────────────
 
@@ -194,14 +285,23 @@ export class OperationRun {
     if (this.op.attempt > 1) await this.takeBackEarlierAttempts();
     const deadline = this.deps.clock.now().getTime() + this.deps.config.lockWaitMs;
     for (const key of this.op.lockKeys) {
-      const waitTimeoutMs = Math.max(0, deadline - this.deps.clock.now().getTime());
-      const lease = await this.deps.locks.acquire(this.holder, { scope: key.scope, resource: key.resource }, {
-        mode: key.mode,
-        ttlMs: this.deps.config.lockTtlMs,
-        waitTimeoutMs,
-        priority: priorityName(this.op.priority),
-        signal: this.claim.signal,
-      });
+      const options = (waitTimeoutMs: number) => ({ mode: key.mode, ttlMs: this.deps.config.lockTtlMs, waitTimeoutMs, priority: priorityName(this.op.priority), signal: this.claim.signal });
+      const remaining = () => Math.max(0, deadline - this.deps.clock.now().getTime());
+      const target = { scope: key.scope, resource: key.resource };
+      let lease: Lease;
+      if (goesFirst(this.op) && key.scope === "SERVICE" && key.resource === this.op.service) {
+        // Going first: whoever took the service lock after this one's turn was decided
+        // (it raced in) is sent back or preempted too, rather than waited for.
+        lease = await this.deps.locks.acquire(this.holder, target, options(Math.min(remaining(), 2_000))).catch(async (error: unknown) => {
+          if (!isAppError(error) || error.code !== "LOCK_TIMEOUT") throw error;
+          const line = await this.currentLine(this.deps.clock.now());
+          for (const m of line.preempt) await preemptOperation(this.deps, m.id, this.op);
+          for (const m of line.sendBack) await sendBackInLine(this.deps, m, this.op);
+          return this.deps.locks.acquire(this.holder, target, options(remaining()));
+        });
+      } else {
+        lease = await this.deps.locks.acquire(this.holder, target, options(remaining()));
+      }
       this.leases.push(lease);
       this.pendingEvents.push(lockAcquiredEvent(this.op, lease));
     }
@@ -220,7 +320,7 @@ export class OperationRun {
         const holderId = lockHolderOf(this.op.id, attempt);
         // Its place in a lock queue too, or the new attempt would wait behind its own predecessor.
         await this.deps.lockStore.cancelWait({ scope: key.scope, resource: key.resource }, holderId);
-        const removed = await this.deps.lockStore.forceRelease({ scope: key.scope, resource: key.resource }, holderId);
+        const removed = await this.deps.lockStore.forceRelease({ scope: key.scope, resource: key.resource }, holderId, `attempt ${this.op.attempt} of ${this.op.id} takes over`);
         for (const h of removed) {
           released.push(
             operationEvent(this.op, "LOCK_OPERATION", "WARNING", "lock.recovered", { scope: key.scope, resource: key.resource, holderId, fencingToken: h.fencingToken.toString(), reason: `attempt ${attempt} stopped without releasing; attempt ${this.op.attempt} takes over` }),
@@ -231,8 +331,12 @@ export class OperationRun {
     if (released.length > 0) this.pendingEvents.push(...released);
   }
 
+  /** Before the change starts: a lease taken away meanwhile (a ROLLBACK went first) must not start it. */
+  private assertLeasesValid(): void {
+    for (const lease of this.leases) lease.assertValid();
+  }
+
   private async releaseLocks(): Promise<void> {
-    if (this.crashed) return; // a killed process releases nothing
     const leases = this.leases.reverse();
     this.leases = [];
     const events: AuditEventInput[] = [...this.pendingEvents];
@@ -249,22 +353,17 @@ export class OperationRun {
 
   private async checkGates(): Promise<boolean> {
     const now = this.deps.clock.now();
-    const config = await this.deps.gateConfig();
-    let signals: ServiceSignals | null = null;
-    let signalError: string | undefined;
-    try {
-      signals = await this.deps.signals.serviceSignals(this.op.service);
-    } catch (error) {
-      signalError = error instanceof Error ? error.message : String(error);
-    }
-    const lastChangeFinishedAt = this.lastChangeFinishedAt !== undefined ? this.lastChangeFinishedAt : await this.deps.store.lastChangeFinishedAt(this.op.service, this.op.id);
     const blast = (this.op.conflictCheck?.blastRadius ?? null) as { score?: number; totalServices?: number } | null;
-    const evaluation = evaluateGates({ operationType: this.op.type, signals, signalError, blastRadiusPct: estimatedImpactPct(blast), lastChangeFinishedAt, now }, config);
+    const evaluation = await assessGates(
+      { gateConfig: this.deps.gateConfig, signals: this.deps.signals, history: this.deps.gateHistory },
+      { id: this.op.id, type: this.op.type, service: this.op.service, blastRadiusPct: estimatedImpactPct(blast) },
+      now,
+    );
     const gateEvent = operationEvent(this.op, "SAFETY_GATES", evaluation.decision === "PASS" ? "INFO" : evaluation.decision === "BLOCK" ? "ERROR" : "WARNING", "safety_gates.checked", {
       allPassed: evaluation.failed.length === 0,
       decision: evaluation.decision,
       failedGates: evaluation.failed,
-      results: evaluation.results.map((r) => ({ gate: r.gate, passed: r.passed, skipped: r.skipped, observed: r.observed, threshold: r.threshold, unit: r.unit, reason: r.reason })),
+      results: evaluation.results.map((r) => ({ gate: r.gate, passed: r.passed, skipped: r.skipped, observed: r.observed, threshold: r.threshold, unit: r.unit, reason: r.reason, source: r.source ?? null })),
     });
 
     if (evaluation.decision === "BLOCK") {
@@ -272,45 +371,54 @@ export class OperationRun {
       await this.finish("FAILED", "BLOCKED_BY_GATE", reasons.join(" "), { gateResults: evaluation.results, events: [gateEvent] });
       return false;
     }
-    const conflicts = (this.op.conflictCheck?.conflicts ?? []) as unknown as Conflict[];
+    const conflicts = this.op.conflictCheck?.conflicts ?? [];
     const pausingConflicts = conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW");
     const pausingGates = evaluation.results.filter((r) => evaluation.pauseFor.includes(r.gate));
     const requested = reviewRequestedIn(this.op.params);
     if (pausingConflicts.length > 0 || pausingGates.length > 0 || requested) {
       const pause = pauseReasonOf(conflicts, pausingGates, requested);
-      const review = buildReview({
-        id: this.deps.newId(),
-        operation: this.op,
-        conflicts,
-        gates: evaluation.results,
-        blastRadius: (this.op.conflictCheck?.blastRadius ?? null) as JsonValue,
-        pause,
-        now,
-        escalationMinutes: this.deps.config.escalationMinutes,
-        timeoutMs: this.deps.config.reviewTimeoutMs,
-      });
       this.releaseReason = "paused for human review";
-      await this.move("PAUSED_FOR_HUMAN_REVIEW", {
-        metadata: { reason: pause.reason, severity: pause.severity, reviewId: review.id, pausedBy: "system" },
-        changes: { result: "PAUSED_FOR_REVIEW", reason: pause.reason, releaseClaim: true },
-        gateResults: evaluation.results,
-        review,
-        events: [
-          gateEvent,
-          operationEvent(this.op, "MANUAL_INTERVENTION", pause.severity === "CRITICAL" ? "CRITICAL" : "WARNING", "review.requested", {
-            reviewId: review.id,
-            reason: pause.reason,
-            severity: pause.severity,
-            evidenceHash: review.evidenceHash,
-            escalationPlan: review.escalationPlan,
-            timeoutAt: review.timeoutAt?.toISOString() ?? null,
-          }),
-        ],
-      });
+      await this.pause(pause, conflicts, evaluation.results, [gateEvent], "system");
       return false;
     }
-    await this.move("IN_PROGRESS", { changes: { started: true }, gateResults: evaluation.results, events: [gateEvent] });
+    this.assertLeasesValid();
+    await this.move("IN_PROGRESS", { changes: { started: true, clearResult: true }, gateResults: evaluation.results, events: [gateEvent] });
     return true;
+  }
+
+  /** Moves to PAUSED_FOR_HUMAN_REVIEW with a review of this evidence; the worker lets go of the operation. */
+  private async pause(pause: PauseReason, conflicts: Conflict[], gates: NonNullable<TransitionWrite["gateResults"]>, events: AuditEventInput[], actor: string, extra: OperationChanges = {}): Promise<void> {
+    const now = this.deps.clock.now();
+    const review = buildReview({
+      id: this.deps.newId(),
+      operation: this.op,
+      conflicts,
+      gates,
+      blastRadius: (this.op.conflictCheck?.blastRadius ?? null) as JsonValue,
+      pause,
+      now,
+      escalationMinutes: this.deps.config.escalationMinutes,
+      timeoutMs: this.deps.config.reviewTimeoutMs,
+    });
+    await this.move("PAUSED_FOR_HUMAN_REVIEW", {
+      actor,
+      metadata: { reason: pause.reason, severity: pause.severity, reviewId: review.id, pausedBy: actor },
+      changes: { result: "PAUSED_FOR_REVIEW", reason: pause.reason, releaseClaim: true, ...extra },
+      gateResults: gates,
+      review,
+      events: [
+        ...events,
+        operationEvent(this.op, "MANUAL_INTERVENTION", pause.severity === "CRITICAL" ? "CRITICAL" : "WARNING", "review.requested", {
+          reviewId: review.id,
+          reason: pause.reason,
+          severity: pause.severity,
+          causes: pause.causes.map((c) => ({ kind: c.kind, text: c.text })),
+          evidenceHash: review.evidenceHash,
+          escalationPlan: review.escalationPlan,
+          timeoutAt: review.timeoutAt?.toISOString() ?? null,
+        }),
+      ],
+    });
   }
 
   // ── PAUSED → IN_PROGRESS ─────────────────────────────────────────
@@ -318,22 +426,20 @@ export class OperationRun {
   private async resumeAfterApproval(): Promise<void> {
     const review = await this.deps.store.latestDecidedReview(this.op.id);
     if (!review || review.status !== "APPROVED") throw new AppError("INTERNAL", `Operation ${this.op.id} is marked approved but has no approved review`);
+    this.assertLeasesValid();
     await this.move("IN_PROGRESS", {
       actor: review.decidedBy ?? "system",
       metadata: { approvalId: review.approvalId, reviewId: review.id, notes: review.notes, evidenceHash: review.evidenceHash },
-      changes: { resumeApproved: false, started: true },
+      // Running again: the pause's result no longer describes it.
+      changes: { resumeApproved: false, started: true, clearResult: true, clearControl: true },
     });
   }
 
   // ── IN_PROGRESS: execute ─────────────────────────────────────────
 
-  private async execute(): Promise<void> {
-    const executor = this.deps.executorFor(this.op.type);
-    const previousSteps = this.op.attempt > 1 ? await this.deps.store.listSteps(this.op.id) : [];
-    const timeout = AbortSignal.timeout(this.deps.config.executorTimeoutMs);
-    const signal = AbortSignal.any([this.claim.signal, timeout, ...this.leases.map((l) => l.signal)]);
+  private executionContext(signal: AbortSignal, previousSteps: ExecutionContext["previousSteps"]): ExecutionContext {
     const timeScale = this.deps.config.timeScale;
-    const context: ExecutionContext = {
+    return {
       operation: this.op,
       attempt: this.op.attempt,
       previousSteps,
@@ -347,17 +453,55 @@ export class OperationRun {
       recordStep: (step) => this.deps.store.recordStep(this.op.id, this.op.attempt, step),
       sleep: (ms) => sleep(ms / timeScale, signal),
     };
+  }
+
+  private async execute(): Promise<void> {
+    const executor = this.deps.executorFor(this.op.type);
+    const previousSteps = this.op.attempt > 1 ? await this.deps.store.listSteps(this.op.id) : [];
+    const timeout = AbortSignal.timeout(this.deps.config.executorTimeoutMs);
+    const signal = AbortSignal.any([this.claim.signal, timeout, this.control.signal, ...this.leases.map((l) => l.signal)]);
+    const context = this.executionContext(signal, previousSteps);
     let outcome: ExecutionOutcome;
+    this.executing = true;
     try {
       outcome = await executor.execute(context);
     } catch (error) {
       if (this.claim.signal.aborted) throw new Superseded(error);
+      if (this.control.signal.aborted) {
+        const { control } = this.control.signal.reason as ControlRequested;
+        if (control.action === "PAUSE") {
+          if (executor.hold) {
+            const steps = await this.deps.store.listSteps(this.op.id);
+            await executor.hold(this.executionContext(AbortSignal.any([this.claim.signal, ...this.leases.map((l) => l.signal)]), steps), control.reason).catch((e) => this.deps.onBackgroundError(e, `asking ${executor.name} to hold ${this.op.id}`));
+          }
+          await this.pauseByPerson(control);
+        } else {
+          await this.abort(control);
+        }
+        return;
+      }
       if (timeout.aborted) {
         outcome = { status: "FAILED", summary: `${executor.name} did not finish within ${Math.round(this.deps.config.executorTimeoutMs / 1000)} s and was stopped`, detail: {} };
       } else {
         const message = error instanceof Error ? error.message : String(error);
+        const current = isAppError(error) && error.code === "LOCK_LOST" ? await this.deps.store.get(this.op.id) : null;
+        if (current?.preemptedBy) {
+          // A ROLLBACK took the service: whatever carries this change out (the deploy system) is told to stop where it is.
+          if (executor.hold) {
+            const steps = await this.deps.store.listSteps(this.op.id);
+            await executor.hold(this.executionContext(this.claim.signal, steps), `superseded by ${current.preemptedBy}`).catch((e) => this.deps.onBackgroundError(e, `asking ${executor.name} to stop ${this.op.id}`));
+          }
+          if (current.state !== "IN_PROGRESS") throw new Superseded(error); // the rollback already recorded its end
+          // It took the service as this one was starting: this one changed nothing it would keep.
+          await this.finish("FAILED", "SUPERSEDED", `Superseded by ${current.preemptedBy}, which took ${this.op.service} as this change started; it was stopped before it changed anything it would keep`, {
+            changes: { error: message, preemptedBy: current.preemptedBy },
+          });
+          return;
+        }
         outcome = { status: "FAILED", summary: `${executor.name} failed: ${message}`, detail: { error: message, code: isAppError(error) ? error.code : null } };
       }
+    } finally {
+      this.executing = false;
     }
     const to: OperationState = outcome.status === "SUCCEEDED" ? "COMPLETED" : outcome.status === "ROLLED_BACK" ? "ROLLED_BACK" : "FAILED";
     const result: OperationResult = outcome.status === "SUCCEEDED" ? "SUCCESS" : outcome.status === "ROLLED_BACK" ? "ROLLED_BACK" : "FAILED";
@@ -367,6 +511,73 @@ export class OperationRun {
       changes: { outcome: outcomeRecord, ...(outcome.status === "FAILED" ? { error: outcome.summary } : {}) },
       events: [operationEvent(this.op, outcomeCategory(this.op.type), severity, `${this.op.type.toLowerCase()}.${outcome.status.toLowerCase()}`, { ...outcomeRecord, attempt: this.op.attempt, params: this.op.params })],
     });
+  }
+
+  // ── a person's control ───────────────────────────────────────────
+
+  /**
+   * IN_PROGRESS → PAUSED_FOR_HUMAN_REVIEW at a person's request. What it
+   * recorded stays: a resumed run continues after its last recorded step.
+   * It keeps its place in line (it may be half rolled out), so nothing else
+   * changes the service meanwhile, except a ROLLBACK.
+   */
+  private async pauseByPerson(control: OperationControl): Promise<void> {
+    const now = this.deps.clock.now();
+    const blast = (this.op.conflictCheck?.blastRadius ?? null) as { score?: number; totalServices?: number } | null;
+    const gates = await assessGates(
+      { gateConfig: this.deps.gateConfig, signals: this.deps.signals, history: this.deps.gateHistory },
+      { id: this.op.id, type: this.op.type, service: this.op.service, blastRadiusPct: estimatedImpactPct(blast) },
+      now,
+    );
+    const conflicts = this.op.conflictCheck?.conflicts ?? [];
+    this.releaseReason = "paused by a person";
+    await this.pause(pausedByPerson(control.by, control.reason), conflicts, gates.results, [
+      operationEvent(this.op, "MANUAL_INTERVENTION", "WARNING", "operation.paused", { by: control.by, reason: control.reason, requestedAt: control.at }, control.by),
+    ], control.by, { clearControl: true });
+  }
+
+  /**
+   * A person aborted it: the executor was stopped; whatever it had changed
+   * is taken back through the executor (a canary's traffic withdrawn) while
+   * the locks are still held, and the operation ends FAILED → ROLLED_BACK
+   * (FAILED alone when nothing had changed), both moves committed together.
+   */
+  private async abort(control: OperationControl): Promise<void> {
+    const executor = this.deps.executorFor(this.op.type);
+    const steps = await this.deps.store.listSteps(this.op.id);
+    const why = `aborted by ${control.by}: ${control.reason}`;
+    const started = this.op.startedAt !== null || steps.length > 0 || this.op.state === "IN_PROGRESS";
+    const withdrawn = started && executor.withdraw ? await executor.withdraw(this.executionContext(AbortSignal.any([this.claim.signal, ...this.leases.map((l) => l.signal)]), steps), why) : null;
+    const reason = `Aborted by ${control.by}: ${control.reason}`;
+    const abortedEvent = operationEvent(this.op, "MANUAL_INTERVENTION", "WARNING", "operation.aborted", { by: control.by, reason: control.reason, requestedAt: control.at, withdrawn: withdrawn?.undone ?? false, summary: withdrawn?.summary ?? null }, control.by);
+    const review = this.op.state === "PAUSED_FOR_HUMAN_REVIEW" ? await this.deps.store.pendingReview(this.op.id) : null;
+    const now = this.deps.clock.now();
+    const failed = planTransition(this.op, "FAILED", { actor: control.by, at: now, metadata: { result: "FAILED", reason, abortedBy: control.by } });
+    const moves: TransitionWrite[] = [
+      { operationId: this.op.id, expectedVersion: this.op.version, expectedOwner: this.owner, transition: failed, changes: { result: "FAILED", reason, error: reason, finished: true, releaseClaim: !withdrawn?.undone, clearControl: true } },
+    ];
+    const events: AuditEventInput[] = [...this.pendingEvents.splice(0), abortedEvent, transitionEvent(this.op, failed, "WARNING")];
+    if (withdrawn?.undone) {
+      const rolledBack = planTransition({ id: this.op.id, state: "FAILED", version: failed.version }, "ROLLED_BACK", { actor: "system", at: now, metadata: { result: "ROLLED_BACK", summary: withdrawn.summary } });
+      const outcome = { executor: executor.name, status: "ROLLED_BACK", summary: withdrawn.summary, detail: withdrawn.detail };
+      moves.push({ operationId: this.op.id, expectedVersion: failed.version, expectedOwner: null, transition: rolledBack, changes: { result: "ROLLED_BACK", reason: `${reason}; ${withdrawn.summary}`, finished: true, releaseClaim: true, outcome } });
+      events.push(operationEvent(this.op, outcomeCategory(this.op.type), "WARNING", `${this.op.type.toLowerCase()}.rolled_back`, { ...outcome, aborted: true }), transitionEvent(this.op, rolledBack, "WARNING"));
+    }
+    this.releaseReason = "operation aborted";
+    this.cameToRest = true;
+    // One transaction: the review's close, both moves and their events, or none of it.
+    const applied = await this.deps.store.transact(async (tx) => {
+      if (review) await this.deps.store.decideReview(tx, { reviewId: review.id, status: "CANCELLED", decidedBy: control.by, decidedAt: now, approvalId: null, notes: reason });
+      const ok = await this.deps.store.applyTransitions(tx, moves.slice(0, 1));
+      if (!ok[0]) return false;
+      if (moves.length > 1) await this.deps.store.applyTransitions(tx, moves.slice(1));
+      await this.deps.audit.appendInTransaction(tx, events);
+      return true;
+    });
+    if (!applied) throw new Superseded(new Error("moved on during the abort"));
+    const last = moves.at(-1)!.transition;
+    this.op = { ...this.op, state: last.to, version: last.version };
+    for (const m of moves) this.deps.publish({ operationId: this.op.id, service: this.op.service, type: this.op.type, state: m.transition.to, kind: "transition", at: now });
   }
 
   // ── writing ─────────────────────────────────────────────────────
@@ -413,20 +624,23 @@ export class OperationRun {
       ...this.op,
       state: current.state,
       version: current.version,
-      result: changes.result ?? this.op.result,
+      result: changes.clearResult ? null : (changes.result ?? this.op.result),
       conflictCheck: changes.conflictCheck ?? this.op.conflictCheck,
       resumeApproved: changes.resumeApproved ?? this.op.resumeApproved,
+      startedAt: changes.started ? (this.op.startedAt ?? this.deps.clock.now()) : this.op.startedAt,
+      queuedAt: null,
     };
     for (const { write } of items) {
       this.deps.publish({ operationId: this.op.id, service: this.op.service, type: this.op.type, state: write.transition.to, kind: "transition", at: write.transition.at });
     }
   }
 
-  /** A move to a final state: the claim is given back and the in-flight key freed. */
+  /** A move to a final state: the claim is given back, the in-flight key freed, and (in the store) the line for the service woken. */
   private finish(to: OperationState, result: OperationResult, reason: string | undefined, opts: { changes?: OperationChanges; events?: AuditEventInput[]; gateResults?: TransitionWrite["gateResults"]; conflicts?: Conflict[] }): Promise<void> {
+    this.cameToRest = true;
     return this.move(to, {
       metadata: reason ? { result, reason } : { result },
-      changes: { ...opts.changes, result, ...(reason ? { reason } : {}), finished: true, releaseClaim: true },
+      changes: { ...opts.changes, result, ...(reason ? { reason } : {}), finished: true, releaseClaim: true, clearControl: true },
       events: opts.events,
       gateResults: opts.gateResults,
       conflicts: opts.conflicts,
@@ -443,7 +657,11 @@ export class OperationRun {
     const message = error instanceof Error ? error.message : String(error);
     this.releaseReason = "operation failed";
     try {
-      if (code === "LOCK_TIMEOUT") await this.fail("LOCK_TIMEOUT", message);
+      if (code === "LOCK_LOST" && BEFORE_EXECUTION.includes(this.op.state)) {
+        // Its lock was taken back before it started (a ROLLBACK went first): back into line, no attempt spent.
+        this.releaseReason = "lock taken back before the change started";
+        await this.deps.store.releaseClaim(this.owner, this.op.id, new Date(this.deps.clock.now().getTime() + 250), `Waiting in line again: ${message}`, { refundAttempt: true, queued: true });
+      } else if (code === "LOCK_TIMEOUT") await this.fail("LOCK_TIMEOUT", message);
       else if (code === "DEADLOCK_DETECTED") await this.fail("FAILED", message);
       else if (code === "NOT_FOUND" || code === "VALIDATION_FAILED") await this.fail("FAILED", message);
       else {
@@ -457,20 +675,14 @@ export class OperationRun {
   }
 }
 
-/**
- * The BLAST_RADIUS gate reads seed 000's "estimated impact": the weighted
- * blast radius (direct 1.0, shared resource 0.8, downstream 0.5, upstream
- * 0.3) as a share of all services. The unweighted count of every service
- * within three hops is shown too, but through the gateways it reaches half an
- * estate for almost any change, and a gate on it would pause everything.
- */
-function estimatedImpactPct(blast: { score?: number; totalServices?: number } | null): number {
-  if (!blast?.totalServices || blast.score === undefined) return 0;
-  return Math.round((blast.score / blast.totalServices) * 1000) / 10;
-}
-
 function conflictSummary(check: ConflictCheck): OperationChanges["conflictCheck"] {
-  return JSON.parse(JSON.stringify({ checkedAt: check.checkedAt, decision: check.decision, blastRadius: check.blastRadius, conflicts: check.conflicts })) as OperationChanges["conflictCheck"];
+  const { line, ...rest } = check;
+  return JSON.parse(
+    JSON.stringify(
+      { ...rest, line: { verdict: line.verdict, position: line.position, ahead: line.ahead.map((m) => m.id), preempt: line.preempt.map((m) => m.id), supersede: line.supersede.map((m) => m.id) } },
+      (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
+    ),
+  ) as OperationChanges["conflictCheck"];
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

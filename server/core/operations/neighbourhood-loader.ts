@@ -2,7 +2,7 @@ import type { FinishedOperationRef, OperationRef } from "../conflicts/types";
 import type { OperationStore } from "./ports";
 
 export interface Neighbourhood {
-  /** Unfinished operations on the related services that arrived before the candidate. */
+  /** Unfinished operations on the related services, with their place in line (state, priority, arrival, started). */
   inFlight: OperationRef[];
   /** Changes on the related services that finished inside the timing window. */
   recentlyFinished: FinishedOperationRef[];
@@ -57,7 +57,9 @@ export class NeighbourhoodLoader {
         for (const op of operations) {
           if (op.id === r.candidateId || !related.has(op.service)) continue;
           if (op.finishedAt === null) {
-            if (op.seq < r.seq) inFlight.push(op);
+            // All of them: the line for the candidate's own service also looks at work that
+            // arrived later (a ROLLBACK goes ahead); detectConflicts keeps arrival order for the rest.
+            inFlight.push(op);
           } else if (op.finishedAt.getTime() >= r.since.getTime()) {
             recentlyFinished.push({ ...op, finishedAt: op.finishedAt });
           }

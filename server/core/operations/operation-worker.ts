@@ -18,6 +18,8 @@ export class OperationWorker {
   private stopped = true;
   private timers: ReturnType<typeof setInterval>[] = [];
   private unlisten: (() => Promise<void>) | null = null;
+  /** Sweeps and claim renewals under way: stop() waits for them, so none touches a store its owner is about to close. */
+  private readonly background = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: OrchestratorDeps,
@@ -31,12 +33,12 @@ export class OperationWorker {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
-    this.unlisten = await this.deps.store.onWork(() => this.poke());
+    this.unlisten = await this.deps.store.onWork((controlFor) => (controlFor ? void this.deliverControls([controlFor]) : this.poke()));
     const { pollMs, claimLeaseMs, sweepMs } = this.deps.config;
     this.timers = [
       setInterval(() => this.poke(), pollMs),
-      setInterval(() => void this.renewClaims(), Math.max(50, Math.floor(claimLeaseMs / 3))),
-      setInterval(() => void this.sweep(), sweepMs),
+      setInterval(() => this.inBackground(() => this.renewClaims()), Math.max(50, Math.floor(claimLeaseMs / 3))),
+      setInterval(() => this.inBackground(() => this.sweep()), sweepMs),
     ];
     for (const t of this.timers) t.unref?.();
     this.poke();
@@ -54,24 +56,10 @@ export class OperationWorker {
     this.timers = [];
     await this.unlisten?.().catch(() => {});
     this.unlisten = null;
-    const pending = [...this.runs.values()].map((r) => r.done);
+    const pending = [...this.runs.values()].map((r) => r.done).concat([...this.background]);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.allSettled(pending), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-  }
-
-  /**
-   * Drops one run as if this process had been killed while driving it (see
-   * OperationRun.simulateCrash): its claim is no longer renewed, so it lapses
-   * and the operation is taken up again, by this worker or another, after
-   * claimLeaseMs. False when this worker is not driving the operation.
-   */
-  simulateCrash(operationId: string): boolean {
-    const entry = this.runs.get(operationId);
-    if (!entry) return false;
-    this.runs.delete(operationId);
-    entry.run.simulateCrash();
-    return true;
   }
 
   /** Claims as much work as there is capacity for. */
@@ -124,6 +112,29 @@ export class OperationWorker {
     }
   }
 
+  /**
+   * A person asked to pause or abort operations: the runs of this worker that
+   * are executing them are told (the request is read back from the store, the
+   * one place it is kept). Called on the store's notification and, as a
+   * backstop for a lost one, at every claim renewal.
+   */
+  private async deliverControls(ids: string[]): Promise<void> {
+    const executing = ids.filter((id) => this.runs.get(id)?.run.isExecuting);
+    if (executing.length === 0) return;
+    try {
+      const controls = await this.deps.store.pendingControls(executing);
+      for (const [id, control] of controls) this.runs.get(id)?.run.controlRequested(control);
+    } catch (error) {
+      this.deps.onBackgroundError(error, "reading control requests");
+    }
+  }
+
+  private inBackground(pass: () => Promise<void>): void {
+    if (this.stopped) return;
+    const running = pass().finally(() => this.background.delete(running));
+    this.background.add(running);
+  }
+
   private async renewClaims(): Promise<void> {
     // The runs as they are now: one claimed again while the renewal is under way is not the one it lost.
     const entries = [...this.runs].map(([id, { run }]) => ({ id, run }));
@@ -132,6 +143,7 @@ export class OperationWorker {
       const kept = new Set(await this.deps.store.renewClaims(entries.map((e) => ({ id: e.id, owner: e.run.owner })), this.deps.config.claimLeaseMs));
       // A run that finished meanwhile gave its claim back itself; only live runs can have lost theirs.
       for (const { id, run } of entries) if (!kept.has(id)) run.claimLost();
+      await this.deliverControls(entries.filter((e) => kept.has(e.id)).map((e) => e.id));
     } catch (error) {
       this.deps.onBackgroundError(error, "renewing operation claims");
     }

@@ -20,9 +20,13 @@ export interface OrchestratorConfig {
   executorTimeoutMs: number;
   /** How long a DELAY decision may keep an operation waiting before it fails. */
   maxDelayMs: number;
+  /** How long an operation may wait in line for its service (QUEUE) before it fails with LOCK_TIMEOUT. */
+  queueWaitMs: number;
+  /** How often an operation waiting in line looks again when nothing woke it (a finish on its service wakes it at once). */
+  queueRecheckMs: number;
   /** An operation taken up more often than this (its workers keep dying) fails instead of running again. */
   maxAttempts: number;
-  /** Seed 000's escalation levels: minutes after the pause at which each level is due. */
+  /** The review's escalation levels (docs/notifications.md#throttling-and-escalation): minutes after the pause at which each level is due. */
   escalationMinutes: number[];
   /** When an unanswered review times out, and what happens then. */
   reviewTimeoutMs: number;
@@ -42,6 +46,8 @@ export const DEFAULT_ORCHESTRATOR_CONFIG: OrchestratorConfig = {
   lockWaitMs: 30_000,
   executorTimeoutMs: 30 * 60_000,
   maxDelayMs: 30 * 60_000,
+  queueWaitMs: 30 * 60_000,
+  queueRecheckMs: 5_000,
   maxAttempts: 5,
   escalationMinutes: [15, 30, 60],
   reviewTimeoutMs: 4 * 60 * 60_000,

@@ -3,7 +3,7 @@ import type { Clock } from "../clock";
 import type { ConflictPolicy } from "../conflicts/policy";
 import type { OperationExecutor } from "../executors/ports";
 import type { GateConfig } from "../gates/gate-config";
-import type { SignalSource } from "../gates/ports";
+import type { GateHistory, SignalSource } from "../gates/ports";
 import type { GraphIndex } from "../graph/graph-index";
 import type { LockManager } from "../locks/lock-manager";
 import type { LockStore } from "../locks/ports";
@@ -37,6 +37,8 @@ export interface OrchestratorDeps {
   conflictPolicy: () => Promise<ConflictPolicy>;
   gateConfig: () => Promise<GateConfig>;
   signals: SignalSource;
+  /** RECENT_FAILURES, COOLDOWN and INCIDENT_RATE read the store through this (docs/gates.md). */
+  gateHistory: GateHistory;
   executorFor: (type: OperationType) => OperationExecutor;
   clock: Clock;
   config: OrchestratorConfig;

@@ -1,8 +1,13 @@
+import { abortOperation } from "./abort-operation";
 import { cancelOperation } from "./cancel-operation";
+import { pauseOperation } from "./pause-operation";
+import { planOperation, type OperationPlan } from "./plan-operation";
+import { refreshReviewEvidence, type EvidenceRefresh } from "./refresh-review-evidence";
 import { decideReview, type ReviewDecision } from "./decide-review";
 import type { OperationEvent, OrchestratorDeps } from "./orchestrator-deps";
 import { OperationWorker } from "./operation-worker";
-import type { OperationRecord } from "./ports";
+import type { ExecutionStep } from "../executors/ports";
+import type { OperationRecord, ReviewRecord, TransitionRecord } from "./ports";
 import { OperationSubmitter, type SubmitOutcome } from "./submit-operation";
 import { NeighbourhoodLoader } from "./neighbourhood-loader";
 import { TransitionCommitter } from "./transition-committer";
@@ -10,13 +15,15 @@ import { TransitionCommitter } from "./transition-committer";
 export type OrchestratorParts = Omit<OrchestratorDeps, "committer" | "neighbourhood" | "publish">;
 
 /**
- * The orchestrator (C1): the entry point for submissions, decisions and
+ * The orchestrator (docs/lifecycle.md): the entry point for submissions, decisions and
  * cancellations, and this process's worker. Use cases live in their own
- * files; this wires them to one set of dependencies.
+ * files; this wires them to one set of dependencies. What it is built from
+ * and its worker stay private: callers (the API, the demo, tests) use the
+ * methods below, each a use case or a read through a port.
  */
 export class Orchestrator {
-  readonly deps: OrchestratorDeps;
-  readonly worker: OperationWorker;
+  private readonly deps: OrchestratorDeps;
+  private readonly worker: OperationWorker;
   private readonly submitter: OperationSubmitter;
   private readonly listeners = new Set<(event: OperationEvent) => void>();
   private announceScheduled = false;
@@ -37,12 +44,66 @@ export class Orchestrator {
     return this.deps.store.get(id);
   }
 
+  /** The operation's executor steps, oldest first. */
+  listSteps(id: string): Promise<ExecutionStep[]> {
+    return this.deps.store.listSteps(id);
+  }
+
+  /** The operation's recorded transitions, oldest first. */
+  listTransitions(id: string): Promise<TransitionRecord[]> {
+    return this.deps.store.listTransitions(id);
+  }
+
+  /** The operation's open review, if it waits for one. */
+  pendingReview(id: string): Promise<ReviewRecord | null> {
+    return this.deps.store.pendingReview(id);
+  }
+
+  /**
+   * Resolves once this process's worker no longer drives the operation (its
+   * run came to rest and released its locks); at once when another process
+   * drives it or nobody does.
+   */
+  settled(id: string): Promise<void> {
+    return this.worker.settled(id);
+  }
+
+  /** Resolves once the audit events written so far are committed. */
+  settleAudit(): Promise<void> {
+    return this.deps.audit.settle();
+  }
+
   decide(input: unknown): Promise<ReviewDecision> {
     return decideReview(this.deps, input);
   }
 
   cancel(input: unknown): Promise<OperationRecord> {
     return cancelOperation(this.deps, input);
+  }
+
+  /** What would happen if `input` were submitted now; writes nothing. */
+  plan(input: unknown): Promise<OperationPlan> {
+    return planOperation(this.deps, input);
+  }
+
+  /** A person holds a running operation at its next safe point. */
+  pause(input: unknown): Promise<OperationRecord> {
+    return pauseOperation(this.deps, input);
+  }
+
+  /** A person lets a paused operation go on: an approval of its review, on fresh evidence. */
+  async resume(input: { operationId: string; actor: string; reason: string }): Promise<ReviewDecision> {
+    return decideReview(this.deps, { operationId: input.operationId, actor: input.actor, decision: "APPROVE", notes: input.reason });
+  }
+
+  /** A person stops a running or paused operation for good; what it changed is withdrawn. */
+  abort(input: unknown): Promise<OperationRecord> {
+    return abortOperation(this.deps, input);
+  }
+
+  /** Re-evaluates a pending review's evidence now. */
+  refreshEvidence(input: { operationId: string; actor: string }): Promise<EvidenceRefresh> {
+    return refreshReviewEvidence(this.deps, input);
   }
 
   start(): Promise<void> {

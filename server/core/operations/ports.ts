@@ -8,7 +8,7 @@ import type { ExecutionStep } from "../executors/ports";
 import type { GateResult } from "../gates/types";
 import type { LockKey, LockMode } from "../locks/types";
 import type { Transition } from "./state-machine";
-import type { ActorKind, OperationParams, OperationResult, OperationSnapshot, OperationState, OperationType } from "./types";
+import type { ActorKind, OperationParams, OperationSource, OperationResult, OperationSnapshot, OperationState, OperationType } from "./types";
 
 export type { StoreTransaction };
 
@@ -25,6 +25,7 @@ export interface OperationRecord extends OperationSnapshot {
   idempotencyKey: string | null;
   paramsHash: string;
   incidentId: string | null;
+  source: OperationSource;
   /** Arrival order across processes. */
   seq: bigint;
   leaseOwner: string | null;
@@ -32,12 +33,39 @@ export interface OperationRecord extends OperationSnapshot {
   attempt: number;
   notBefore: Date | null;
   resumeApproved: boolean;
+  /** Of `attempt`, the runs that resumed it after an approval or a control (not retries). */
+  resumes: number;
+  /** Since when it waits in line for its service; null when it does not. */
+  queuedAt: Date | null;
+  /** A person's pending request, carried out by the worker at the next safe point. */
+  control: OperationControl | null;
+  /** The operation that took this one's service while it ran (preemption). */
+  preemptedBy: string | null;
   lockKeys: LockRequirement[];
-  conflictCheck: { [key: string]: JsonValue } | null;
+  conflictCheck: StoredConflictCheck | null;
   outcome: { [key: string]: JsonValue } | null;
   updatedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+}
+
+/**
+ * The conflict check kept with an operation: its conflicts, typed (the store
+ * checks them as it reads them), and the rest of the check (decision, line,
+ * blast radius, …) as it was stored.
+ */
+export interface StoredConflictCheck {
+  /** Every conflict found, most severe first. */
+  conflicts: Conflict[];
+  [key: string]: unknown;
+}
+
+/** A person's request to a running or paused operation (docs/lifecycle.md "Stop and hold running work"). */
+export interface OperationControl {
+  action: "PAUSE" | "RESUME" | "ABORT";
+  by: string;
+  reason: string;
+  at: string;
 }
 
 export interface NewOperation {
@@ -54,6 +82,7 @@ export interface NewOperation {
   priority: number;
   lockKeys: LockRequirement[];
   incidentId: string | null;
+  source: OperationSource;
   createdAt: Date;
 }
 
@@ -69,7 +98,13 @@ export interface OperationChanges {
   /** The worker lets go of the operation (finished, or waiting for a person). */
   releaseClaim?: boolean;
   resumeApproved?: boolean;
-  conflictCheck?: { [key: string]: JsonValue };
+  /** The pending control request has been carried out (or overtaken): clear it. */
+  clearControl?: boolean;
+  /** The operation that took this one's service (preemption). */
+  preemptedBy?: string;
+  /** Running again after an approval: the result of the pause no longer applies. */
+  clearResult?: boolean;
+  conflictCheck?: StoredConflictCheck;
   outcome?: { [key: string]: JsonValue };
 }
 
@@ -119,6 +154,8 @@ export interface ReviewRecord {
   escalationPlan: { level: number; at: string }[];
   nextEscalationAt: Date | null;
   timeoutAt: Date | null;
+  /** When the evidence was last evaluated (at the pause, or refreshed since). */
+  evaluatedAt: Date | null;
   createdAt: Date;
 }
 
@@ -151,7 +188,12 @@ export interface OperationStore {
   /** Sets resume_approved on a paused operation (its review was approved); false when it is no longer paused. */
   markResumeApproved(tx: StoreTransaction, operationId: string): Promise<boolean>;
 
-  /** Applies the writes whose version (and owner) still match; returns which did. */
+  /**
+   * Applies the writes whose version (and owner) still match; returns which did.
+   * Where an applied write lets go of its operation (a final state, a pause),
+   * the operations waiting in line for that service are woken in the same
+   * transaction, and every process is told at commit (docs/lifecycle.md#one-change-at-a-time-per-service).
+   */
   applyTransitions(tx: StoreTransaction, writes: TransitionWrite[]): Promise<boolean[]>;
 
   /**
@@ -164,8 +206,27 @@ export interface OperationStore {
   claim(workerId: string, limit: number, leaseMs: number): Promise<OperationRecord[]>;
   /** Extends these claims (operation id and owner); returns the ids still owned. */
   renewClaims(claims: { id: string; owner: string }[], leaseMs: number): Promise<string[]>;
-  /** Gives an operation back without a transition (a DELAY: try again at `notBefore`), saying why. */
-  releaseClaim(owner: string, id: string, notBefore: Date | null, reason: string, options?: { refundAttempt?: boolean }): Promise<void>;
+  /**
+   * Gives an operation back without a transition (a DELAY, or a wait in line:
+   * try again at `notBefore`), saying why. `queued` marks it waiting in line
+   * for its service (queued_at is set the first time, kept after).
+   */
+  releaseClaim(owner: string, id: string, notBefore: Date | null, reason: string, options?: { refundAttempt?: boolean; queued?: boolean }): Promise<void>;
+  /** The operation's turn came: it no longer waits in line (so a newcomer sees it on its way to the service). */
+  leaveLine(operationId: string): Promise<void>;
+  /**
+   * Records a person's control request on an operation still at `expectedVersion`
+   * and in one of `states` (null clears it); false when it moved on.
+   */
+  setControl(tx: StoreTransaction, operationId: string, expectedVersion: number, states: OperationState[], control: OperationControl | null): Promise<boolean>;
+  /** The pending control requests of these operations. */
+  pendingControls(ids: string[]): Promise<Map<string, OperationControl>>;
+  /** Notes which operation took these operations' service (they were sent back into line, or stopped). */
+  markPreempted(ids: string[], by: string): Promise<void>;
+  /** Replaces a PENDING review's evidence with a fresh evaluation; false when it is no longer pending. */
+  refreshReview(tx: StoreTransaction, reviewId: string, fresh: { evidence: { [key: string]: JsonValue }; evidenceHash: string; reason: string; severity: NewReview["severity"]; evaluatedAt: Date }): Promise<boolean>;
+  /** The unfinished operation holding this idempotency key or in-flight key, if any (a plan's ALREADY_RUNNING). */
+  findByKeys(idempotencyKey: string | null, inflightKey: string): Promise<OperationRecord | null>;
 
   /**
    * In one read: every unfinished operation on `services`, every change on
@@ -173,7 +234,7 @@ export interface OperationStore {
    * change finished (the cooldown). Rows carry their arrival order and, when
    * finished, their finish time.
    */
-  loadNeighbourhood(services: string[], since: Date, ownServices: string[]): Promise<{ operations: (OperationRef & { seq: bigint; finishedAt: Date | null })[]; lastChange: Map<string, Date> }>;
+  loadNeighbourhood(services: string[], since: Date, ownServices: string[]): Promise<{ operations: (OperationRef & { seq: bigint; state: OperationState; priority: number; started: boolean; attempt: number; queued: boolean; finishedAt: Date | null })[]; lastChange: Map<string, Date> }>;
   /** When the last change (not a verification) to `service`, other than `excludeId`, finished. */
   lastChangeFinishedAt(service: string, excludeId: string): Promise<Date | null>;
 
@@ -196,6 +257,8 @@ export interface OperationStore {
 
   /** Tells workers in every process that there is work (after a commit). */
   announceWork(): Promise<void>;
-  /** Calls `onWork` whenever any process announces work; resolves once listening. */
-  onWork(listener: () => void): Promise<() => Promise<void>>;
+  /** Tells the worker driving `operationId`, in whichever process, that a person's control request is waiting for it. */
+  announceControl(operationId: string): Promise<void>;
+  /** Calls `onWork` whenever any process announces work (operationId: a control request for that operation); resolves once listening. */
+  onWork(listener: (controlFor: string | null) => void): Promise<() => Promise<void>>;
 }

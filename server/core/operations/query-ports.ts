@@ -5,11 +5,11 @@
 // the matching zod schemas; a type test keeps the two equal).
 import type { AuditCategory, AuditSeverity, JsonValue } from "../audit/types";
 import type { ConflictAction, ConflictSeverity, ConflictType } from "../conflicts/types";
-import type { SafetyGate } from "../gates/types";
+import type { GateSource, SafetyGate } from "../gates/types";
 import type { LockMode, LockScope } from "../locks/types";
 import type { Keyed, PageRequest } from "../pagination";
 import type { ReviewStatus } from "./ports";
-import type { ActorKind, OperationResult, OperationState, OperationType } from "./types";
+import type { ActorKind, OperationResult, OperationSource, OperationState, OperationType } from "./types";
 
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -25,14 +25,24 @@ export interface OperationSummary {
   actorKind: ActorKind;
   correlationId: string;
   incidentId: string | null;
+  /** Who submitted it, broadly: API, CONSOLE, RULE or DEMO. */
+  source: OperationSource;
   idempotencyKey: string | null;
   params: JsonObject;
   /** Optimistic-concurrency version: the number of transitions after INIT. */
   version: number;
   /** Lock priority (lower is more urgent). */
   priority: number;
-  /** How many times a worker has taken the operation up. */
+  /** How many times a worker has taken the operation up (retries after a worker stopped, and resumes). */
   attempt: number;
+  /** How many of those were resumes after an approval or a person's control, not retries. */
+  resumes: number;
+  /** Since when it waits in line for its service (docs/lifecycle.md#one-change-at-a-time-per-service); null when it does not. */
+  queuedAt: string | null;
+  /** A person's pending request to pause, resume or abort it. */
+  control: OperationControlView | null;
+  /** The ROLLBACK that took its service while it ran. */
+  preemptedBy: string | null;
   /** Why it is where it is (paused, blocked, delayed, failed), as last recorded. */
   reason: string | null;
   /** The executor's or the run's failure message, if it failed. */
@@ -41,6 +51,13 @@ export interface OperationSummary {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+export interface OperationControlView {
+  action: "PAUSE" | "RESUME" | "ABORT";
+  by: string;
+  reason: string;
+  at: string;
 }
 
 export interface OperationTransitionView {
@@ -67,6 +84,8 @@ export interface OperationStepView {
 export interface GateResultView {
   id: string;
   gate: SafetyGate;
+  /** Where `observed` came from (docs/gates.md); null for results recorded before sources were kept. */
+  source: GateSource | null;
   passed: boolean;
   skipped: boolean;
   observed: number | null;
@@ -118,10 +137,12 @@ export interface ReviewView {
   approvalId: string | null;
   notes: string | null;
   escalationLevel: number;
-  /** Every escalation deadline fixed at pause time (seed 000: 15/30/60 minutes). */
+  /** Every escalation deadline fixed at pause time (by default 15/30/60 minutes, docs/notifications.md#throttling-and-escalation). */
   escalationPlan: EscalationStep[];
   nextEscalationAt: string | null;
   timeoutAt: string | null;
+  /** When the evidence was last evaluated (at the pause, or refreshed since). */
+  evaluatedAt: string | null;
   createdAt: string;
 }
 

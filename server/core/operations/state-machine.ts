@@ -3,7 +3,7 @@ import type { JsonValue } from "../audit/types";
 import type { OperationState } from "./types";
 
 /**
- * Seed 000's ALLOWED_TRANSITIONS, exactly. Two consequences worth knowing:
+ * The transition table of docs/specification.md#state-machine (the original specification's, unchanged). Two consequences worth knowing:
  * an operation cannot pause before it holds its locks (INIT → PAUSED is not
  * allowed), so a conflict that calls for review is recorded at INIT and the
  * pause happens at SAFETY_CHECK; and IN_PROGRESS cannot be cancelled, only

@@ -5,7 +5,8 @@ import { AppError } from "../errors";
 import { LOCK_PRIORITIES, lockPriorityFor } from "../locks/priority";
 import { canonicalOrder } from "../locks/lock-order";
 import type { LockRequirement, NewOperation } from "./ports";
-import { ACTOR_KINDS, OPERATION_TYPES, type OperationParams } from "./types";
+import { ACTOR_KINDS, OPERATION_SOURCES, OPERATION_TYPES, type OperationParams } from "./types";
+import { parseInput } from "../parse-input";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
 
@@ -18,9 +19,15 @@ export const ZSubmitOperationInput = z.strictObject({
   correlationId: z.string().trim().min(1).max(200).optional(),
   idempotencyKey: z.string().trim().min(1).max(200).optional(),
   params: z.record(z.string(), z.json()).default({}),
-  /** Resources locked at SYSTEM scope before the service (seed 000 workflow 4: a shared database). */
+  /** Resources locked at SYSTEM scope before the service (a shared database: docs/specification.md#reference-workflows, workflow 4). */
   systemLocks: z.array(z.string().regex(NAME)).max(16).default([]),
   incidentId: z.uuid().optional(),
+  /** Who submitted it, broadly (docs/incidents.md#sources): the API by default; the console, a remediation rule or the demo say so. */
+  source: z.enum(OPERATION_SOURCES).default("API"),
+  /** Lock priority; by default from the type (ROLLBACK is CRITICAL). CRITICAL takes the service ahead of everything less urgent (docs/lifecycle.md#rollbacks-first). */
+  priority: z.enum(["CRITICAL", "HIGH", "NORMAL", "LOW"]).optional(),
+  /** True for an approver or admin: only they may raise an operation other than a ROLLBACK to CRITICAL. */
+  mayRaisePriority: z.boolean().default(false),
 });
 export type SubmitOperationInput = z.input<typeof ZSubmitOperationInput>;
 
@@ -33,16 +40,15 @@ const MAX_PARAMS_BYTES = 64 * 1024;
  * and time it is given.
  */
 export function prepareOperation(input: unknown, id: string, now: Date): NewOperation {
-  const parsed = ZSubmitOperationInput.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-    throw new AppError("VALIDATION_FAILED", `Invalid operation: ${problems.join("; ")}`, { problems });
-  }
-  const op = parsed.data;
+  const op = parseInput(ZSubmitOperationInput, input, "operation");
   const params = op.params as OperationParams;
   const canonicalParams = canonicalJson(params as JsonValue);
   if (canonicalParams.length > MAX_PARAMS_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Operation parameters are ${canonicalParams.length} bytes; at most ${MAX_PARAMS_BYTES} are accepted`, { bytes: canonicalParams.length });
   const paramsHash = sha256Hex(canonicalParams);
+  const priority = op.priority ?? lockPriorityFor(op.type);
+  if (priority === "CRITICAL" && op.type !== "ROLLBACK" && op.priority !== undefined && !op.mayRaisePriority) {
+    throw new AppError("FORBIDDEN", `Only an approver may submit a ${op.type} at CRITICAL priority: it would take ${op.service} ahead of, and stop, less urgent work`, { priority, type: op.type });
+  }
   const systemLocks = [...new Set(op.systemLocks)];
   const lockKeys: LockRequirement[] = canonicalOrder([
     ...systemLocks.map((resource) => ({ scope: "SYSTEM" as const, resource })),
@@ -63,9 +69,10 @@ export function prepareOperation(input: unknown, id: string, now: Date): NewOper
     params,
     paramsHash,
     inflightKey: sha256Hex(`${op.service}\u0000${op.type}\u0000${paramsHash}`),
-    priority: LOCK_PRIORITIES[lockPriorityFor(op.type)],
+    priority: LOCK_PRIORITIES[priority],
     lockKeys,
     incidentId: op.incidentId ?? null,
+    source: op.source,
     createdAt: now,
   };
 }

@@ -8,7 +8,7 @@ import { prepareOperation } from "./submission";
 
 export interface SubmitOutcome {
   operation: OperationRecord;
-  /** ACCEPTED: a new operation; ALREADY_RUNNING: the same work was already submitted (seed 004). */
+  /** ACCEPTED: a new operation; ALREADY_RUNNING: the same work was already submitted (docs/specification.md#duplicate-submissions). */
   result: "ACCEPTED" | "ALREADY_RUNNING";
 }
 

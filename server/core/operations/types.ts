@@ -1,4 +1,4 @@
-// Operations (C1) and their state machine (C2): the vocabulary shared by the
+// Operations (docs/specification.md#operations) and their state machine (docs/specification.md#state-machine): the vocabulary shared by the
 // orchestrator, its store, the gates and the executors. The names match the
 // Prisma enums so rows are stored without translation.
 import type { JsonValue } from "../audit/types";
@@ -6,7 +6,7 @@ import { OPERATION_TYPES, type OperationType } from "../conflicts/types";
 
 export { OPERATION_TYPES, type OperationType };
 
-/** Seed 000's nine states. */
+/** The nine states (docs/specification.md#state-machine). */
 export const OPERATION_STATES = [
   "INIT",
   "LOCKED",
@@ -30,11 +30,16 @@ export const OPERATION_RESULTS = [
   "ROLLED_BACK",
   "CANCELLED",
   "ALREADY_RUNNING",
+  "SUPERSEDED",
 ] as const;
 export type OperationResult = (typeof OPERATION_RESULTS)[number];
 
 export const ACTOR_KINDS = ["HUMAN", "AUTOMATION"] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/** Who submitted an operation, broadly (docs/incidents.md#sources). The KPIs leave DEMO out unless asked. */
+export const OPERATION_SOURCES = ["API", "CONSOLE", "RULE", "DEMO"] as const;
+export type OperationSource = (typeof OPERATION_SOURCES)[number];
 
 export type OperationParams = { [key: string]: JsonValue };
 

@@ -11,24 +11,24 @@ describe("demo topology", () => {
     expect(findTopologyProblems(DEMO_TOPOLOGY)).toEqual([]);
   });
 
-  it("has the 42 services behind the seed's '8 out of 42 services' figure", () => {
+  it("has the 42 services behind the original specification's '8 out of 42 services' figure", () => {
     expect(names).toHaveLength(42);
   });
 
-  it("includes every service the seed documents name", () => {
+  it("includes every service the original specification names", () => {
     for (const name of ["payment-service", "user-service", "order-service", "shipping-service", "invoice-service", "inventory-service", "session-service", "auth-service"]) {
       expect(names).toContain(name);
     }
   });
 
-  it("has the edges the seeds state", () => {
+  it("has the edges the original specification states", () => {
     expect(edge("user-service", "payment-service")).toBe(true);
     expect(edge("order-service", "payment-service")).toBe(true);
     expect(edge("payment-service", "invoice-service")).toBe(true);
     expect(edge("shipping-service", "order-service")).toBe(true);
   });
 
-  it("has the resource groups exactly as seed 000 lists them", () => {
+  it("has the resource groups exactly as docs/specification.md#the-demo-topology lists them", () => {
     expect(group("postgres_primary")?.members.sort()).toEqual(["order-service", "payment-service", "user-service"]);
     expect(group("redis_cache")?.members.sort()).toEqual(["auth-service", "session-service", "user-service"]);
     expect(group("kafka_orders")?.members.sort()).toEqual(["inventory-service", "order-service", "shipping-service"]);

@@ -1,12 +1,13 @@
-// The demo topology: the services, edges and resource groups that the seed
-// documents talk about, completed into a 42-service shop so that their numbers
-// make sense ("8 out of 42 services" is the 20 % blast-radius gate).
+// The demo topology (docs/specification.md#the-demo-topology): the services,
+// edges and resource groups that the original specification talks about,
+// completed into a 42-service shop so that its numbers make sense ("8 out of
+// 42 services" is the 20 % blast-radius gate).
 //
-// Edges the seeds state and that must hold:
+// Edges the original specification states and that must hold:
 //   user-service → payment-service (user-service calls the payment API)
 //   order-service → payment-service
 //   payment-service → postgres_primary (resource group)
-// and the hidden-conflict example of seed 000, whose blast radius names user,
+// and the hidden-conflict example (docs/specification.md#conflicts), whose blast radius names user,
 // payment, order, shipping and invoice: shipping-service → order-service and
 // payment-service → invoice-service.
 import type { Criticality, DependencyKind, TopologySpec } from "./types";
@@ -98,7 +99,7 @@ const EDGES: [from: string, to: string[], kind?: DependencyKind][] = [
 export const DEMO_TOPOLOGY: TopologySpec = {
   services: SERVICES.map(([name, tier, criticality, team, description]) => ({ name, tier, criticality, team, description })),
   dependencies: EDGES.flatMap(([from, tos, kind = SYNC]) => tos.map((to) => ({ from, to, kind }))),
-  // As seed 000 lists them.
+  // As docs/specification.md#the-demo-topology lists them.
   resourceGroups: [
     { name: "postgres_primary", kind: "DATABASE", description: "Primary PostgreSQL cluster", members: ["payment-service", "user-service", "order-service"] },
     { name: "redis_cache", kind: "CACHE", description: "Shared Redis cache", members: ["user-service", "session-service", "auth-service"] },

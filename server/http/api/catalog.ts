@@ -14,7 +14,16 @@ import {
   sendTestNotificationEndpoint,
   updateNotificationRoutingEndpoint,
 } from "./notifications";
-import { getIncidentEndpoint, listIncidentsEndpoint } from "./incidents";
+import {
+  alertmanagerIntakeEndpoint,
+  getIncidentEndpoint,
+  getIncidentSettingsEndpoint,
+  listIncidentsEndpoint,
+  moveIncidentEndpoint,
+  openIncidentEndpoint,
+  updateIncidentSettingsEndpoint,
+} from "./incidents";
+import { createRemediationRuleEndpoint, deleteRemediationRuleEndpoint, getRemediationRuleEndpoint, listRemediationRulesEndpoint, updateRemediationRuleEndpoint } from "./remediation";
 import { getKpisEndpoint } from "./kpis";
 import { getDemoRunEndpoint, listDemoRunsEndpoint, listDemoScenariosEndpoint, startDemoRunEndpoint } from "./demo";
 import { getConflictPolicyEndpoint, getGateSettingsEndpoint, updateConflictPolicyEndpoint, updateGateSettingsEndpoint } from "./settings";
@@ -26,6 +35,11 @@ import {
   listPendingReviewsEndpoint,
   rejectOperationEndpoint,
   submitOperationEndpoint,
+  planOperationEndpoint,
+  pauseOperationEndpoint,
+  resumeOperationEndpoint,
+  abortOperationEndpoint,
+  refreshEvidenceEndpoint,
 } from "./operations";
 
 // Every endpoint of /api/v1, in the order the OpenAPI document lists them. A
@@ -37,11 +51,16 @@ export const openApiDocumentEndpoint = openApiEndpoint(() => API_ENDPOINTS);
 
 export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   submitOperationEndpoint,
+  planOperationEndpoint,
   listOperationsEndpoint,
   getOperationEndpoint,
   approveOperationEndpoint,
   rejectOperationEndpoint,
   cancelOperationEndpoint,
+  pauseOperationEndpoint,
+  resumeOperationEndpoint,
+  abortOperationEndpoint,
+  refreshEvidenceEndpoint,
   listPendingReviewsEndpoint,
   listLocksEndpoint,
   forceReleaseLockEndpoint,
@@ -54,6 +73,16 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   exportAuditEndpoint,
   listIncidentsEndpoint,
   getIncidentEndpoint,
+  openIncidentEndpoint,
+  moveIncidentEndpoint,
+  alertmanagerIntakeEndpoint,
+  getIncidentSettingsEndpoint,
+  updateIncidentSettingsEndpoint,
+  listRemediationRulesEndpoint,
+  createRemediationRuleEndpoint,
+  getRemediationRuleEndpoint,
+  updateRemediationRuleEndpoint,
+  deleteRemediationRuleEndpoint,
   inboxEndpoint,
   markReadEndpoint,
   deliveriesEndpoint,
@@ -81,6 +110,11 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
 ];
 
 export {
+  planOperationEndpoint,
+  pauseOperationEndpoint,
+  resumeOperationEndpoint,
+  abortOperationEndpoint,
+  refreshEvidenceEndpoint,
   liveEventsEndpoint,
   deliveriesEndpoint,
   getNotificationSettingsEndpoint,
@@ -122,4 +156,14 @@ export {
   startDemoRunEndpoint,
   listDemoRunsEndpoint,
   getDemoRunEndpoint,
+  openIncidentEndpoint,
+  moveIncidentEndpoint,
+  alertmanagerIntakeEndpoint,
+  getIncidentSettingsEndpoint,
+  updateIncidentSettingsEndpoint,
+  listRemediationRulesEndpoint,
+  createRemediationRuleEndpoint,
+  getRemediationRuleEndpoint,
+  updateRemediationRuleEndpoint,
+  deleteRemediationRuleEndpoint,
 };

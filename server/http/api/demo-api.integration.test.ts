@@ -1,12 +1,16 @@
 // The demo through the API, on the real container (Postgres store, the app's
-// own orchestrator, notifier and simulated signals): seed 001's demo end to
-// end, the incident and its MTTR timeline as the store recorded them, one
-// run at a time, and bad input refused with nothing started.
+// own orchestrator, notifier and simulated signals): the reference demo incident end to
+// end, the incident and its MTTR timeline as the store recorded them, the
+// run's figures on one time basis each (docs/demo.md#time-in-the-demo) against
+// the manual baseline the incident settings hold, the KPIs leaving the demo
+// out unless asked, one run at a time, and bad input refused with nothing started.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZDemoCatalog, ZDemoRun, ZDemoRunList } from "@/lib/api/demo";
 import { ZIncidentDetail } from "@/lib/api/incidents";
 import { ZKpiReport } from "@/lib/api/kpis";
 import type { Role } from "../../core/identity/roles";
+import { changeIncidentSettings } from "../../core/settings/change-incident-settings";
+import { decisionMs } from "../../../demo/pipeline/demo-times";
 import { startApiHarness, type ApiHarness } from "../../testing/api";
 
 let api: ApiHarness;
@@ -38,11 +42,11 @@ async function finished(id: string) {
 }
 
 describe("the demo API", () => {
-  it("lists seed 001's 20 scenarios and says it can run them on the simulated signals", async () => {
+  it("lists the failure matrix's 20 scenarios and says it can run them on the simulated signals", async () => {
     const { status, json } = await send("VIEWER", "/api/v1/demo/scenarios");
     expect(status).toBe(200);
     const catalog = ZDemoCatalog.parse(json);
-    expect(catalog).toMatchObject({ available: true, unavailableReason: null, timeScale: 1000, manualMttrMs: 45 * 60_000, demoScenario: "high-error-rate" });
+    expect(catalog).toMatchObject({ available: true, unavailableReason: null, timeScale: 1000, manualMttrMinutes: 45, demoScenario: "high-error-rate" });
     expect(catalog.scenarios.map((s) => s.row)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
@@ -58,6 +62,10 @@ describe("the demo API", () => {
   });
 
   it("runs the demo end to end: the incident is resolved, its stages are in the store, the MTTR is measured", async () => {
+    // The manual baseline is the incident setting, not a constant: the catalog and the run read the one in force.
+    await changeIncidentSettings({ incidentSettings: api.container.settings.incidents, audit: api.container.audit.log }, { manualMttrMinutes: 30 }, "admin@interlock.local");
+    expect(ZDemoCatalog.parse((await send("VIEWER", "/api/v1/demo/scenarios")).json).manualMttrMinutes).toBe(30);
+
     const started = await send("OPERATOR", "/api/v1/demo/runs", { body: { scenario: "high-error-rate" } });
     expect(started.status).toBe(202);
     const run0 = ZDemoRun.parse(started.json);
@@ -78,6 +86,28 @@ describe("the demo API", () => {
     expect(incident.incident).toMatchObject({ status: "RESOLVED", service: "payment-service", approach: "AUTO_HEAL" });
     // The MTTR the run reports is the incident's recorded detected → resolved.
     expect(Date.parse(incident.incident.resolvedAt!) - Date.parse(incident.incident.detectedAt)).toBe(run.mttrMs);
+    // The incident carries the time scale its times ran at, and the figures on both bases.
+    expect(incident.incident.summary).toMatchObject({ timeScale: 1000, mttrMs: run.mttrMs, simulatedMttrMs: run.mttrMs! * 1000 });
+
+    // The run's figures: the MTTR on the simulated basis (wall × 1000) against the 30-minute baseline on that basis only;
+    // Interlock's own share is the operations' stored time in INIT, LOCKED and SAFETY_CHECK, in real time.
+    const transitions = await api.container.db.query<{ operation_id: string; from_state: string | null; to_state: string; version: number; at: Date | string }>(
+      `SELECT operation_id::text AS operation_id, from_state::text AS from_state, to_state::text AS to_state, version, at FROM operation_transitions WHERE operation_id = ANY($1::uuid[])`,
+      [run.operations],
+    );
+    const created = await api.container.db.query<{ id: string; created_at: Date | string }>(`SELECT id::text AS id, created_at FROM operations WHERE id = ANY($1::uuid[])`, [run.operations]);
+    const stored = created.reduce(
+      (sum, op) => sum + decisionMs(new Date(op.created_at), transitions.filter((t) => t.operation_id === op.id).map((t) => ({ from: t.from_state, to: t.to_state, version: t.version, at: new Date(t.at) }))),
+      0,
+    );
+    expect(run.timeScale).toBe(1000);
+    expect(run.orchestratorMs).toBe(stored);
+    expect(run.orchestratorMs).toBeGreaterThan(0);
+    expect(run.times).toMatchObject({ timeScale: 1000, wallMs: run.mttrMs, simulatedMs: run.mttrMs! * 1000, manualMs: 30 * 60_000, differenceMs: 30 * 60_000 - run.mttrMs! * 1000, orchestratorMs: stored, operations: 2 });
+    expect(run.times!.text.mttr).toMatch(/ of simulated time, run 1000× faster: [\d.]+ s of wall time$/);
+    expect(run.times!.text.versusManual).toMatch(/^against 30 min by hand: /);
+    expect(run.times!.text.orchestrator).toMatch(/ of real time deciding \(conflict checks, locks, gates\) for 2 operations, not scaled$/);
+    expect(run.actual).toContain(" of simulated time, run 1000× faster: ");
     expect(incident.stages.map((s) => s.stage)).toEqual([
       "detection",
       "root_cause_analysis",
@@ -109,9 +139,15 @@ describe("the demo API", () => {
     const verified = await send("ADMIN", "/api/v1/audit/verify", { method: "POST", body: {} });
     expect(verified.json.valid).toBe(true);
 
-    // The KPIs now have an MTTR, measured from the incident the run resolved.
-    const kpis = ZKpiReport.parse((await send("VIEWER", "/api/v1/kpis?window=24h")).json);
+    // The KPIs leave the demo's incident out by default, and measure its MTTR when asked to include it.
+    const without = ZKpiReport.parse((await send("VIEWER", "/api/v1/kpis?window=24h")).json);
+    expect(without.includeDemo).toBe(false);
+    expect(without.kpis.find((k) => k.id === "mttr")).toMatchObject({ status: "NO_DATA", value: null });
+    const kpis = ZKpiReport.parse((await send("VIEWER", "/api/v1/kpis?window=24h&includeDemo=true")).json);
+    expect(kpis.includeDemo).toBe(true);
     const mttr = kpis.kpis.find((k) => k.id === "mttr")!;
     expect(mttr.value).toBeCloseTo(run.mttrMs! / 1000, 0);
+    // Healed by its automated operation with no person involved.
+    expect(kpis.kpis.find((k) => k.id === "autoHealRate")).toMatchObject({ value: 100, basis: "1 of 1 incident resolved by automation with no manual step (demo runs included)" });
   });
 });

@@ -1,24 +1,27 @@
 import "server-only";
 import { ZIdParams } from "@/lib/api/common";
 import { ZDemoCatalog, ZDemoRun, ZDemoRunList } from "@/lib/api/demo";
-import { ZStartDemoRunInput } from "../../core/demo/demo-runner";
+import { getConsoleDemo } from "../../../demo/console/console-demo";
+import { ZStartDemoRunInput } from "../../../demo/pipeline/demo-runner";
 import { endpoint, type EndpointResponse } from "../endpoint";
 import { AUTH_ERRORS, CONFLICT, NOT_FOUND } from "./responses";
 import { ZErrorBody } from "@/lib/api/common";
 
-const UNAVAILABLE: Record<number, EndpointResponse> = { 503: { description: "This server cannot inject faults (it reads Prometheus or deploys through the webhook)", schema: ZErrorBody } };
+const UNAVAILABLE: Record<number, EndpointResponse> = {
+  503: { description: "This server cannot inject faults (it reads Prometheus, deploys through the webhook or drives no operations), or cannot run this row here (the row's unavailableReason says why)", schema: ZErrorBody },
+};
 
 export const listDemoScenariosEndpoint = endpoint({
   operationId: "listDemoScenarios",
   method: "GET",
   path: "/api/v1/demo/scenarios",
   summary: "The self-healing demo and the failure injection matrix",
-  description: "Seed 001's 20 failure scenarios with their expected reactions, whether this server can run them, and its time scale.",
+  description: "The failure injection matrix's 20 scenarios with their expected reactions, whether this server can run them (each row says why not), its time scale, and the manual-MTTR baseline in force (the incident setting manualMttrMinutes).",
   tags: ["demo"],
   access: "VIEWER",
   responses: { 200: { description: "The scenarios", schema: ZDemoCatalog }, ...AUTH_ERRORS },
-  async handler({ container }) {
-    return { status: 200, body: container.demo.catalog() };
+  async handler() {
+    return { status: 200, body: await (await getConsoleDemo()).catalog() };
   },
 });
 
@@ -33,8 +36,8 @@ export const startDemoRunEndpoint = endpoint({
   access: "OPERATOR",
   body: ZStartDemoRunInput,
   responses: { 202: { description: "Started", schema: ZDemoRun }, ...AUTH_ERRORS, ...CONFLICT, ...UNAVAILABLE },
-  async handler({ container, principal, body }) {
-    const run = container.demo.start(body, principal!.actor);
+  async handler({ principal, body }) {
+    const run = (await getConsoleDemo()).start(body, principal!.actor);
     return { status: 202, body: run, headers: { location: `/api/v1/demo/runs/${run.id}` } };
   },
 });
@@ -47,8 +50,8 @@ export const listDemoRunsEndpoint = endpoint({
   tags: ["demo"],
   access: "VIEWER",
   responses: { 200: { description: "Newest first", schema: ZDemoRunList }, ...AUTH_ERRORS },
-  async handler({ container }) {
-    return { status: 200, body: { items: container.demo.list() } };
+  async handler() {
+    return { status: 200, body: { items: (await getConsoleDemo()).list() } };
   },
 });
 
@@ -61,7 +64,7 @@ export const getDemoRunEndpoint = endpoint({
   access: "VIEWER",
   params: ZIdParams,
   responses: { 200: { description: "The run", schema: ZDemoRun }, ...AUTH_ERRORS, ...NOT_FOUND },
-  async handler({ container, params }) {
-    return { status: 200, body: container.demo.get(params.id) };
+  async handler({ params }) {
+    return { status: 200, body: (await getConsoleDemo()).get(params.id) };
   },
 });

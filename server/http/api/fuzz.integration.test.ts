@@ -83,8 +83,17 @@ function objectFor(schema: Schema, depth: number): fc.Arbitrary<Record<string, u
   return fc.tuple(record, fc.option(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), junk, { maxKeys: 2 }), { freq: 4 })).map(([known, extra]) => ({ ...known, ...(extra ?? {}) }));
 }
 
+/**
+ * Every operation of the document but starting a demo run: a scenario it
+ * starts really runs, against the estate the fuzz has just changed (its TIMING
+ * windows are real minutes when a generated deploy landed next door), and the
+ * audit check at the end would wait for it. server/http/api/demo-api.integration.test.ts
+ * covers that route, refusals included.
+ */
 function targets(): Target[] {
-  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+  return Object.entries(doc.paths)
+    .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })))
+    .filter((t) => t.op.operationId !== "startDemoRun");
 }
 
 interface Generated {
@@ -166,8 +175,6 @@ describe("the API under 5,000 generated requests", () => {
     expect([...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0)).toBeGreaterThan(RUNS / 20);
 
     await api.container.audit.log.settle();
-    // A generated POST /api/v1/demo/runs may have started a scenario (the audit-tampering drill restores its edit when it ends).
-    await api.container.demo.settled();
     const verify = await api.fetch("/api/v1/audit/verify", { method: "POST", headers: await api.as("VIEWER") });
     expect(verify.status).toBe(200);
     expect(await verify.json()).toMatchObject({ valid: true, firstBadSeq: null });

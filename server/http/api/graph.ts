@@ -23,7 +23,7 @@ export const getBlastRadiusEndpoint = endpoint({
   method: "GET",
   path: "/api/v1/graph/blast-radius",
   summary: "Blast radius of a service or an operation",
-  description: "Seed 000's weighted blast radius over 1..depth hops: direct, shared resource, downstream and upstream services.",
+  description: "The weighted blast radius over 1..depth hops (docs/specification.md#blast-radius): direct, shared resource, downstream and upstream services.",
   tags: ["graph"],
   access: "VIEWER",
   query: ZBlastRadiusQuery,

@@ -1,7 +1,7 @@
 // The KPIs and the gate / conflict policy settings through the API, on the real
 // container: an empty store has no KPI values (NO_DATA, never a number); after
 // operations and an incident the KPIs are computed from what the store
-// recorded; an admin changes a gate threshold and a conflict rule (audited,
+// recorded, the demo's left out unless includeDemo=true; an admin changes a gate threshold and a conflict rule (audited,
 // in force), and a bad threshold is refused naming the field with nothing
 // written.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,8 +38,8 @@ async function waitForState(id: string, states: string[]) {
   }
 }
 
-const kpisOf = async (window = "24h") => {
-  const response = await send("VIEWER", `/api/v1/kpis?window=${window}`);
+const kpisOf = async (window = "24h", extra = "") => {
+  const response = await send("VIEWER", `/api/v1/kpis?window=${window}${extra}`);
   expect(response.status).toBe(200);
   const report = ZKpiReport.parse(response.json);
   return { report, k: Object.fromEntries(report.kpis.map((x) => [x.id, x])) };
@@ -72,13 +72,27 @@ describe("GET /api/v1/kpis", () => {
       [rows[0]!.id, new Date(at - 60_000), new Date(at - 24_000)],
     );
 
-    const { k } = await kpisOf();
-    expect(k.humanInterventionRate).toMatchObject({ status: "MEASURED", value: 50, meets: false, basis: "1 of 2 started operations" });
+    // A demo incident beside it: left out unless asked for.
+    await api.container.db.query(
+      `INSERT INTO incidents (id, key, service_id, title, status, severity, correlation_id, detected_at, resolved_at, source)
+       VALUES (gen_random_uuid(), 'INC-KPI-DEMO', $1::uuid, 'demo errors', 'RESOLVED', 'ERROR', 'corr-kpi-demo', $2, $3, 'DEMO')`,
+      [rows[0]!.id, new Date(at - 50_000), new Date(at - 38_000)],
+    );
+
+    const { report, k } = await kpisOf();
+    expect(report.includeDemo).toBe(false);
+    expect(k.humanInterventionRate).toMatchObject({ status: "MEASURED", value: 50, meets: false, basis: "1 of 2 started operations (demo runs left out)" });
     expect(k.canarySuccessRate).toMatchObject({ status: "MEASURED", value: 100, meets: true });
     expect(k.conflictsPer100!.status).toBe("MEASURED");
     expect(k.lockWait).toMatchObject({ status: "MEASURED", meets: true });
     expect(k.mttr).toMatchObject({ status: "MEASURED", value: 36, meets: true });
-    expect(k.autoHealRate).toMatchObject({ value: 100, meets: true });
+    // Resolved, but no automated operation linked to it completed: not auto-healed.
+    expect(k.autoHealRate).toMatchObject({ value: 0, meets: false, basis: "0 of 1 incident resolved by automation with no manual step (demo runs left out)" });
+
+    const withDemo = await kpisOf("24h", "&includeDemo=true");
+    expect(withDemo.report.includeDemo).toBe(true);
+    expect(withDemo.k.mttr).toMatchObject({ value: 24, basis: "2 resolved incidents detected in the window (demo runs included)" }); // (36 + 12) / 2
+    expect((await send("VIEWER", "/api/v1/kpis?includeDemo=1")).status).toBe(422);
   });
 });
 
@@ -102,7 +116,7 @@ describe("the settings API", () => {
     const changed = await send("ADMIN", "/api/v1/settings/conflict-policy", { method: "PUT", body: { rules: { DOWNSTREAM: { severity: "MEDIUM", action: "WARN" } }, depth: 2 } });
     expect(changed.status).toBe(200);
     const now = ZConflictPolicySettings.parse((await send("ADMIN", "/api/v1/settings/conflict-policy")).json);
-    expect(now.policy).toMatchObject({ depth: 2, rules: { DOWNSTREAM: { severity: "MEDIUM", action: "WARN", enabled: true }, DIRECT: { action: "BLOCK" } } });
+    expect(now.policy).toMatchObject({ depth: 2, rules: { DOWNSTREAM: { severity: "MEDIUM", action: "WARN", enabled: true }, DIRECT: { action: "QUEUE" } } });
     expect(now.defaults.depth).toBe(3);
     expect((await send("ADMIN", "/api/v1/settings/conflict-policy", { method: "PUT", body: { depth: 9 } })).status).toBe(422);
     expect((await send("ADMIN", "/api/v1/settings/conflict-policy", { method: "PUT", body: { rules: { SIDEWAYS: {} } } })).status).toBe(422);

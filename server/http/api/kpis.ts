@@ -8,9 +8,9 @@ export const getKpisEndpoint = endpoint({
   operationId: "getKpis",
   method: "GET",
   path: "/api/v1/kpis",
-  summary: "Seed 001's KPIs with their targets and trends",
+  summary: "The KPIs with their targets and trends (docs/spec/kpis.md)",
   description:
-    "MTTR, auto-heal success rate, false rollback rate (not measured yet), human intervention rate, conflicts per 100 operations, mean lock wait (all time, from the lock statistics), canary success rate and audit integrity, over `window` (24h: hourly trend; 7d, 30d: daily). A KPI with nothing to compute it from is NO_DATA, never a made-up number.",
+    "MTTR, auto-heal success rate, false rollback rate (not measured yet), human intervention rate, conflicts per 100 operations, mean lock wait (all time, from the lock statistics), canary success rate and audit integrity, over `window` (24h: hourly trend; 7d, 30d: daily). The self-healing demo's operations and incidents (source DEMO) are left out unless `includeDemo=true`; the answer's `includeDemo` and each KPI's basis say which. A KPI with nothing to compute it from is NO_DATA, never a made-up number.",
   tags: ["kpis"],
   access: "VIEWER",
   query: ZKpisQuery,

@@ -29,7 +29,7 @@ export const metricsEndpoint = endpoint({
   path: "/api/metrics",
   summary: "Prometheus metrics",
   description:
-    "Text exposition with seed 001's names (active_locks_total, lock_wait_seconds, lock_age_seconds, conflicts_detected_total, operations_started_total, operations_paused_total, audit_events_total, hash_chain_valid, incident_resolution_seconds, …). Store-wide figures are read from the store at scrape time, so every replica reports the same. Alert rules: deploy/prometheus/interlock-alerts.yml.",
+    "Text exposition with the names of docs/operations.md#alerts (active_locks_total, lock_wait_seconds, lock_age_seconds, conflicts_detected_total, operations_started_total, operations_paused_total, audit_events_total, hash_chain_valid, incident_resolution_seconds, …). Store-wide figures are read from the store at scrape time, so every replica reports the same. Alert rules: deploy/prometheus/interlock-alerts.yml.",
   tags: ["meta"],
   access: "public",
   responses: { 200: { description: "Prometheus text format 0.0.4", contentType: "text/plain" }, 503: { description: "The store cannot be read (Prometheus records up == 0)" } },

@@ -1,7 +1,8 @@
 import "server-only";
 import { ZIdParams } from "@/lib/api/common";
 import { ZOperationDetail, ZOperationPage, ZOperationSummary, ZPendingReviewPage } from "@/lib/api/operations";
-import { ZCancelRequest, ZDecisionRequest, ZDecisionResult, ZIdempotencyHeaders, ZSubmitOperationRequest, ZSubmitOperationResult } from "@/lib/api/submit";
+import { ZCancelRequest, ZControlRequest, ZDecisionRequest, ZDecisionResult, ZEvidenceRefreshResult, ZIdempotencyHeaders, ZSubmitOperationRequest, ZSubmitOperationResult } from "@/lib/api/submit";
+import { ZOperationPlan } from "@/lib/api/plan";
 import type { z } from "zod";
 import { actorKindOf } from "../../core/identity/principal";
 import { hasRole } from "../../core/identity/roles";
@@ -24,11 +25,16 @@ function summaryOf(op: OperationRecord): z.infer<typeof ZOperationSummary> {
     actorKind: op.actorKind,
     correlationId: op.correlationId,
     incidentId: op.incidentId,
+    source: op.source,
     idempotencyKey: op.idempotencyKey,
     params: op.params as z.infer<typeof ZOperationSummary>["params"],
     version: op.version,
     priority: op.priority,
     attempt: op.attempt,
+    resumes: op.resumes,
+    queuedAt: op.queuedAt?.toISOString() ?? null,
+    control: op.control,
+    preemptedBy: op.preemptedBy,
     reason: op.reason,
     error: op.error,
     createdAt: op.createdAt.toISOString(),
@@ -56,6 +62,7 @@ function reviewOf(r: ReviewRecord) {
     escalationPlan: r.escalationPlan,
     nextEscalationAt: r.nextEscalationAt?.toISOString() ?? null,
     timeoutAt: r.timeoutAt?.toISOString() ?? null,
+    evaluatedAt: r.evaluatedAt?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
   };
 }
@@ -84,6 +91,9 @@ export const submitOperationEndpoint = endpoint({
       ...body,
       actor: p.actor,
       actorKind: actorKindOf(p),
+      // A person signed in to the console, or a tool with an API token (docs/incidents.md#sources).
+      source: p.kind === "user" ? "CONSOLE" : "API",
+      mayRaisePriority: hasRole(p.role, "APPROVER"),
       ...(headers["idempotency-key"] ? { idempotencyKey: headers["idempotency-key"] } : {}),
     });
     return {
@@ -180,5 +190,91 @@ export const listPendingReviewsEndpoint = endpoint({
   responses: { 200: { description: "One page of pending reviews", schema: ZPendingReviewPage }, ...AUTH_ERRORS },
   async handler({ container, query }) {
     return { status: 200, body: await listPendingReviews({ queries: container.queries.operations, clock: container.clock }, query) };
+  },
+});
+
+export const planOperationEndpoint = endpoint({
+  operationId: "planOperation",
+  method: "POST",
+  path: "/api/v1/operations/plan",
+  summary: "Plan an operation (dry run)",
+  description:
+    "What would happen if this operation were submitted now, computed by the same steps the orchestrator runs and writing nothing (no row, no audit event, no lock): its conflicts with their sentences, each gate with observed vs threshold and its source, the blast radius, the locks it would take and who holds them, its place in line, what it would preempt or supersede, and the verdict (RUN, QUEUE, DELAY, PAUSE_FOR_REVIEW, BLOCK, ALREADY_RUNNING).",
+  tags: ["operations"],
+  access: "OPERATOR",
+  headers: ZIdempotencyHeaders,
+  body: ZSubmitOperationRequest,
+  responses: { 200: { description: "The plan", schema: ZOperationPlan }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
+  async handler({ container, principal, headers, body }) {
+    const p = principal!;
+    const plan = await container.orchestrator.plan({
+      ...body,
+      actor: p.actor,
+      actorKind: actorKindOf(p),
+      mayRaisePriority: hasRole(p.role, "APPROVER"),
+      ...(headers["idempotency-key"] ? { idempotencyKey: headers["idempotency-key"] } : {}),
+    });
+    return { status: 200, body: plan };
+  },
+});
+
+function controlEndpoint(action: "pause" | "abort") {
+  return endpoint({
+    operationId: `${action}Operation`,
+    method: "POST",
+    path: `/api/v1/operations/{id}/${action}`,
+    summary: action === "pause" ? "Pause a running operation" : "Abort a running or paused operation",
+    description:
+      action === "pause"
+        ? "The running executor holds at its next safe point (between canary steps; the deploy system is asked to hold) and the operation moves to PAUSED_FOR_HUMAN_REVIEW, keeping the steps it recorded so a resume continues from there. The request is stored and audited at once (`control` on the operation) and carried out by the worker. 409 when the operation is not IN_PROGRESS."
+        : "The executor is cancelled and whatever it changed is withdrawn (a partly rolled-out canary is rolled back): the operation ends FAILED then ROLLED_BACK. One paused before it started is cancelled. 409 when it has not started or has finished.",
+    tags: ["operations"],
+    access: "APPROVER",
+    params: ZIdParams,
+    body: ZControlRequest,
+    responses: { 200: { description: "The operation, with the pending request in `control`", schema: ZOperationSummary }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
+    async handler({ container, principal, params, body }) {
+      const input = { operationId: params.id, actor: principal!.actor, reason: body.reason };
+      const op = action === "pause" ? await container.orchestrator.pause(input) : await container.orchestrator.abort(input);
+      return { status: 200, body: summaryOf(op) };
+    },
+  });
+}
+
+export const pauseOperationEndpoint = controlEndpoint("pause");
+export const abortOperationEndpoint = controlEndpoint("abort");
+
+export const resumeOperationEndpoint = endpoint({
+  operationId: "resumeOperation",
+  method: "POST",
+  path: "/api/v1/operations/{id}/resume",
+  summary: "Resume a paused operation",
+  description:
+    "Approves its review with the reason as notes, on evidence re-evaluated now: a worker re-takes its locks and it continues from its last recorded step. 409 naming what changed when the evidence is worse than when it paused (it stays paused with the new evidence), or when it is not paused. The requester cannot resume their own operation (403).",
+  tags: ["operations"],
+  access: "APPROVER",
+  params: ZIdParams,
+  body: ZControlRequest,
+  responses: { 200: { description: "The decision, recorded with its approval id", schema: ZDecisionResult }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
+  async handler({ container, principal, params, body }) {
+    const result = await container.orchestrator.resume({ operationId: params.id, actor: principal!.actor, reason: body.reason });
+    return { status: 200, body: { operation: summaryOf(result.operation), review: reviewOf(result.review), approvalId: result.approvalId } };
+  },
+});
+
+export const refreshEvidenceEndpoint = endpoint({
+  operationId: "refreshReviewEvidence",
+  method: "POST",
+  path: "/api/v1/operations/{id}/review/refresh",
+  summary: "Re-evaluate a review's evidence now",
+  description:
+    "Checks the paused operation's conflicts and gates against the present. A change replaces the evidence and its hash (audited with what changed), so an approval carrying the old hash is refused; `changes` says what changed and `worse` whether the verdict got worse.",
+  tags: ["operations"],
+  access: "APPROVER",
+  params: ZIdParams,
+  responses: { 200: { description: "The review as re-evaluated", schema: ZEvidenceRefreshResult }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
+  async handler({ container, principal, params }) {
+    const result = await container.orchestrator.refreshEvidence({ operationId: params.id, actor: principal!.actor });
+    return { status: 200, body: { review: reviewOf(result.review), changed: result.changed, changes: result.changes, worse: result.worse } };
   },
 });

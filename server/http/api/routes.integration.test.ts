@@ -68,11 +68,18 @@ describe("the route walk", () => {
 // wrong `access` on an endpoint fails here instead of passing the matrix below.
 const POLICY: Record<string, Role | "public"> = {
   submitOperation: "OPERATOR",
+  // A dry run writes nothing, but it reads what an operator would submit.
+  planOperation: "OPERATOR",
   listOperations: "VIEWER",
   getOperation: "VIEWER",
   approveOperation: "APPROVER",
   rejectOperation: "APPROVER",
   cancelOperation: "OPERATOR",
+  // Stopping or holding running work, and re-reading a review's evidence, is an approver's call.
+  pauseOperation: "APPROVER",
+  resumeOperation: "APPROVER",
+  abortOperation: "APPROVER",
+  refreshReviewEvidence: "APPROVER",
   listPendingReviews: "VIEWER",
   listLocks: "VIEWER",
   forceReleaseLock: "ADMIN",
@@ -85,6 +92,19 @@ const POLICY: Record<string, Role | "public"> = {
   exportAuditLog: "VIEWER",
   listIncidents: "VIEWER",
   getIncident: "VIEWER",
+  // Tools and on-call open and move incidents; Alertmanager posts with an operator's token.
+  openIncident: "OPERATOR",
+  moveIncident: "OPERATOR",
+  receiveAlertmanagerNotification: "OPERATOR",
+  // The console shows the manual baseline to everyone; only an admin changes how alerts become incidents.
+  getIncidentSettings: "VIEWER",
+  updateIncidentSettings: "ADMIN",
+  // Rules act on production by themselves: an admin's to write, everyone's to read.
+  listRemediationRules: "VIEWER",
+  createRemediationRule: "ADMIN",
+  getRemediationRule: "VIEWER",
+  updateRemediationRule: "ADMIN",
+  deleteRemediationRule: "ADMIN",
   whoAmI: "VIEWER",
   getInbox: "VIEWER",
   markNotificationRead: "VIEWER",
@@ -216,7 +236,7 @@ describe("methods a path does not have", () => {
 });
 
 describe("the public endpoints", () => {
-  it("serves Prometheus metrics with seed 001's names, read from this store", async () => {
+  it("serves Prometheus metrics with the documented names, read from this store", async () => {
     const response = await api.fetch("/api/metrics");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);

@@ -14,7 +14,7 @@ export const getGateSettingsEndpoint = endpoint({
   method: "GET",
   path: "/api/v1/settings/gates",
   summary: "Safety gate configuration",
-  description: "Per gate: enabled, threshold, what a failure does (pause for review or block) and the operation types it checks; with seed 000's defaults.",
+  description: "Per gate: enabled, threshold, what a failure does (pause for review or block) and the operation types it checks; with the defaults of docs/gates.md#the-gates.",
   tags: ["settings"],
   access: "ADMIN",
   responses: { 200: { description: "The configuration in force and the defaults", schema: ZGateSettings }, ...AUTH_ERRORS },

@@ -1,4 +1,4 @@
-// Crash recovery of the orchestrator (DESIGN §C1 "durable"): a worker process
+// Crash recovery of the orchestrator (docs/lifecycle.md#how-the-orchestrator-drives-an-operation): a worker process
 // killed with SIGKILL at a random point, then a fresh one started. Real parts
 // throughout: each worker is its own Node process (crash-worker.ts) with its
 // own connections, lock manager and timers, on one Postgres database and one
@@ -51,8 +51,8 @@ import path from "node:path";
 import readline from "node:readline";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../adapters/prisma/database";
-import { applyMigrations } from "../../adapters/prisma/migrate";
+import { openDatabase, type Database } from "../../adapters/postgres/database";
+import { applyMigrations } from "../../adapters/postgres/migrate";
 import type { AuditRecord } from "../../core/audit/types";
 import type { LockSnapshot } from "../../core/locks/ports";
 import type { OrchestratorConfig } from "../../core/operations/orchestrator-config";

@@ -18,8 +18,8 @@
 import crypto from "node:crypto";
 import readline from "node:readline";
 import { JsonlCheckpointSink } from "../../adapters/audit/checkpoint-file-sink";
-import { PrismaAuditStore } from "../../adapters/prisma/audit-store";
-import { openDatabase } from "../../adapters/prisma/database";
+import { PrismaAuditStore } from "../../adapters/postgres/audit-store";
+import { openDatabase } from "../../adapters/postgres/database";
 import { AuditLog } from "../../core/audit/audit-log";
 import { createCheckpointSigner } from "../../core/audit/checkpoint-signing";
 import { verifyAuditLog } from "../../core/audit/verify-audit-log";

@@ -60,9 +60,18 @@ describe("gate and conflict combinations", () => {
     expect(events.find((e) => e.category === "SAFETY_GATES")).toMatchObject({ severity: "ERROR", payload: { decision: "BLOCK", failedGates: ["RESOURCE_CAPACITY"] } });
   });
 
-  it("an incident rate of 7/h: blocked", async () => {
-    f.signals.set("email-service", { incidentsLastHour: 7 });
-    expect((await run({ type: "DEPLOYMENT", service: "email-service", params: { version: "5" } })).op.result).toBe("BLOCKED_BY_GATE");
+  it("an incident rate of 7/h, counted in the store: blocked", async () => {
+    // INCIDENT_RATE reads Interlock's own incidents (docs/gates.md), not the signal source.
+    for (let i = 0; i < 7; i++) {
+      await store.db.query(
+        `INSERT INTO incidents (id, key, service_id, title, status, severity, correlation_id, detected_at)
+         SELECT gen_random_uuid(), $1, id, 'error spike', 'OPEN', 'ERROR', $1, now() - interval '10 minutes' FROM services WHERE name = 'search-service'`,
+        [`INC-TEST-${i}`],
+      );
+    }
+    const { op } = await run({ type: "DEPLOYMENT", service: "email-service", params: { version: "5" } });
+    expect(op.result).toBe("BLOCKED_BY_GATE");
+    expect(op.reason).toMatch(/Incident rate too high: 7\/h >= 5\/h/);
   });
 
   it("a pausing gate and a blocking gate together: the block wins", async () => {
@@ -80,7 +89,7 @@ describe("gate and conflict combinations", () => {
   });
 
   it("a rollback during an exhausted error budget and an incident storm is not held back (those gates exempt it)", async () => {
-    f.signals.set("email-service", { errorBudgetPct: 6, incidentsLastHour: 12, failuresLastHour: 9 });
+    f.signals.set("email-service", { errorBudgetPct: 6 });
     const { op, events } = await run({ type: "ROLLBACK", service: "email-service", params: { to_version: "4" } });
     expect(op.state).toBe("COMPLETED");
     const gates = events.find((e) => e.category === "SAFETY_GATES")!.payload as { results: { gate: string; skipped: boolean }[] };
@@ -126,7 +135,7 @@ describe("gate and conflict combinations", () => {
     expect(await f.store.pendingReview(op.id)).toBeNull();
   });
 
-  it("a canary whose error rate crosses seed 001's 2 % is rolled back automatically: IN_PROGRESS → ROLLED_BACK", async () => {
+  it("a canary whose error rate crosses the documented 2 % is rolled back automatically: IN_PROGRESS → ROLLED_BACK", async () => {
     f.signals.setCanary("email-service", { canary: { errorRatePct: 4.2 } });
     const { op, path, events } = await run({ type: "DEPLOYMENT", service: "email-service", params: { version: "6", strategy: "canary" } });
     expect(path).toEqual(["INIT", "LOCKED", "SAFETY_CHECK", "IN_PROGRESS", "ROLLED_BACK"]);

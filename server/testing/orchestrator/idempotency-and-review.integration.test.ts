@@ -1,4 +1,4 @@
-// Duplicate submissions (seed 004), idempotency keys, the version guard,
+// Duplicate submissions (docs/specification.md#duplicate-submissions), idempotency keys, the version guard,
 // concurrent review decisions, cancellation and review timeouts, against
 // Postgres and Redis.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -104,7 +104,7 @@ describe("orchestrator rules (Postgres + Redis)", () => {
     f = await orchestratorFixture({ db: store.db });
     const { operation } = await f.orchestrator.submit({ type: "DEPLOYMENT", service: "search-service", actor: "alice@example.com", params: { version: "1" } });
     const write = (actor: string) =>
-      f.orchestrator.deps.committer.commit(
+      f.deps.committer.commit(
         { operationId: operation.id, expectedVersion: operation.version, expectedOwner: null, transition: planTransition(operation, "CANCELLED", { actor, at: new Date() }), changes: { result: "CANCELLED", finished: true } },
         [],
       );
@@ -196,10 +196,11 @@ describe("orchestrator rules (Postgres + Redis)", () => {
     // What a worker killed between the COMPLETED commit and its release leaves: the lease of attempt 1, five minutes long.
     const orphan = await f.locks.acquire(`op:${operation.id}#1`, { scope: "SERVICE", resource: "tax-service" }, { ttlMs: 300_000, autoExtend: false });
     const live = await f.locks.acquire("someone-else", { scope: "SERVICE", resource: "geo-service" }, { ttlMs: 300_000, autoExtend: false });
-    expect(await releaseOrphanedLocks(f.orchestrator.deps, 0)).toBe(1);
+    expect(await releaseOrphanedLocks(f.deps, 0)).toBe(1);
     const held = (await f.lockStore.snapshot()).locks.map((l) => l.key.resource);
     expect(held).toEqual(["geo-service"]);
-    expect(orphan.isValid()).toBe(true); // locally it cannot know yet; its next renewal or release finds out
+    // The store's revocation notice tells its holder at once (docs/locks.md); a release finds nothing either way.
+    await expect.poll(() => orphan.isValid(), { timeout: 10_000 }).toBe(false);
     expect(await orphan.release()).toBe(false);
     await live.release();
     const recovered = (await f.auditOf(operation.id)).filter((e) => e.action === "lock.recovered");

@@ -1,8 +1,8 @@
-// Seed 000's workflows 1-4 against the real orchestrator: Postgres store,
+// The reference workflows 1-4 (docs/specification.md#reference-workflows) against the real orchestrator: Postgres store,
 // Redis locks, the audit chain, simulated signals and executors. Each asserts
 // the exact state sequence, the result and the audit categories written.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_CONFLICT_POLICY } from "../../core/conflicts/policy";
+import { DEFAULT_CONFLICT_POLICY, parseConflictPolicy } from "../../core/conflicts/policy";
 import type { ExecutionContext, OperationExecutor } from "../../core/executors/ports";
 import { isAppError } from "../../core/errors";
 import { openTestStore, type TestStore } from "../stores";
@@ -30,7 +30,7 @@ async function statesOf(f: Fixture, id: string) {
   return (await f.store.listTransitions(id)).map((t) => t.to);
 }
 
-describe("seed 000 workflows (Postgres + Redis)", () => {
+describe("the reference workflows (Postgres + Redis)", () => {
   let store: TestStore;
   let f: Fixture;
 
@@ -93,9 +93,10 @@ describe("seed 000 workflows (Postgres + Redis)", () => {
     expect((await f.audit.verify()).valid).toBe(true);
   });
 
-  it("workflow 2: a second deployment of a service with one in progress is blocked by a DIRECT conflict", async () => {
+  it("workflow 2 with DIRECT set to BLOCK: a second change of a service with one in progress is refused by a DIRECT conflict", async () => {
     const held = heldExecutor();
-    await start({ executors: { DEPLOYMENT: held.executor, REMEDIATION: held.executor } });
+    // The default queues it instead (docs/conflicts.md, service-line tests); BLOCK stays available.
+    await start({ executors: { DEPLOYMENT: held.executor, REMEDIATION: held.executor }, policy: parseConflictPolicy({ rules: { DIRECT: { action: "BLOCK" } } }) });
     const first = await f.orchestrator.submit({ type: "DEPLOYMENT", service: "payment-service", actor: "alice@example.com", params: { version: "3.1.0" } });
     await f.waitFor(first.operation.id, (op) => op.state === "IN_PROGRESS");
     const second = await f.orchestrator.submit({ type: "REMEDIATION", service: "payment-service", actor: "auto-healing-system", actorKind: "AUTOMATION", params: { fix: "null-check" } });

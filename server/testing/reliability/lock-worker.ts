@@ -114,8 +114,8 @@ async function openStore(config: WorkerConfig): Promise<{ store: LockStore; clos
     return { store, close: () => store.close() };
   }
   if (!config.databaseUrl) throw new Error("a postgres worker needs databaseUrl");
-  const { openDatabase } = await import("../../adapters/prisma/database");
-  const { PostgresLockStore } = await import("../../adapters/prisma/lock-store");
+  const { openDatabase } = await import("../../adapters/postgres/database");
+  const { PostgresLockStore } = await import("../../adapters/postgres/lock-store");
   const db = await openDatabase({ kind: "postgres", url: config.databaseUrl, poolSize: config.poolSize ?? 4 });
   const store = new PostgresLockStore(db);
   return {

@@ -1,11 +1,8 @@
-import { methodNotAllowed, serve } from "@/server/http/endpoint";
-import { listIncidentsEndpoint } from "@/server/http/api/catalog";
+import { otherMethodsNotAllowed, serve } from "@/server/http/endpoint";
+import { listIncidentsEndpoint, openIncidentEndpoint } from "@/server/http/api/catalog";
 
 export const GET = serve(listIncidentsEndpoint);
+export const POST = serve(openIncidentEndpoint);
 
 // Every other method gets 405 with the structured error body.
-const notAllowed = methodNotAllowed(["GET"]);
-export const POST = notAllowed;
-export const PUT = notAllowed;
-export const PATCH = notAllowed;
-export const DELETE = notAllowed;
+export const { PUT, PATCH, DELETE } = otherMethodsNotAllowed("GET", "POST");

@@ -1,11 +1,8 @@
-import { methodNotAllowed, serve } from "@/server/http/endpoint";
+import { otherMethodsNotAllowed, serve } from "@/server/http/endpoint";
 import { listUsersEndpoint, createUserEndpoint } from "@/server/http/api/catalog";
 
 export const GET = serve(listUsersEndpoint);
 export const POST = serve(createUserEndpoint);
 
 // Every other method gets 405 with the structured error body.
-const notAllowed = methodNotAllowed(["GET", "POST"]);
-export const PUT = notAllowed;
-export const PATCH = notAllowed;
-export const DELETE = notAllowed;
+export const { PUT, PATCH, DELETE } = otherMethodsNotAllowed("GET", "POST");

@@ -1,11 +1,8 @@
-import { methodNotAllowed, serve } from "@/server/http/endpoint";
-import { getIncidentEndpoint } from "@/server/http/api/catalog";
+import { otherMethodsNotAllowed, serve } from "@/server/http/endpoint";
+import { getIncidentEndpoint, moveIncidentEndpoint } from "@/server/http/api/catalog";
 
 export const GET = serve(getIncidentEndpoint);
+export const PATCH = serve(moveIncidentEndpoint);
 
 // Every other method gets 405 with the structured error body.
-const notAllowed = methodNotAllowed(["GET"]);
-export const POST = notAllowed;
-export const PUT = notAllowed;
-export const PATCH = notAllowed;
-export const DELETE = notAllowed;
+export const { POST, PUT, DELETE } = otherMethodsNotAllowed("GET", "PATCH");

@@ -1,11 +1,7 @@
-import { methodNotAllowed, serve } from "@/server/http/endpoint";
+import { otherMethodsNotAllowed, serve } from "@/server/http/endpoint";
 import { forceReleaseLockEndpoint } from "@/server/http/api/catalog";
 
 export const POST = serve(forceReleaseLockEndpoint);
 
 // Every other method gets 405 with the structured error body.
-const notAllowed = methodNotAllowed(["POST"]);
-export const GET = notAllowed;
-export const PUT = notAllowed;
-export const PATCH = notAllowed;
-export const DELETE = notAllowed;
+export const { GET, PUT, PATCH, DELETE } = otherMethodsNotAllowed("POST");

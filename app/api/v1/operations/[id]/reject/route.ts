@@ -1,11 +1,7 @@
-import { methodNotAllowed, serve } from "@/server/http/endpoint";
+import { otherMethodsNotAllowed, serve } from "@/server/http/endpoint";
 import { rejectOperationEndpoint } from "@/server/http/api/catalog";
 
 export const POST = serve(rejectOperationEndpoint);
 
 // Every other method gets 405 with the structured error body.
-const notAllowed = methodNotAllowed(["POST"]);
-export const GET = notAllowed;
-export const PUT = notAllowed;
-export const PATCH = notAllowed;
-export const DELETE = notAllowed;
+export const { GET, PUT, PATCH, DELETE } = otherMethodsNotAllowed("POST");

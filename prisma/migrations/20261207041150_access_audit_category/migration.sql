@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "AuditCategory" ADD VALUE 'ACCESS';
