@@ -43,11 +43,13 @@ import { PrismaConflictPolicyStore } from "./adapters/postgres/conflict-policy-s
 import { PostgresDeploymentLedger } from "./adapters/postgres/deployment-ledger";
 import { PrismaGateConfigStore } from "./adapters/postgres/gate-config-store";
 import { PostgresLockStore } from "./adapters/postgres/lock-store";
+import { PostgresExecutionLeaseStore } from "./adapters/postgres/execution-lease-store";
 import { PostgresOperationStore } from "./adapters/postgres/operation-store";
 import { openRedisLockStore } from "./adapters/redis/lock-store";
 import { PrometheusSignalSource, prometheusSignalConfigFromEnv } from "./adapters/signals/prometheus-signal-source";
 import { SimulatedSignalSource } from "./adapters/signals/simulated-signal-source";
 import { WebhookExecutor, webhookExecutorConfigFromEnv } from "./adapters/executors/webhook-executor";
+import { loadRunbooksFile, withRunbooks } from "./adapters/executors/runbook-executor";
 import { assertSafeToServe, getEnv, type Env } from "./env";
 import type { IdentityStore, PasswordHasher } from "./core/identity/ports";
 import { seedDemoUsers } from "./core/identity/seed-demo-users";
@@ -267,9 +269,12 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
   const simulated = createSimulatedExecutors({ signals, ledger: new PostgresDeploymentLedger(db) });
   const webhook = webhookExecutorConfigFromEnv(process.env);
   // With a deploy system configured, every change goes to it; verifications stay local (they only read signals).
-  const executors = webhook
+  const defaultExecutors = webhook
     ? (["DEPLOYMENT", "ROLLBACK", "REMEDIATION", "CONFIG_CHANGE", "MAINTENANCE"] as const).reduce((registry, type) => registry.with(type, new WebhookExecutor(webhook)), simulated)
     : simulated;
+  // An admin's runbooks (docs/runbooks.md) take the operations they match; the rest keep the default executor of their type.
+  // A bad file stops the start here, naming the file and the path in it.
+  const executors = env.INTERLOCK_RUNBOOKS_FILE ? withRunbooks(defaultExecutors, await loadRunbooksFile(env.INTERLOCK_RUNBOOKS_FILE)) : defaultExecutors;
   const policies = new PrismaConflictPolicyStore(db);
   const gates = new PrismaGateConfigStore(db);
   const conflictPolicy = cachedSetting(() => getConflictPolicy({ policies }), 5_000);
@@ -290,6 +295,7 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
   const orchestrator = new Orchestrator(
     {
       store: new PostgresOperationStore(db),
+      leases: new PostgresExecutionLeaseStore(db),
       audit: auditLog,
       locks: manager,
       lockStore,

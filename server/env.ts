@@ -83,6 +83,9 @@ export const ZEnvSchema = z.object({
   ORCHESTRATOR_CONCURRENCY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(1024, "must be at most 1024").default(64),
   ORCHESTRATOR_CLAIM_SECONDS: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(3_600, "must be at most 3600").default(30),
   ORCHESTRATOR_QUEUE_WAIT_MINUTES: z.coerce.number({ message: "must be a number" }).min(0.1, "must be at least 0.1").max(1_440, "must be at most 1440").default(30),
+  // Commands the server runs for some operation types instead of their default executor (docs/runbooks.md);
+  // the file itself is read and checked by its adapter at start-up.
+  INTERLOCK_RUNBOOKS_FILE: z.string().min(1, "must not be empty").optional(),
   EXECUTOR_TIMEOUT_MINUTES: z.coerce.number({ message: "must be a number" }).min(0.1, "must be at least 0.1").max(1_440, "must be at most 1440").default(30),
   REVIEW_TIMEOUT_MINUTES: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").max(43_200, "must be at most 43200").default(240),
   REVIEW_TIMEOUT_OUTCOME: z.enum(["reject", "keep_waiting", "escalate_only"], { message: "must be one of reject, keep_waiting, escalate_only" }).default("reject"),

@@ -9,6 +9,8 @@ import type { TOperationDetail, TOperationSummary } from "@/lib/api/operations";
 import { queryKeys } from "@/lib/api/query-keys";
 import { DataTable } from "@/components/ui/data-table";
 import { OperationControls, OperationStatusNotes, RunCount } from "./operation-controls";
+import { ExecutionLeasePanel } from "./execution-lease-panel";
+import { leasePollMs } from "./execution-lease";
 import { Card, EmptyNote, ErrorBox, LoadingBlock, PassFail, ResultText, SeverityBadge, StateBadge, Time, formatDuration, messageOf, observedVsThreshold, shortId } from "./common";
 
 type Detail = TOperationDetail;
@@ -19,6 +21,8 @@ export function useOperationDetail(id: string) {
   return useQuery({
     queryKey: queryKeys.operation(id),
     queryFn: ({ signal }) => apiFetch<Detail>(`/api/v1/operations/${encodeURIComponent(id)}`, { signal }),
+    // Heartbeats are not audited, so the live stream does not announce them: re-read while a lease runs.
+    refetchInterval: (query) => leasePollMs(query.state.data?.lease),
   });
 }
 
@@ -52,6 +56,7 @@ export function OperationDetailView({ id }: { id: string }) {
       </Link>
       <OperationHeader detail={d} />
       {query.isError ? <ErrorBox title="Refreshing the operation failed; showing what was last loaded" error={query.error} onRetry={() => void query.refetch()} /> : null}
+      <ExecutionLeasePanel detail={d} />
       <GateResults gates={d.gateResults} />
       <div className="grid items-start gap-5 xl:grid-cols-2">
         <Timeline transitions={d.transitions} />
@@ -121,6 +126,11 @@ function OperationHeader({ detail }: { detail: Detail }) {
       ) : null}
       <OperationStatusNotes op={op} />
       {op.error ? <p className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{op.error}</p> : null}
+      {op.execution === "internal" ? (
+        <p className="text-sm text-slate-600" data-testid="execution-mode">
+          Carried out by Interlock&apos;s executor
+        </p>
+      ) : null}
       {outcome?.summary ? (
         <p className="text-sm text-slate-700">
           <span className="font-medium">Executor{outcome.executor ? ` (${outcome.executor})` : ""}: </span>

@@ -140,9 +140,12 @@ export function OperationsList({ initialFilters }: { initialFilters: OperationFi
                 rowHeader: true,
                 className: "font-medium",
                 cell: (op) => (
-                  <Link href={`/operations/${op.id}`} className="text-slate-900 underline decoration-slate-300 underline-offset-2 hover:decoration-slate-700">
-                    {op.type} <span className="font-mono text-xs text-slate-500">{shortId(op.id)}</span>
-                  </Link>
+                  <span className="inline-flex flex-wrap items-center gap-x-1.5">
+                    <Link href={`/operations/${op.id}`} className="text-slate-900 underline decoration-slate-300 underline-offset-2 hover:decoration-slate-700">
+                      {op.type} <span className="font-mono text-xs text-slate-500">{shortId(op.id)}</span>
+                    </Link>
+                    {op.execution === "external" ? <ExternalTag actor={op.actor} /> : null}
+                  </span>
                 ),
               },
               { key: "service", header: "Service", className: "whitespace-nowrap font-mono text-sm", cell: (op) => op.service },
@@ -172,6 +175,19 @@ export function OperationsList({ initialFilters }: { initialFilters: OperationFi
         </>
       )}
     </div>
+  );
+}
+
+/** Marks an operation its submitter carries out (a pipeline, under an execution lease) rather than Interlock's executor. */
+function ExternalTag({ actor }: { actor: string }) {
+  return (
+    <span
+      data-testid="external-tag"
+      title={`Carried out by its submitter (${actor}) under an execution lease, not by Interlock's executor`}
+      className="whitespace-nowrap rounded bg-violet-50 px-1.5 py-0.5 text-xs font-medium text-violet-800 ring-1 ring-inset ring-violet-200"
+    >
+      external
+    </span>
   );
 }
 

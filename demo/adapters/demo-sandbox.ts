@@ -31,6 +31,7 @@ import { PrismaAuditStore } from "../../server/adapters/postgres/audit-store";
 import { PrismaIncidentSettingsStore } from "../../server/adapters/postgres/incident-settings-store";
 import { PostgresNotificationStore } from "../../server/adapters/postgres/notification-store";
 import { PostgresOperationQueries } from "../../server/adapters/postgres/operation-queries";
+import { PostgresExecutionLeaseStore } from "../../server/adapters/postgres/execution-lease-store";
 import { PostgresOperationStore } from "../../server/adapters/postgres/operation-store";
 import { PrismaMarkerStore, PrismaTopologyStore } from "../../server/adapters/postgres/topology-store";
 import { openRedisLockStore } from "../../server/adapters/redis/lock-store";
@@ -111,6 +112,7 @@ export async function openDemoSandbox(options: DemoSandboxOptions): Promise<Demo
     const orchestrator = new Orchestrator(
       {
         store: new PostgresOperationStore(db),
+        leases: new PostgresExecutionLeaseStore(db),
         audit: log,
         locks,
         lockStore,

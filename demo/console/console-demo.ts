@@ -4,6 +4,7 @@ import os from "node:os";
 import { webhookExecutorConfigFromEnv } from "../../server/adapters/executors/webhook-executor";
 import { PostgresDeploymentLedger } from "../../server/adapters/postgres/deployment-ledger";
 import { PostgresGateHistory } from "../../server/adapters/postgres/gate-history";
+import { PostgresExecutionLeaseStore } from "../../server/adapters/postgres/execution-lease-store";
 import { PostgresOperationStore } from "../../server/adapters/postgres/operation-store";
 import { SimulatedSignalSource } from "../../server/adapters/signals/simulated-signal-source";
 import { getContainer, type Container } from "../../server/container";
@@ -92,6 +93,7 @@ async function buildConsoleDemo(): Promise<DemoRunner> {
   const orchestrator = new Orchestrator(
     {
       store: new PostgresOperationStore(db),
+      leases: new PostgresExecutionLeaseStore(db),
       audit: container.audit.log,
       locks,
       lockStore,

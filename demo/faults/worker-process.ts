@@ -26,6 +26,7 @@ import { PostgresDeploymentLedger } from "../../server/adapters/postgres/deploym
 import { PostgresGateHistory } from "../../server/adapters/postgres/gate-history";
 import { PrismaGateConfigStore } from "../../server/adapters/postgres/gate-config-store";
 import { PostgresLockStore } from "../../server/adapters/postgres/lock-store";
+import { PostgresExecutionLeaseStore } from "../../server/adapters/postgres/execution-lease-store";
 import { PostgresOperationStore } from "../../server/adapters/postgres/operation-store";
 import { PostgresGraphStore } from "../../server/adapters/postgres/postgres-graph-store";
 import { openRedisLockStore } from "../../server/adapters/redis/lock-store";
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
   const orchestrator = new Orchestrator(
     {
       store,
+      leases: new PostgresExecutionLeaseStore(db),
       audit,
       locks,
       lockStore,

@@ -13,6 +13,8 @@ export const OPERATION_RESULTS = ["SUCCESS", "BLOCKED_BY_CONFLICT", "BLOCKED_BY_
 export const OPERATION_TYPES = ["DEPLOYMENT", "ROLLBACK", "VERIFICATION", "REMEDIATION", "CONFIG_CHANGE", "MAINTENANCE"] as const;
 export const ACTOR_KINDS = ["HUMAN", "AUTOMATION"] as const;
 export const OPERATION_SOURCES = ["API", "CONSOLE", "RULE", "DEMO"] as const;
+export const EXECUTION_MODES = ["internal", "external"] as const;
+export const LEASE_STATES = ["ACTIVE", "HELD", "REVOKED", "EXPIRED", "COMPLETED"] as const;
 export const CONFLICT_TYPES = ["DIRECT", "DEPENDENCY", "DOWNSTREAM", "UPSTREAM", "SHARED_RESOURCE", "CASCADE", "TIMING"] as const;
 export const CONFLICT_SEVERITIES = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export const CONFLICT_ACTIONS = ["BLOCK", "PAUSE_FOR_REVIEW", "WARN", "DELAY", "QUEUE", "SUPERSEDE"] as const;
@@ -42,6 +44,8 @@ export const ZOperationSummary = z
     correlationId: z.string(),
     incidentId: ZId.nullable(),
     source: z.enum(OPERATION_SOURCES).describe("Who submitted it, broadly (API, CONSOLE, RULE, DEMO)"),
+    execution: z.enum(EXECUTION_MODES).describe("Who carries it out: Interlock's executor (internal) or the submitter under an execution lease (external)"),
+    leaseSeconds: z.number().int().nullable().describe("An external execution's lease length in seconds; null for internal"),
     idempotencyKey: z.string().nullable(),
     params: ZJsonObject,
     version: z.number().int().describe("Optimistic-concurrency version: transitions after INIT"),
@@ -192,6 +196,22 @@ export const ZOperationLock = z
   })
   .meta({ id: "OperationLock" });
 
+export const ZExecutionLease = z
+  .strictObject({
+    state: z.enum(LEASE_STATES).describe("ACTIVE: work and heartbeat before the deadline; HELD: paused by a person, hold where you are; REVOKED, EXPIRED, COMPLETED: ended, nothing more is taken"),
+    fencingToken: ZBigIntString.describe("The token every report must carry: the SERVICE lock's fencing token when the lease was granted"),
+    fences: z.array(z.strictObject({ scope: z.enum(LOCK_SCOPES), resource: z.string(), fencingToken: ZBigIntString })).describe("Every lock held when the lease was granted"),
+    leaseSeconds: z.number().int(),
+    deadline: ZDateTime.nullable().describe("When an ACTIVE lease runs out without a heartbeat"),
+    grantedAt: ZDateTime,
+    lastHeartbeatAt: ZDateTime.nullable(),
+    heartbeats: z.number().int(),
+    holdReason: z.string().nullable(),
+    endedAt: ZDateTime.nullable(),
+    endReason: z.string().nullable(),
+  })
+  .meta({ id: "ExecutionLease" });
+
 export const ZOperationDetail = z
   .strictObject({
     operation: ZOperationSummary,
@@ -206,6 +226,7 @@ export const ZOperationDetail = z
     locks: z.array(ZOperationLock),
     auditEvents: z.array(ZOperationAuditEvent),
     auditEventsTruncated: z.boolean().describe("More events exist; page the audit API by operationId for the rest"),
+    lease: ZExecutionLease.nullable().describe("An external execution's lease (docs/execution.md); null until granted, and for internal executions"),
   })
   .meta({ id: "OperationDetail" });
 

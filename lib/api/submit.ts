@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OPERATION_TYPES, ZOperationReview, ZOperationSummary } from "./operations";
+import { EXECUTION_MODES, OPERATION_TYPES, ZOperationReview, ZOperationSummary } from "./operations";
 import { LOCK_PRIORITY_NAMES } from "./plan";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
@@ -40,6 +40,10 @@ export const ZSubmitOperationRequest = z
     priority: z.enum(LOCK_PRIORITY_NAMES).optional().meta({
       description: "Lock priority. Default by type (ROLLBACK: CRITICAL). Raising an operation to CRITICAL needs the APPROVER role.",
     }),
+    execution: z.enum(EXECUTION_MODES).optional().meta({
+      description: "`external`: you carry the change out yourself (the `interlock` CLI, a pipeline); at IN_PROGRESS you are granted an execution lease to heartbeat and report on (docs/execution.md). Default `internal`: Interlock's executor runs it.",
+    }),
+    leaseSeconds: z.int().min(10).max(3600).optional().meta({ description: "`external` only: how long the lease lasts without a heartbeat (default 60)" }),
   })
   .meta({ id: "SubmitOperationRequest" });
 

@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   "DEADLOCK_DETECTED",
   "LOCK_TIMEOUT",
   "LOCK_LOST", // a lease expired or was force-released while its holder still worked
+  "STALE_FENCING_TOKEN", // a report carries a token that is not the current holder's
+  "LEASE_ENDED", // an execution lease expired, was revoked or completed: nothing more is taken under it
   "RATE_LIMITED",
   "UNAVAILABLE", // a dependency (store, Redis, …) does not answer
   "INTERNAL",

@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import { PostgresDeploymentLedger } from "../adapters/postgres/deployment-ledger";
 import { PostgresGateHistory } from "../adapters/postgres/gate-history";
+import { PostgresExecutionLeaseStore } from "../adapters/postgres/execution-lease-store";
 import { PostgresOperationStore } from "../adapters/postgres/operation-store";
 import { PostgresGraphStore } from "../adapters/postgres/postgres-graph-store";
 import { PostgresLockStore } from "../adapters/postgres/lock-store";
@@ -20,7 +21,7 @@ import { CachedGraphIndex } from "../core/graph/cached-graph-index";
 import { LockManager } from "../core/locks/lock-manager";
 import type { LockStore } from "../core/locks/ports";
 import { DEFAULT_ORCHESTRATOR_CONFIG, type OrchestratorConfig } from "../core/operations/orchestrator-config";
-import { Orchestrator, type OrchestratorParts } from "../core/operations/orchestrator";
+import { executorsOf, Orchestrator, type OrchestratorParts } from "../core/operations/orchestrator";
 import type { OrchestratorDeps } from "../core/operations/orchestrator-deps";
 import { NeighbourhoodLoader } from "../core/operations/neighbourhood-loader";
 import { TransitionCommitter } from "../core/operations/transition-committer";
@@ -80,6 +81,7 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
     gateConfig: async () => gates,
     signals,
     gateHistory: new PostgresGateHistory(db),
+    leases: new PostgresExecutionLeaseStore(db),
     executorFor: (type) => options.executors?.[type] ?? registry.forType(type),
     clock,
     config,
@@ -93,7 +95,7 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
    * transition). Its committer batches on its own and its events reach no
    * listener of the orchestrator.
    */
-  const deps: OrchestratorDeps = { ...parts, committer: new TransitionCommitter(store, audit.log, config.maxBatch), neighbourhood: new NeighbourhoodLoader(store), publish: () => {} };
+  const deps: OrchestratorDeps = { ...parts, executorFor: executorsOf(parts), committer: new TransitionCommitter(store, audit.log, config.maxBatch), neighbourhood: new NeighbourhoodLoader(store), publish: () => {} };
 
   /** Polls the store until the operation satisfies `until` (a state, or finished by default). */
   async function waitFor(id: string, until: (op: OperationRecord) => boolean = (op) => isFinished(op.state), timeoutMs = 30_000): Promise<OperationRecord> {

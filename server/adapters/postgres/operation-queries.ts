@@ -6,6 +6,7 @@ import type { ReviewStatus } from "../../core/operations/ports";
 import type {
   OperationControlView,
   ConflictView,
+  ExecutionLeaseView,
   EscalationStep,
   GateResultView,
   JsonObject,
@@ -20,7 +21,8 @@ import type {
   PendingReviewRecord,
   ReviewView,
 } from "../../core/operations/query-ports";
-import type { ActorKind, OperationResult, OperationSource, OperationState, OperationType } from "../../core/operations/types";
+import type { ActorKind, ExecutionMode, OperationResult, OperationSource, OperationState, OperationType } from "../../core/operations/types";
+import type { LeaseState } from "../../core/execution/lease";
 import { isFinished } from "../../core/operations/state-machine";
 import { splitPage, type Keyed, type PageRequest } from "../../core/pagination";
 import type { Database, SqlExecutor } from "./database";
@@ -58,6 +60,8 @@ export function operationSummaryColumns(prefix = ""): string {
     `o.correlation_id AS ${prefix}correlation_id`,
     `o.incident_id::text AS ${prefix}incident_id`,
     `o.source AS ${prefix}source`,
+    `o.execution AS ${prefix}execution`,
+    `o.lease_seconds AS ${prefix}lease_seconds`,
     `o.idempotency_key AS ${prefix}idempotency_key`,
     `o.params AS ${prefix}params`,
     `o.version AS ${prefix}version`,
@@ -92,6 +96,8 @@ export function toOperationSummary(row: Row, prefix = ""): OperationSummary {
     correlationId: v("correlation_id") as string,
     incidentId: v("incident_id") as string | null,
     source: v("source") as OperationSource,
+    execution: v("execution") as ExecutionMode,
+    leaseSeconds: v("lease_seconds") === null ? null : Number(v("lease_seconds")),
     idempotencyKey: v("idempotency_key") as string | null,
     params: json<JsonObject>(v("params")),
     version: Number(v("version")),
@@ -235,6 +241,11 @@ export class PostgresOperationQueries implements OperationQueries {
         [id, options.auditLimit + 1],
       );
       const audit = splitPage(events, options.auditLimit);
+      const [lease] = await sql.query<Row>(
+        `SELECT state, fencing_token::text AS fencing_token, fences, lease_seconds, deadline, granted_at, last_heartbeat_at, heartbeats, hold_reason, ended_at, end_reason
+           FROM execution_leases WHERE operation_id = $1::uuid`,
+        [id],
+      );
       return {
         operation: toOperationSummary(op),
         lockKeys: json<LockRequirementView[]>(op.lock_keys).map((k) => ({ scope: k.scope, resource: k.resource, mode: k.mode })),
@@ -300,6 +311,7 @@ export class PostgresOperationQueries implements OperationQueries {
           }),
         ),
         auditEventsTruncated: audit.more,
+        lease: lease ? leaseViewOf(lease) : null,
       };
     });
   }
@@ -358,4 +370,20 @@ function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
     else groups.set(key, [item]);
   }
   return groups;
+}
+
+function leaseViewOf(row: Row): ExecutionLeaseView {
+  return {
+    state: row.state as LeaseState,
+    fencingToken: row.fencing_token as string,
+    fences: json<ExecutionLeaseView["fences"]>(row.fences),
+    leaseSeconds: Number(row.lease_seconds),
+    deadline: isoOrNull(row.deadline as Date | string | null),
+    grantedAt: iso(row.granted_at as Date | string),
+    lastHeartbeatAt: isoOrNull(row.last_heartbeat_at as Date | string | null),
+    heartbeats: Number(row.heartbeats),
+    holdReason: row.hold_reason as string | null,
+    endedAt: isoOrNull(row.ended_at as Date | string | null),
+    endReason: row.end_reason as string | null,
+  };
 }

@@ -16,7 +16,7 @@ import type {
   TransitionWrite,
 } from "../../core/operations/ports";
 import { isFinished } from "../../core/operations/state-machine";
-import type { ActorKind, OperationResult, OperationSource, OperationState, OperationType } from "../../core/operations/types";
+import type { ActorKind, ExecutionMode, OperationResult, OperationSource, OperationState, OperationType } from "../../core/operations/types";
 import type { Database, SqlExecutor } from "./database";
 import { json, parseJson } from "./sql-query-builder";
 import { runInRawTransaction, sqlOf } from "./transactions";
@@ -31,7 +31,7 @@ export const WORK_CHANNEL = "interlock_operations";
 
 const OPERATION_COLUMNS = `o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.actor_kind::text AS actor_kind,
   o.correlation_id, o.idempotency_key, o.params_hash, o.params, o.state::text AS state, o.result::text AS result, o.version,
-  o.priority, o.reason, o.error, o.incident_id::text AS incident_id, o.source, o.seq::text AS seq, o.lease_owner, o.lease_expires_at,
+  o.priority, o.reason, o.error, o.incident_id::text AS incident_id, o.source, o.execution, o.lease_seconds, o.seq::text AS seq, o.lease_owner, o.lease_expires_at,
   o.attempt, o.not_before, o.resume_approved, o.resumes, o.queued_at, o.control, o.preempted_by::text AS preempted_by, o.lock_keys, o.conflict_check, o.outcome, o.created_at, o.updated_at,
   o.started_at, o.finished_at`;
 
@@ -53,6 +53,8 @@ interface OperationRow {
   error: string | null;
   incident_id: string | null;
   source: string;
+  execution: string;
+  lease_seconds: number | null;
   seq: string;
   lease_owner: string | null;
   lease_expires_at: Date | string | null;
@@ -130,6 +132,8 @@ function toOperation(row: OperationRow): OperationRecord {
     paramsHash: row.params_hash,
     incidentId: row.incident_id,
     source: row.source as OperationSource,
+    execution: row.execution as ExecutionMode,
+    leaseSeconds: row.lease_seconds === null ? null : Number(row.lease_seconds),
     seq: BigInt(row.seq),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: dateOrNull(row.lease_expires_at),
@@ -230,6 +234,8 @@ export class PostgresOperationStore implements OperationStore {
       lock_keys: op.lockKeys,
       incident_id: op.incidentId,
       source: op.source,
+      execution: op.execution,
+      lease_seconds: op.leaseSeconds,
       created_at: op.createdAt.toISOString(),
     }));
     // ON CONFLICT DO NOTHING covers both unique keys (idempotency, in-flight):
@@ -237,12 +243,12 @@ export class PostgresOperationStore implements OperationStore {
     const inserted = await sql.query<{ id: string }>(
       `WITH w AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(id uuid, type text, service text, actor text, actor_kind text,
           correlation_id text, idempotency_key text, params_hash text, inflight_key text, params jsonb, priority int, lock_keys jsonb,
-          incident_id uuid, source text, created_at timestamptz)),
+          incident_id uuid, source text, execution text, lease_seconds int, created_at timestamptz)),
         i AS (
           INSERT INTO operations (id, type, service_id, actor, actor_kind, correlation_id, idempotency_key, params_hash, inflight_key,
-            params, priority, lock_keys, incident_id, source, created_at, updated_at)
+            params, priority, lock_keys, incident_id, source, execution, lease_seconds, created_at, updated_at)
           SELECT w.id, w.type::"OperationType", s.id, w.actor, w.actor_kind::"ActorKind", w.correlation_id, w.idempotency_key,
-            w.params_hash, w.inflight_key, w.params, w.priority, w.lock_keys, w.incident_id, w.source, w.created_at, w.created_at
+            w.params_hash, w.inflight_key, w.params, w.priority, w.lock_keys, w.incident_id, w.source, w.execution, w.lease_seconds, w.created_at, w.created_at
           FROM w JOIN services s ON s.name = w.service
           -- An incident that does not exist skips its row (reported by the caller), not the batch.
           LEFT JOIN incidents inc ON inc.id = w.incident_id
@@ -554,6 +560,16 @@ export class PostgresOperationStore implements OperationStore {
       `SELECT ${OPERATION_COLUMNS} FROM operations o JOIN services s ON s.id = o.service_id
        WHERE o.inflight_key = $2 OR ($1::text IS NOT NULL AND o.idempotency_key = $1) ORDER BY o.seq LIMIT 1`,
       [idempotencyKey, inflightKey],
+    );
+    return rows[0] ? toOperation(rows[0]) : null;
+  }
+
+  async latestWithParams(service: string, params: { [key: string]: string }): Promise<OperationRecord | null> {
+    // The service's operations, newest first, through the (service, created) order; few per service and revision.
+    const rows = await this.db.query<OperationRow>(
+      `SELECT ${OPERATION_COLUMNS} FROM operations o JOIN services s ON s.id = o.service_id
+       WHERE s.name = $1 AND o.params @> $2::jsonb ORDER BY o.created_at DESC, o.seq DESC LIMIT 1`,
+      [service, JSON.stringify(params)],
     );
     return rows[0] ? toOperation(rows[0]) : null;
   }

@@ -4,7 +4,7 @@
 import type { JsonValue } from "../audit/types";
 import type { Clock } from "../clock";
 import type { LockKey } from "../locks/types";
-import type { OperationSnapshot } from "../operations/types";
+import type { OperationSnapshot, OperationType } from "../operations/types";
 
 /** A lock the operation holds while the executor runs, with its fencing token. */
 export interface HeldFence {
@@ -50,7 +50,8 @@ export interface ExecutionContext {
  * it was applied, failed verification, and the executor restored the previous
  * state itself (a canary past its thresholds).
  */
-export type ExecutionStatus = "SUCCEEDED" | "FAILED" | "ROLLED_BACK";
+export const EXECUTION_STATUSES = ["SUCCEEDED", "FAILED", "ROLLED_BACK"] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 export interface ExecutionOutcome {
   status: ExecutionStatus;
@@ -83,6 +84,8 @@ export interface OperationExecutor {
    * simulated executors need nothing: they stop at their next safe point.
    */
   hold?(context: ExecutionContext, why: string): Promise<void>;
+  /** Refuses parameters this executor cannot run, before anything is stored or run (a runbook's parameter schema). */
+  validate?(operation: { type: OperationType; service: string; params: { [key: string]: JsonValue } }): void;
   /**
    * Runs the operation. Must be idempotent by operation id and attempt: a
    * resumed attempt continues after `previousSteps` rather than repeating them.

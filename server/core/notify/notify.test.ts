@@ -147,6 +147,8 @@ describe("messages from committed audit events", () => {
       correlationId: "corr-1",
       incidentId: null,
       source: "API",
+      execution: "internal",
+      leaseSeconds: null,
       idempotencyKey: null,
       params: {},
       version: 3,
@@ -174,6 +176,7 @@ describe("messages from committed audit events", () => {
     review: null,
     auditEvents: [],
     auditEventsTruncated: false,
+    lease: null,
     locks: [],
     ...rest,
   });

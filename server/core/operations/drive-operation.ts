@@ -456,7 +456,7 @@ export class OperationRun {
   }
 
   private async execute(): Promise<void> {
-    const executor = this.deps.executorFor(this.op.type);
+    const executor = this.deps.executorFor(this.op);
     const previousSteps = this.op.attempt > 1 ? await this.deps.store.listSteps(this.op.id) : [];
     const timeout = AbortSignal.timeout(this.deps.config.executorTimeoutMs);
     const signal = AbortSignal.any([this.claim.signal, timeout, this.control.signal, ...this.leases.map((l) => l.signal)]);
@@ -543,7 +543,7 @@ export class OperationRun {
    * (FAILED alone when nothing had changed), both moves committed together.
    */
   private async abort(control: OperationControl): Promise<void> {
-    const executor = this.deps.executorFor(this.op.type);
+    const executor = this.deps.executorFor(this.op);
     const steps = await this.deps.store.listSteps(this.op.id);
     const why = `aborted by ${control.by}: ${control.reason}`;
     const started = this.op.startedAt !== null || steps.length > 0 || this.op.state === "IN_PROGRESS";

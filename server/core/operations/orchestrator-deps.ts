@@ -11,7 +11,8 @@ import type { OrchestratorConfig } from "./orchestrator-config";
 import type { OperationStore } from "./ports";
 import type { NeighbourhoodLoader } from "./neighbourhood-loader";
 import type { TransitionCommitter } from "./transition-committer";
-import type { OperationState, OperationType } from "./types";
+import type { ExecutionMode, OperationState, OperationType } from "./types";
+import type { ExecutionLeaseStore } from "../execution/ports";
 
 /** Told after a change commits: the console's live updates and the notifier listen here. */
 export interface OperationEvent {
@@ -39,7 +40,10 @@ export interface OrchestratorDeps {
   signals: SignalSource;
   /** RECENT_FAILURES, COOLDOWN and INCIDENT_RATE read the store through this (docs/gates.md). */
   gateHistory: GateHistory;
-  executorFor: (type: OperationType) => OperationExecutor;
+  /** The executor that carries `op` out: the submitter's lease for an external execution, else the one configured for its type. */
+  executorFor: (op: { type: OperationType; execution: ExecutionMode }) => OperationExecutor;
+  /** The leases of operations their submitters carry out (docs/execution.md). */
+  leases: ExecutionLeaseStore;
   clock: Clock;
   config: OrchestratorConfig;
   newId: () => string;

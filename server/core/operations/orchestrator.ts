@@ -6,13 +6,32 @@ import { refreshReviewEvidence, type EvidenceRefresh } from "./refresh-review-ev
 import { decideReview, type ReviewDecision } from "./decide-review";
 import type { OperationEvent, OrchestratorDeps } from "./orchestrator-deps";
 import { OperationWorker } from "./operation-worker";
-import type { ExecutionStep } from "../executors/ports";
+import type { ExecutionStep, OperationExecutor } from "../executors/ports";
+import { completeExecution, type CompletionAnswer } from "../execution/complete-execution";
+import { ExternalExecutor } from "../execution/external-executor";
+import { heartbeatExecution, type HeartbeatAnswer } from "../execution/heartbeat-execution";
+import type { ExecutionLease } from "../execution/lease";
+import { reportExecutionStep } from "../execution/report-execution-step";
+import type { ExecutionReportDeps } from "../execution/report-under-lease";
+import type { ExecutionMode, OperationType } from "./types";
 import type { OperationRecord, ReviewRecord, TransitionRecord } from "./ports";
 import { OperationSubmitter, type SubmitOutcome } from "./submit-operation";
 import { NeighbourhoodLoader } from "./neighbourhood-loader";
 import { TransitionCommitter } from "./transition-committer";
 
-export type OrchestratorParts = Omit<OrchestratorDeps, "committer" | "neighbourhood" | "publish">;
+export type OrchestratorParts = Omit<OrchestratorDeps, "committer" | "neighbourhood" | "publish" | "executorFor"> & {
+  /** Interlock's own executor for a type (simulated, webhook, runbook); external executions are the orchestrator's own. */
+  executorFor: (type: OperationType) => OperationExecutor;
+};
+
+/** How often an external execution reads its lease back (docs/execution.md#the-lease). */
+const EXTERNAL_POLL_MS = 500;
+
+/** Which executor carries an operation out: the submitter's lease for an external execution, else the one configured for its type. */
+export function executorsOf(parts: OrchestratorParts): OrchestratorDeps["executorFor"] {
+  const external = new ExternalExecutor({ leases: parts.leases, store: parts.store, audit: parts.audit, clock: parts.clock, pollMs: EXTERNAL_POLL_MS });
+  return (op: { type: OperationType; execution: ExecutionMode }): OperationExecutor => (op.execution === "external" ? external : parts.executorFor(op.type));
+}
 
 /**
  * The orchestrator (docs/lifecycle.md): the entry point for submissions, decisions and
@@ -26,13 +45,19 @@ export class Orchestrator {
   private readonly worker: OperationWorker;
   private readonly submitter: OperationSubmitter;
   private readonly listeners = new Set<(event: OperationEvent) => void>();
+  private readonly reports: ExecutionReportDeps;
   private announceScheduled = false;
 
   constructor(parts: OrchestratorParts, workerId: string) {
     const committer = new TransitionCommitter(parts.store, parts.audit, parts.config.maxBatch);
-    this.deps = { ...parts, committer, neighbourhood: new NeighbourhoodLoader(parts.store), publish: (event) => this.publish(event) };
+    const executorFor = executorsOf(parts);
+    this.deps = { ...parts, executorFor, committer, neighbourhood: new NeighbourhoodLoader(parts.store), publish: (event) => this.publish(event) };
+    this.reports = { store: parts.store, leases: parts.leases, audit: parts.audit, clock: parts.clock };
     this.worker = new OperationWorker(this.deps, workerId);
-    this.submitter = new OperationSubmitter({ store: parts.store, audit: parts.audit, clock: parts.clock, newId: parts.newId, onSubmitted: () => this.announce() }, parts.config.maxBatch);
+    this.submitter = new OperationSubmitter(
+      { store: parts.store, audit: parts.audit, clock: parts.clock, newId: parts.newId, onSubmitted: () => this.announce(), validate: (op) => executorFor(op).validate?.(op) },
+      parts.config.maxBatch,
+    );
   }
 
   /** Persists the operation and returns at once (or returns the one already running). */
@@ -104,6 +129,31 @@ export class Orchestrator {
   /** Re-evaluates a pending review's evidence now. */
   refreshEvidence(input: { operationId: string; actor: string }): Promise<EvidenceRefresh> {
     return refreshReviewEvidence(this.deps, input);
+  }
+
+  /** The submitter of an external execution is still at work; the answer says whether to go on or hold. */
+  heartbeat(input: unknown): Promise<HeartbeatAnswer> {
+    return heartbeatExecution(this.reports, input);
+  }
+
+  /** The submitter records a step of its work. */
+  reportStep(input: unknown): Promise<ExecutionStep> {
+    return reportExecutionStep(this.reports, input);
+  }
+
+  /** The submitter reports how its work ended; the worker ends the operation with it. */
+  complete(input: unknown): Promise<CompletionAnswer> {
+    return completeExecution(this.reports, input);
+  }
+
+  /** The newest operation on a service whose parameters include these (a rollout gate's operation for a revision). */
+  latestWithParams(service: string, params: { [key: string]: string }): Promise<OperationRecord | null> {
+    return this.deps.store.latestWithParams(service, params);
+  }
+
+  /** The execution lease of an operation its submitter carries out, if one was granted. */
+  lease(id: string): Promise<ExecutionLease | null> {
+    return this.deps.leases.get(id);
   }
 
   start(): Promise<void> {

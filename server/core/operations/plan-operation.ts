@@ -57,6 +57,8 @@ const other = (m: LineMember): OtherOperation => ({ id: m.id, type: m.type, stat
 export async function planOperation(deps: OrchestratorDeps, input: unknown): Promise<OperationPlan> {
   const now = deps.clock.now();
   const prepared = prepareOperation(input, deps.newId(), now);
+  // The same refusal a submission gets for parameters its executor cannot run (a runbook's schema).
+  deps.executorFor(prepared).validate?.(prepared);
   const priority = (Object.entries(LOCK_PRIORITIES).find(([, v]) => v === prepared.priority)?.[0] ?? "NORMAL") as LockPriority;
 
   const holderOfKeys = await deps.store.findByKeys(prepared.idempotencyKey, prepared.inflightKey);

@@ -8,7 +8,7 @@ import type { ExecutionStep } from "../executors/ports";
 import type { GateResult } from "../gates/types";
 import type { LockKey, LockMode } from "../locks/types";
 import type { Transition } from "./state-machine";
-import type { ActorKind, OperationParams, OperationSource, OperationResult, OperationSnapshot, OperationState, OperationType } from "./types";
+import type { ActorKind, ExecutionMode, OperationParams, OperationSource, OperationResult, OperationSnapshot, OperationState, OperationType } from "./types";
 
 export type { StoreTransaction };
 
@@ -26,6 +26,10 @@ export interface OperationRecord extends OperationSnapshot {
   paramsHash: string;
   incidentId: string | null;
   source: OperationSource;
+  /** Who carries it out (docs/execution.md). */
+  execution: ExecutionMode;
+  /** An external execution's lease: seconds it lasts without a heartbeat; null for internal. */
+  leaseSeconds: number | null;
   /** Arrival order across processes. */
   seq: bigint;
   leaseOwner: string | null;
@@ -83,6 +87,8 @@ export interface NewOperation {
   lockKeys: LockRequirement[];
   incidentId: string | null;
   source: OperationSource;
+  execution: ExecutionMode;
+  leaseSeconds: number | null;
   createdAt: Date;
 }
 
@@ -227,6 +233,8 @@ export interface OperationStore {
   refreshReview(tx: StoreTransaction, reviewId: string, fresh: { evidence: { [key: string]: JsonValue }; evidenceHash: string; reason: string; severity: NewReview["severity"]; evaluatedAt: Date }): Promise<boolean>;
   /** The unfinished operation holding this idempotency key or in-flight key, if any (a plan's ALREADY_RUNNING). */
   findByKeys(idempotencyKey: string | null, inflightKey: string): Promise<OperationRecord | null>;
+  /** The newest operation on `service` whose parameters include every pair of `params` (a rollout gate's operation for a revision, docs/execution.md#rollout-gates). */
+  latestWithParams(service: string, params: { [key: string]: string }): Promise<OperationRecord | null>;
 
   /**
    * In one read: every unfinished operation on `services`, every change on

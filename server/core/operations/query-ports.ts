@@ -9,7 +9,8 @@ import type { GateSource, SafetyGate } from "../gates/types";
 import type { LockMode, LockScope } from "../locks/types";
 import type { Keyed, PageRequest } from "../pagination";
 import type { ReviewStatus } from "./ports";
-import type { ActorKind, OperationResult, OperationSource, OperationState, OperationType } from "./types";
+import type { ActorKind, ExecutionMode, OperationResult, OperationSource, OperationState, OperationType } from "./types";
+import type { LeaseState } from "../execution/lease";
 
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -27,6 +28,10 @@ export interface OperationSummary {
   incidentId: string | null;
   /** Who submitted it, broadly: API, CONSOLE, RULE or DEMO. */
   source: OperationSource;
+  /** Who carries it out: Interlock's executor ("internal") or the submitter under a lease ("external", docs/execution.md). */
+  execution: ExecutionMode;
+  /** An external execution's lease length in seconds; null for internal. */
+  leaseSeconds: number | null;
   idempotencyKey: string | null;
   params: JsonObject;
   /** Optimistic-concurrency version: the number of transitions after INIT. */
@@ -187,6 +192,23 @@ export interface OperationDetailRecord {
   auditEvents: OperationAuditEvent[];
   /** More events exist than `auditLimit` (page the audit API by operationId for the rest). */
   auditEventsTruncated: boolean;
+  /** An external execution's lease (docs/execution.md#the-lease); null until granted, and for internal executions. */
+  lease: ExecutionLeaseView | null;
+}
+
+export interface ExecutionLeaseView {
+  state: LeaseState;
+  /** The token reports must carry (a bigint, as a string). */
+  fencingToken: string;
+  fences: { scope: LockScope; resource: string; fencingToken: string }[];
+  leaseSeconds: number;
+  deadline: string | null;
+  grantedAt: string;
+  lastHeartbeatAt: string | null;
+  heartbeats: number;
+  holdReason: string | null;
+  endedAt: string | null;
+  endReason: string | null;
 }
 
 /** A PENDING review with what the approval queue shows beside it. */

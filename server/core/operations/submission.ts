@@ -5,10 +5,15 @@ import { AppError } from "../errors";
 import { LOCK_PRIORITIES, lockPriorityFor } from "../locks/priority";
 import { canonicalOrder } from "../locks/lock-order";
 import type { LockRequirement, NewOperation } from "./ports";
-import { ACTOR_KINDS, OPERATION_SOURCES, OPERATION_TYPES, type OperationParams } from "./types";
+import { ACTOR_KINDS, EXECUTION_MODES, OPERATION_SOURCES, OPERATION_TYPES, type OperationParams } from "./types";
 import { parseInput } from "../parse-input";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
+
+/** An external execution's lease bounds (docs/execution.md#the-lease): long enough for a heartbeat to cross a slow network, short enough that a dead submitter is noticed. */
+export const MIN_LEASE_SECONDS = 10;
+export const MAX_LEASE_SECONDS = 3600;
+export const DEFAULT_LEASE_SECONDS = 60;
 
 /** What a caller (the API, a bot, the demo) submits. */
 export const ZSubmitOperationInput = z.strictObject({
@@ -28,6 +33,10 @@ export const ZSubmitOperationInput = z.strictObject({
   priority: z.enum(["CRITICAL", "HIGH", "NORMAL", "LOW"]).optional(),
   /** True for an approver or admin: only they may raise an operation other than a ROLLBACK to CRITICAL. */
   mayRaisePriority: z.boolean().default(false),
+  /** "external": the submitter carries the change out itself under an execution lease (docs/execution.md). */
+  execution: z.enum(EXECUTION_MODES).default("internal"),
+  /** An external execution's lease: how long it lasts without a heartbeat (docs/execution.md#the-lease). */
+  leaseSeconds: z.int().min(MIN_LEASE_SECONDS).max(MAX_LEASE_SECONDS).optional(),
 });
 export type SubmitOperationInput = z.input<typeof ZSubmitOperationInput>;
 
@@ -48,6 +57,9 @@ export function prepareOperation(input: unknown, id: string, now: Date): NewOper
   const priority = op.priority ?? lockPriorityFor(op.type);
   if (priority === "CRITICAL" && op.type !== "ROLLBACK" && op.priority !== undefined && !op.mayRaisePriority) {
     throw new AppError("FORBIDDEN", `Only an approver may submit a ${op.type} at CRITICAL priority: it would take ${op.service} ahead of, and stop, less urgent work`, { priority, type: op.type });
+  }
+  if (op.leaseSeconds !== undefined && op.execution !== "external") {
+    throw new AppError("VALIDATION_FAILED", `leaseSeconds applies only to an operation with execution "external"; Interlock's own executors hold no execution lease`, { field: "leaseSeconds", execution: op.execution });
   }
   const systemLocks = [...new Set(op.systemLocks)];
   const lockKeys: LockRequirement[] = canonicalOrder([
@@ -73,6 +85,8 @@ export function prepareOperation(input: unknown, id: string, now: Date): NewOper
     lockKeys,
     incidentId: op.incidentId ?? null,
     source: op.source,
+    execution: op.execution,
+    leaseSeconds: op.execution === "external" ? (op.leaseSeconds ?? DEFAULT_LEASE_SECONDS) : null,
     createdAt: now,
   };
 }

@@ -26,7 +26,15 @@ export class OperationSubmitter {
   private readonly group: GroupCommit<NewOperation, Attempt>;
 
   constructor(
-    private readonly deps: { store: OperationStore; audit: AuditLog; clock: Clock; newId: () => string; onSubmitted: () => void },
+    private readonly deps: {
+      store: OperationStore;
+      audit: AuditLog;
+      clock: Clock;
+      newId: () => string;
+      onSubmitted: () => void;
+      /** The executor's own check of the parameters (a runbook's schema), before anything is stored. */
+      validate?: (op: NewOperation) => void;
+    },
     maxBatch: number,
   ) {
     this.group = new GroupCommit((ops) => this.insertBatch(ops), maxBatch);
@@ -34,6 +42,7 @@ export class OperationSubmitter {
 
   async submit(input: unknown): Promise<SubmitOutcome> {
     const prepared = prepareOperation(input, this.deps.newId(), this.deps.clock.now());
+    this.deps.validate?.(prepared);
     // The holder of a key can finish between our insert and our read of it; then the key is free again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const outcome = await this.group.submit(prepared);

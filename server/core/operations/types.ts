@@ -43,6 +43,15 @@ export type OperationSource = (typeof OPERATION_SOURCES)[number];
 
 export type OperationParams = { [key: string]: JsonValue };
 
+/**
+ * Who carries the change out (docs/execution.md): "internal", an executor of
+ * the server's (simulated, webhook, runbook); "external", the submitter
+ * itself (the `interlock` CLI, a pipeline, Flagger or Argo Rollouts), under an
+ * execution lease it keeps with heartbeats.
+ */
+export const EXECUTION_MODES = ["internal", "external"] as const;
+export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+
 /** What an executor and a gate see of an operation. */
 export interface OperationSnapshot {
   id: string;

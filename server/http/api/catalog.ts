@@ -41,6 +41,8 @@ import {
   abortOperationEndpoint,
   refreshEvidenceEndpoint,
 } from "./operations";
+import { completeExecutionEndpoint, heartbeatEndpoint, reportStepEndpoint } from "./execution";
+import { argoRolloutsMeasurementEndpoint, flaggerWebhookEndpoint } from "./rollout-gates";
 
 // Every endpoint of /api/v1, in the order the OpenAPI document lists them. A
 // route file serves endpoints from here; server/http/api/routes.test.ts proves
@@ -61,6 +63,9 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   resumeOperationEndpoint,
   abortOperationEndpoint,
   refreshEvidenceEndpoint,
+  heartbeatEndpoint,
+  reportStepEndpoint,
+  completeExecutionEndpoint,
   listPendingReviewsEndpoint,
   listLocksEndpoint,
   forceReleaseLockEndpoint,
@@ -76,6 +81,8 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   openIncidentEndpoint,
   moveIncidentEndpoint,
   alertmanagerIntakeEndpoint,
+  flaggerWebhookEndpoint,
+  argoRolloutsMeasurementEndpoint,
   getIncidentSettingsEndpoint,
   updateIncidentSettingsEndpoint,
   listRemediationRulesEndpoint,
@@ -110,6 +117,11 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
 ];
 
 export {
+  flaggerWebhookEndpoint,
+  argoRolloutsMeasurementEndpoint,
+  heartbeatEndpoint,
+  reportStepEndpoint,
+  completeExecutionEndpoint,
   planOperationEndpoint,
   pauseOperationEndpoint,
   resumeOperationEndpoint,

@@ -14,7 +14,7 @@ import { endpoint } from "../endpoint";
 import { AUTH_ERRORS, CONFLICT, NOT_FOUND } from "./responses";
 
 /** An operation as the write endpoints answer it: the same shape the list gives. */
-function summaryOf(op: OperationRecord): z.infer<typeof ZOperationSummary> {
+export function summaryOf(op: OperationRecord): z.infer<typeof ZOperationSummary> {
   return {
     id: op.id,
     type: op.type,
@@ -26,6 +26,8 @@ function summaryOf(op: OperationRecord): z.infer<typeof ZOperationSummary> {
     correlationId: op.correlationId,
     incidentId: op.incidentId,
     source: op.source,
+    execution: op.execution,
+    leaseSeconds: op.leaseSeconds,
     idempotencyKey: op.idempotencyKey,
     params: op.params as z.infer<typeof ZOperationSummary>["params"],
     version: op.version,

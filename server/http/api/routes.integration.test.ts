@@ -96,6 +96,14 @@ const POLICY: Record<string, Role | "public"> = {
   openIncident: "OPERATOR",
   moveIncident: "OPERATOR",
   receiveAlertmanagerNotification: "OPERATOR",
+  // The submitter of an external execution reports on it; the use case then checks it is that submitter.
+  heartbeatExecution: "OPERATOR",
+  reportExecutionStep: "OPERATOR",
+  completeExecution: "OPERATOR",
+  // Flagger cannot send headers: the endpoint takes an operator's token from the webhook's metadata itself
+  // (or the Authorization header), so the framework lets it through and the handler refuses (401/403).
+  flaggerWebhook: "public",
+  argoRolloutsMeasurement: "OPERATOR",
   // The console shows the manual baseline to everyone; only an admin changes how alerts become incidents.
   getIncidentSettings: "VIEWER",
   updateIncidentSettings: "ADMIN",

@@ -1,0 +1,211 @@
+// The CLI's client of the REST API under /api/v1 (docs/api.md): bearer-token
+// authentication, JSON in and out, and two kinds of failure kept apart —
+// the server refused (ApiError, with the error body of docs/api.md#errors)
+// and the server could not be asked (NetworkError) — because a heartbeat
+// retries the second and gives up at once on most of the first.
+import type { TOperationDetail, TOperationSummary } from "../lib/api/operations";
+import type { TOperationPlan } from "../lib/api/plan";
+import type { ZDecisionResult, ZSubmitOperationResult } from "../lib/api/submit";
+import type { z } from "zod";
+
+export type OperationSummary = TOperationSummary & { execution?: "internal" | "external" };
+
+/** The lease of an externally executed operation (docs/cli.md#the-lease). */
+export interface Lease {
+  state: "ACTIVE" | "HELD" | "REVOKED" | "EXPIRED" | "COMPLETED";
+  /** A decimal string: 64-bit tokens do not fit a JSON number. */
+  fencingToken: string;
+  fences: { scope: string; resource: string; fencingToken: string }[];
+  leaseSeconds: number;
+  deadline: string | null;
+  grantedAt: string;
+  lastHeartbeatAt: string | null;
+  endReason: string | null;
+}
+
+export type OperationDetail = Omit<TOperationDetail, "operation"> & {
+  operation: OperationSummary;
+  lease?: Lease | null;
+  execution?: "internal" | "external";
+};
+
+export type SubmitResult = Omit<z.infer<typeof ZSubmitOperationResult>, "operation"> & { operation: OperationSummary };
+export type DecisionResult = z.infer<typeof ZDecisionResult>;
+export type OperationPlan = TOperationPlan;
+
+export interface HeartbeatReply {
+  lease: Lease;
+  instruction: "CONTINUE" | "HOLD";
+  reason: string | null;
+  operation?: OperationSummary;
+}
+
+export interface SubmitBody {
+  type: string;
+  service: string;
+  params?: Record<string, unknown>;
+  correlationId?: string;
+  incidentId?: string;
+  priority?: string;
+  execution?: "external";
+  leaseSeconds?: number;
+}
+
+export interface StepBody {
+  fencingToken: string;
+  name: string;
+  outcome: "PASSED" | "FAILED" | "INFO";
+  detail?: Record<string, unknown>;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export interface CompleteBody {
+  fencingToken: string;
+  status: "SUCCEEDED" | "FAILED";
+  summary: string;
+  detail: Record<string, unknown>;
+}
+
+/** The server answered with an error (docs/api.md#errors). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  /** Worth asking again: the server or something before it is overloaded or restarting. */
+  get transient(): boolean {
+    return this.status >= 500 || this.status === 408 || this.status === 429;
+  }
+}
+
+/** The server could not be asked: refused connection, DNS, reset, or no answer in time. */
+export class NetworkError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "NetworkError";
+  }
+}
+
+export function isTransient(error: unknown): boolean {
+  return error instanceof NetworkError || (error instanceof ApiError && error.transient);
+}
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  token?: string | undefined;
+  fetch?: FetchLike;
+  /** How long one request may take before it counts as a network failure. */
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  private readonly token: string | undefined;
+  private readonly fetchImpl: FetchLike;
+  private readonly timeoutMs: number;
+  private readonly userAgent: string;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.token = options.token;
+    this.fetchImpl = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.userAgent = options.userAgent ?? "interlock-cli";
+  }
+
+  /** The console's page of an operation, where a person reviews, pauses or aborts it. */
+  consoleUrl(operationId: string): string {
+    return `${this.baseUrl}/operations/${operationId}`;
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent, ...options.headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const url = `${this.baseUrl}${path}`;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    let response: { status: number; text(): Promise<string> };
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new NetworkError(`${method} ${url}: ${describeFetchError(error, timeoutMs)}`, { cause: error });
+    }
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    if (response.status < 200 || response.status >= 300) {
+      const error = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+      const code = typeof error?.code === "string" ? error.code : `HTTP_${response.status}`;
+      const message = typeof error?.message === "string" ? error.message : `${method} ${path}: the server answered ${response.status}${text && !json ? `: ${text.slice(0, 200)}` : ""}`;
+      const details = error?.details && typeof error.details === "object" ? (error.details as Record<string, unknown>) : {};
+      throw new ApiError(response.status, code, message, details);
+    }
+    return { status: response.status, body: json as T };
+  }
+
+  plan(body: SubmitBody, idempotencyKey?: string): Promise<OperationPlan> {
+    return this.request<OperationPlan>("POST", "/api/v1/operations/plan", { body, headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : {} }).then((r) => r.body);
+  }
+
+  async submit(body: SubmitBody, idempotencyKey?: string): Promise<{ status: number; body: SubmitResult }> {
+    return this.request<SubmitResult>("POST", "/api/v1/operations", { body, headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : {} });
+  }
+
+  getOperation(id: string, timeoutMs?: number): Promise<OperationDetail> {
+    return this.request<OperationDetail>("GET", `/api/v1/operations/${encodeURIComponent(id)}`, timeoutMs ? { timeoutMs } : {}).then((r) => r.body);
+  }
+
+  decide(id: string, decision: "approve" | "reject", body: { notes?: string; approvalId?: string; evidenceHash?: string }): Promise<DecisionResult> {
+    return this.request<DecisionResult>("POST", `/api/v1/operations/${encodeURIComponent(id)}/${decision}`, { body }).then((r) => r.body);
+  }
+
+  cancel(id: string, reason?: string): Promise<OperationSummary> {
+    return this.request<OperationSummary>("POST", `/api/v1/operations/${encodeURIComponent(id)}/cancel`, { body: reason ? { reason } : {} }).then((r) => r.body);
+  }
+
+  heartbeat(id: string, fencingToken: string, timeoutMs?: number): Promise<HeartbeatReply> {
+    return this.request<HeartbeatReply>("POST", `/api/v1/operations/${encodeURIComponent(id)}/heartbeat`, { body: { fencingToken }, ...(timeoutMs ? { timeoutMs } : {}) }).then((r) => r.body);
+  }
+
+  reportStep(id: string, body: StepBody, timeoutMs?: number): Promise<unknown> {
+    return this.request<unknown>("POST", `/api/v1/operations/${encodeURIComponent(id)}/steps`, { body, ...(timeoutMs ? { timeoutMs } : {}) }).then((r) => r.body);
+  }
+
+  complete(id: string, body: CompleteBody, timeoutMs?: number): Promise<unknown> {
+    return this.request<unknown>("POST", `/api/v1/operations/${encodeURIComponent(id)}/complete`, { body, ...(timeoutMs ? { timeoutMs } : {}) }).then((r) => r.body);
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ""}`;
+  if (cause?.message) return `${error instanceof Error ? error.message : String(error)}: ${cause.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
