@@ -3,69 +3,24 @@
 // the server refused (ApiError, with the error body of docs/api.md#errors)
 // and the server could not be asked (NetworkError) — because a heartbeat
 // retries the second and gives up at once on most of the first.
-import type { TOperationDetail, TOperationSummary } from "../lib/api/operations";
+import type { ZCompleteRequest, ZHeartbeatAnswer, ZStepRequest } from "../lib/api/execution";
+import type { TOperationDetail, TOperationSummary, ZExecutionLease } from "../lib/api/operations";
 import type { TOperationPlan } from "../lib/api/plan";
-import type { ZDecisionResult, ZSubmitOperationResult } from "../lib/api/submit";
+import type { ZDecisionResult, ZSubmitOperationRequest, ZSubmitOperationResult } from "../lib/api/submit";
 import type { z } from "zod";
 
-export type OperationSummary = TOperationSummary & { execution?: "internal" | "external" };
-
-/** The lease of an externally executed operation (docs/cli.md#the-lease). */
-export interface Lease {
-  state: "ACTIVE" | "HELD" | "REVOKED" | "EXPIRED" | "COMPLETED";
-  /** A decimal string: 64-bit tokens do not fit a JSON number. */
-  fencingToken: string;
-  fences: { scope: string; resource: string; fencingToken: string }[];
-  leaseSeconds: number;
-  deadline: string | null;
-  grantedAt: string;
-  lastHeartbeatAt: string | null;
-  endReason: string | null;
-}
-
-export type OperationDetail = Omit<TOperationDetail, "operation"> & {
-  operation: OperationSummary;
-  lease?: Lease | null;
-  execution?: "internal" | "external";
-};
-
-export type SubmitResult = Omit<z.infer<typeof ZSubmitOperationResult>, "operation"> & { operation: OperationSummary };
+// The shapes are the server's own (lib/api/*.ts), so a change on either side fails the type check.
+export type OperationSummary = TOperationSummary;
+/** The lease of an externally executed operation (docs/execution.md#the-lease). */
+export type Lease = z.infer<typeof ZExecutionLease>;
+export type OperationDetail = TOperationDetail;
+export type SubmitResult = z.infer<typeof ZSubmitOperationResult>;
 export type DecisionResult = z.infer<typeof ZDecisionResult>;
 export type OperationPlan = TOperationPlan;
-
-export interface HeartbeatReply {
-  lease: Lease;
-  instruction: "CONTINUE" | "HOLD";
-  reason: string | null;
-  operation?: OperationSummary;
-}
-
-export interface SubmitBody {
-  type: string;
-  service: string;
-  params?: Record<string, unknown>;
-  correlationId?: string;
-  incidentId?: string;
-  priority?: string;
-  execution?: "external";
-  leaseSeconds?: number;
-}
-
-export interface StepBody {
-  fencingToken: string;
-  name: string;
-  outcome: "PASSED" | "FAILED" | "INFO";
-  detail?: Record<string, unknown>;
-  startedAt?: string;
-  endedAt?: string;
-}
-
-export interface CompleteBody {
-  fencingToken: string;
-  status: "SUCCEEDED" | "FAILED";
-  summary: string;
-  detail: Record<string, unknown>;
-}
+export type HeartbeatReply = z.infer<typeof ZHeartbeatAnswer>;
+export type SubmitBody = z.input<typeof ZSubmitOperationRequest>;
+export type StepBody = z.input<typeof ZStepRequest>;
+export type CompleteBody = z.input<typeof ZCompleteRequest>;
 
 /** The server answered with an error (docs/api.md#errors). */
 export class ApiError extends Error {

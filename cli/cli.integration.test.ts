@@ -169,15 +169,15 @@ describe("the CLI on the real API", () => {
   it("interlock run: a person's pause stops the command (SIGSTOP) until the resume; it then completes (exit 0)", async (ctx) => {
     if (!supportsExternal) ctx.skip("the server does not accept execution: \"external\" yet");
     const captured = captureIo({ fetch: fetchThroughHarness, env: { INTERLOCK_URL: "http://interlock.test", INTERLOCK_TOKEN: tokens.operator } });
-    // Prints its pid, then works 60 × 50 ms of its own time.
-    const script = "console.log('pid ' + process.pid); let i = 0; const t = setInterval(() => { if (++i === 60) { clearInterval(t); console.log('done'); } }, 50)";
+    // Prints its pid, then works 160 × 50 ms of its own time: longer than a heartbeat interval, so the pause reaches it.
+    const script = "console.log('pid ' + process.pid); let i = 0; const t = setInterval(() => { if (++i === 160) { clearInterval(t); console.log('done'); } }, 50)";
     const done = run(["run", "--timeout", "90s", "--service", "config-service", "--type", "maintenance", "--lease", "10", "--", process.execPath, "-e", script], captured.io);
     await until(() => /pid \d+/.test(captured.stdout()), 30_000);
     const pid = Number(/pid (\d+)/.exec(captured.stdout())![1]);
     const id = /operation ([0-9a-f-]{36})/.exec(captured.stderr())![1]!;
-    const paused = await control(id, "pause", "cli test: hold while a dashboard is checked");
-    console.log(paused.status, await paused.text());
-    try { await until(() => captured.stderr().includes("Held: "), 15_000); } catch (e) { console.log(captured.stderr()); console.log(JSON.stringify(JSON.parse((await cli("operator", ["status", id, "--json"])).stdout).lease)); throw e; }
+    expect((await control(id, "pause", "cli test: hold while a dashboard is checked")).status).toBe(200);
+    // Noticed at the next heartbeat: within leaseSeconds/3.
+    await until(() => captured.stderr().includes("Held: "), 15_000);
     await until(() => procState(pid) === "T", 2000);
     expect(captured.stdout()).not.toContain("done");
     expect((await control(id, "resume", "cli test: carry on")).status).toBe(200);
@@ -199,5 +199,26 @@ describe("the CLI on the real API", () => {
     expect(captured.stderr()).toContain("Lease lost: LEASE_ENDED (409)");
     const status = JSON.parse((await cli("operator", ["status", id, "--json"])).stdout);
     expect(status).toMatchObject({ operation: { state: "FAILED" }, lease: { state: "REVOKED" } });
+  }, 120_000);
+
+  it("interlock run: Ctrl-C while the command runs stops it and reports FAILED (exit 130); while it waits, cancels it", async (ctx) => {
+    if (!supportsExternal) ctx.skip("the server does not accept execution: \"external\" yet");
+    const running = captureIo({ fetch: fetchThroughHarness, env: { INTERLOCK_URL: "http://interlock.test", INTERLOCK_TOKEN: tokens.operator } });
+    const done = run(["run", "--timeout", "90s", "--service", "promotion-service", "--type", "maintenance", "--lease", "10", "--", process.execPath, "-e", "console.log('pid ' + process.pid); setInterval(() => {}, 1000)"], running.io);
+    await until(() => /pid \d+/.test(running.stdout()), 30_000);
+    const id = /operation ([0-9a-f-]{36})/.exec(running.stderr())![1]!;
+    running.signal("SIGINT");
+    expect(await done).toBe(EXIT.SIGINT);
+    await waitForState(id, ["FAILED"]);
+    const detail = JSON.parse((await cli("operator", ["status", id, "--json"])).stdout);
+    expect(detail).toMatchObject({ operation: { reason: expect.stringContaining("interrupted: the interlock CLI received SIGINT") }, lease: { state: "COMPLETED" } });
+
+    const waiting = captureIo({ fetch: fetchThroughHarness, env: { INTERLOCK_URL: "http://interlock.test", INTERLOCK_TOKEN: tokens.operator } });
+    const paused = run(["run", "--service", "review-service", "--type", "maintenance", "--param-json", "reviewRequired=true", "--", process.execPath, "-e", "process.exit(9)"], waiting.io);
+    await until(() => waiting.stderr().includes("Paused for review"), 30_000);
+    const waitingId = /operation ([0-9a-f-]{36})/.exec(waiting.stderr())![1]!;
+    waiting.signal("SIGTERM");
+    expect(await paused).toBe(EXIT.SIGTERM);
+    expect(JSON.parse((await cli("operator", ["status", waitingId, "--json"])).stdout)).toMatchObject({ operation: { state: "CANCELLED", reason: expect.stringContaining("interrupted: the interlock CLI received SIGTERM") }, lease: null });
   }, 120_000);
 });

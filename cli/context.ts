@@ -5,10 +5,13 @@ import { ApiClient, ApiError, NetworkError, type FetchLike } from "./api-client"
 import { EXIT, exitCodeForApiError, type ExitCode } from "./exit-codes";
 import { json, Progress, type Stream } from "./output";
 
+/** Environment variables (not NodeJS.ProcessEnv, which the app's types narrow). */
+export type Env = Record<string, string | undefined>;
+
 export interface Io {
   stdout: Stream;
   stderr: Stream;
-  env: NodeJS.ProcessEnv;
+  env: Env;
   fetch?: FetchLike;
   /** Subscribes to SIGINT and SIGTERM; returns the unsubscribe. */
   onSignal(handler: (signal: "SIGINT" | "SIGTERM") => void): () => void;
@@ -20,7 +23,7 @@ export function processIo(): Io {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    env: process.env,
+    env: process.env as Env,
     onSignal(handler) {
       const onInt = () => handler("SIGINT");
       const onTerm = () => handler("SIGTERM");

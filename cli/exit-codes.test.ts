@@ -21,6 +21,7 @@ describe("exit code of a finished operation", () => {
     ["blocked by a gate", { state: "FAILED", result: "BLOCKED_BY_GATE", reason: "Cooldown …" }, {}, EXIT.BLOCKED],
     ["waited too long for its lock", { state: "FAILED", result: "LOCK_TIMEOUT", reason: "Waited 900 s in line" }, {}, EXIT.TIMED_OUT],
     ["its review was never answered (expire-reviews.ts)", { state: "FAILED", result: "FAILED", reason: "Review … was not answered within 60 min" }, { review: review("EXPIRED") }, EXIT.TIMED_OUT],
+    ["it ran past the server's executor timeout", { state: "FAILED", result: "FAILED", reason: "external did not finish within 1800 s and was stopped" }, { lease: lease({ state: "REVOKED" }) }, EXIT.TIMED_OUT],
     ["its lease expired", { state: "FAILED", result: "FAILED", reason: "no heartbeat" }, { lease: lease({ state: "EXPIRED" }) }, EXIT.TIMED_OUT],
     ["cancelled", { state: "CANCELLED", result: "CANCELLED", reason: "superseded by 1.4.3" }, {}, EXIT.CANCELLED],
     ["superseded before it started", { state: "CANCELLED", result: "SUPERSEDED" }, {}, EXIT.CANCELLED],

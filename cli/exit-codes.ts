@@ -53,12 +53,14 @@ export interface Verdict {
  * - a review nobody answered: the review is EXPIRED (expire-reviews.ts);
  * - blocked: result BLOCKED_BY_CONFLICT or BLOCKED_BY_GATE (drive-operation.ts);
  * - lock wait too long: result LOCK_TIMEOUT;
+ * - the run took longer than the server's executor timeout: reason
+ *   "… did not finish within N s and was stopped" (drive-operation.ts);
  * - cancelled: state CANCELLED (result CANCELLED, or SUPERSEDED when a newer
  *   deployment replaced it before it started);
  * - preempted by a rollback: result SUPERSEDED on a FAILED operation;
  * - aborted by a person: reason "Aborted by …", a transition carrying
  *   `abortedBy`, often followed by ROLLED_BACK;
- * - an external run's lease (docs/cli.md#the-lease): EXPIRED or REVOKED.
+ * - an external run's lease (docs/execution.md#the-lease): EXPIRED or REVOKED.
  */
 export function verdictOf(detail: Pick<OperationDetail, "operation"> & Partial<Pick<OperationDetail, "review" | "transitions" | "lease">>): Verdict | null {
   const op = detail.operation;
@@ -70,6 +72,7 @@ export function verdictOf(detail: Pick<OperationDetail, "operation"> & Partial<P
   if (review?.status === "REJECTED" || /^Rejected by /.test(op.reason ?? "")) return { code: EXIT.REJECTED, label: "rejected" };
   if (op.result === "LOCK_TIMEOUT") return { code: EXIT.TIMED_OUT, label: "timed out waiting for its lock" };
   if (review?.status === "EXPIRED") return { code: EXIT.TIMED_OUT, label: "review timed out" };
+  if (/ did not finish within \d+ s and was stopped/.test(op.reason ?? "")) return { code: EXIT.TIMED_OUT, label: "executor timed out" };
   const lease = detail.lease ?? null;
   if (lease?.state === "EXPIRED") return { code: EXIT.TIMED_OUT, label: "lease expired" };
   if (op.result === "SUPERSEDED" || op.preemptedBy) return { code: EXIT.CANCELLED, label: "preempted" };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError, type HeartbeatReply } from "./api-client";
-import { LeaseKeeper, type LeaseLoss, type Timers } from "./heartbeat";
-import { lease } from "./testing/fakes";
+import { heartbeatIntervalMs, LeaseKeeper, type LeaseLoss, type Timers } from "./heartbeat";
+import { lease, summary } from "./testing/fakes";
 
 /** A clock that only moves when told; timers fire in order as it passes them. */
 class FakeClock implements Timers {
@@ -52,11 +52,13 @@ function keeperWith(answers: Answer[], options: { leaseSeconds?: number } = {}) 
     leaseSeconds: options.leaseSeconds ?? 30,
     fencingToken: "42",
     timers: clock,
+    // The state machine's timings at a third of the lease; the 5 s cap has its own test.
+    maxIntervalMs: Number.POSITIVE_INFINITY,
     async send(token, timeoutMs) {
       sent.push({ at: clock.t, token, timeoutMs });
       const answer = answers.shift() ?? "CONTINUE";
       if (answer instanceof Error) throw answer;
-      return { lease: lease({ fencingToken: "42", state: answer === "HOLD" ? "HELD" : "ACTIVE" }), instruction: answer, reason: answer === "HOLD" ? "paused by ada" : null } satisfies HeartbeatReply;
+      return { lease: lease({ fencingToken: "42", state: answer === "HOLD" ? "HELD" : "ACTIVE" }), instruction: answer, reason: answer === "HOLD" ? "paused by ada" : null, operation: summary({ state: "IN_PROGRESS" }) } satisfies HeartbeatReply;
     },
     onHold: (reason) => events.push(`hold:${reason}`),
     onContinue: () => events.push("continue"),
@@ -177,11 +179,18 @@ describe("the lease keeper", () => {
     keeper.start(0);
     await clock.advance(10_000);
     keeper.stop();
-    release({ lease: lease(), instruction: "HOLD", reason: null });
+    release({ lease: lease(), instruction: "HOLD", reason: null, operation: summary() });
     await clock.advance(60_000);
     expect(events).toEqual([]);
     expect(keeper.state).toBe("STOPPED");
     expect(clock.pending).toBe(0);
+  });
+
+  it("beats at least every 5 s however long the lease, so a pause reaches the command quickly", () => {
+    expect(heartbeatIntervalMs(60)).toBe(5_000);
+    expect(heartbeatIntervalMs(3600)).toBe(5_000);
+    expect(heartbeatIntervalMs(12)).toBe(4_000);
+    expect(heartbeatIntervalMs(1)).toBe(1_000);
   });
 
   it("limits each request to the heartbeat interval (10 s at most)", async () => {

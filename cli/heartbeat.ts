@@ -1,5 +1,6 @@
 // Keeping an external run's lease (docs/cli.md#heartbeats-and-the-lease):
-// a heartbeat every leaseSeconds/3, each answered CONTINUE or HOLD. The
+// a heartbeat every leaseSeconds/3, at most 5 s apart (a person's pause
+// reaches the command within that), each answered CONTINUE or HOLD. The
 // state machine is here, apart from HTTP and child processes, so it can be
 // tested with a fake clock and a fake server.
 //
@@ -43,6 +44,8 @@ export interface LeaseKeeperOptions {
   /** Sends one heartbeat; rejects with ApiError or NetworkError. */
   send(fencingToken: string, timeoutMs: number): Promise<HeartbeatReply>;
   timers?: Timers;
+  /** The longest wait between heartbeats (default MAX_HEARTBEAT_INTERVAL_MS). */
+  maxIntervalMs?: number;
   /** The first backoff after a transient failure; doubled each time, capped at maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -67,7 +70,7 @@ export class LeaseKeeper {
 
   constructor(private readonly options: LeaseKeeperOptions) {
     this.timers = options.timers ?? realTimers;
-    this.intervalMs = Math.max(1000, Math.round((options.leaseSeconds * 1000) / 3));
+    this.intervalMs = heartbeatIntervalMs(options.leaseSeconds, options.maxIntervalMs);
     // One heartbeat must not take the time of the next: a hung request counts as a failure and is retried.
     this.requestTimeoutMs = Math.min(10_000, this.intervalMs);
   }
@@ -176,4 +179,12 @@ export class LeaseKeeper {
     this.clear();
     this.options.onLost?.(loss);
   }
+}
+
+/** The longest wait between heartbeats: how long a person's pause or abort may take to reach the command. */
+export const MAX_HEARTBEAT_INTERVAL_MS = 5_000;
+
+/** A third of the lease (two heartbeats may be lost before it runs out), and never more than 5 s apart. */
+export function heartbeatIntervalMs(leaseSeconds: number, maxIntervalMs = MAX_HEARTBEAT_INTERVAL_MS): number {
+  return Math.max(1000, Math.min(maxIntervalMs, Math.round((leaseSeconds * 1000) / 3)));
 }

@@ -4,11 +4,12 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import type { Env } from "./context";
 import { EXIT } from "./exit-codes";
 import { run } from "./main";
 import { captureIo, detail, OP_ID, scriptedFetch, summary, type Responder } from "./testing/fakes";
 
-async function cli(argv: string[], respond: Responder = () => ({ status: 500 }), env: NodeJS.ProcessEnv = {}) {
+async function cli(argv: string[], respond: Responder = () => ({ status: 500 }), env: Env = {}) {
   const server = scriptedFetch(respond);
   const captured = captureIo({ fetch: server.fetch, env });
   const code = await run(argv, captured.io);

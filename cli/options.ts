@@ -89,7 +89,7 @@ export function parsePriority(raw: string): (typeof LOCK_PRIORITY_NAMES)[number]
   return found;
 }
 
-/** The lease of `run`, in whole seconds, 10..3600 (docs/cli.md#the-lease). */
+/** The lease of `run`, in whole seconds, 10..3600 (docs/cli.md#heartbeats-and-the-lease). */
 export function parseLease(raw: string): number {
   const text = raw.trim().replace(/s$/, "");
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError("expected whole seconds between 10 and 3600, like 60.");

@@ -79,11 +79,11 @@ describe("what an operation waits for", () => {
   });
 
   it("shows an operation with its lease and console link", () => {
-    const text = formatOperation(detail({ state: "IN_PROGRESS", params: { version: "1.2" } }, { lease: lease({ lastHeartbeatAt: "2026-01-01T00:00:05.000Z" }), execution: "external" }), "http://interlock.test/operations/x");
+    const text = formatOperation(detail({ state: "IN_PROGRESS", params: { version: "1.2" }, execution: "external", leaseSeconds: 10 }, { lease: lease({ lastHeartbeatAt: "2026-01-01T00:00:05.000Z" }) }), "http://interlock.test/operations/x");
     expect(text).toContain("MAINTENANCE tax-service");
     expect(text).toContain("state     IN_PROGRESS");
     expect(text).toContain('params    {"version":"1.2"}');
-    expect(text).toContain("execution external");
+    expect(text).toContain("execution external, lease 10 s");
     expect(text).toContain("lease     ACTIVE, fencing token 9007199254740993, 10 s, last heartbeat 2026-01-01T00:00:05.000Z");
     expect(text).toContain("console   http://interlock.test/operations/x");
   });

@@ -195,8 +195,7 @@ export function formatOperation(detail: OperationDetail, consoleUrl: string): st
   out.push(`  created   ${op.createdAt}${op.startedAt ? `, started ${op.startedAt}` : ""}${op.finishedAt ? `, finished ${op.finishedAt}` : ""}`);
   if (op.queuedAt) out.push(`  queued    since ${op.queuedAt}`);
   if (op.control) out.push(`  control   ${op.control.action} requested by ${op.control.by} at ${op.control.at}: ${op.control.reason}`);
-  const execution = detail.execution ?? op.execution;
-  if (execution) out.push(`  execution ${execution}`);
+  if (op.execution === "external") out.push(`  execution external${op.leaseSeconds ? `, lease ${op.leaseSeconds} s` : ""}`);
   if (detail.lease) out.push(`  lease     ${formatLease(detail.lease)}`);
   if (detail.review) out.push(`  review    ${detail.review.status}: ${detail.review.reason}${detail.review.decidedBy ? ` (decided by ${detail.review.decidedBy})` : ""}`);
   const gates = detail.gateResults.filter((g) => !g.skipped);

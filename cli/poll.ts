@@ -1,7 +1,7 @@
 // Watching an operation: GET /api/v1/operations/{id} until a condition
 // holds, every 250 ms at first and every second after (most waits are short,
 // a few are long), riding out a restarting server until the deadline, and
-// telling the display what changed (docs/cli.md#what-run-shows).
+// telling the display what changed (docs/cli.md#what-run-shows-and-does).
 import { isTransient, type OperationDetail } from "./api-client";
 import type { Progress } from "./output";
 import { describeWaiting } from "./output";
@@ -80,6 +80,8 @@ export class Watcher {
 
   observe(detail: OperationDetail): void {
     const op = detail.operation;
+    // The status first, so the lines below are printed above the new one, not the old.
+    this.progress.status(describeWaiting(detail));
     if (op.state !== this.lastState) {
       if (this.lastState !== null) this.progress.line(`${this.lastState} → ${op.state}${op.reason && op.state !== "PAUSED_FOR_HUMAN_REVIEW" ? `: ${op.reason}` : ""}`);
       this.lastState = op.state;
@@ -93,6 +95,5 @@ export class Watcher {
     const control = op.control ? `${op.control.action}:${op.control.at}` : null;
     if (control && control !== this.lastControl) this.progress.line(`${op.control!.action.toLowerCase()} requested by ${op.control!.by}: ${op.control!.reason}`);
     this.lastControl = control;
-    this.progress.status(describeWaiting(detail));
   }
 }

@@ -20,7 +20,7 @@ export interface CommandExit {
 }
 
 export interface StartCommandOptions {
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string | undefined>;
   /** Each chunk of the command's output, as it comes. */
   onOutput(stream: "stdout" | "stderr", chunk: Buffer): void;
   tailBytes?: number;
@@ -115,7 +115,7 @@ export function startCommand(argv: readonly string[], options: StartCommandOptio
   const startedAt = now();
   const [file, ...args] = argv;
   // shell: false — the words are the command, never re-split or expanded; detached — a process group of its own.
-  const child: ChildProcess = spawn(file!, args, { env: options.env, stdio: ["inherit", "pipe", "pipe"], shell: false, detached: true });
+  const child: ChildProcess = spawn(file!, args, { env: options.env as NodeJS.ProcessEnv, stdio: ["inherit", "pipe", "pipe"], shell: false, detached: true });
   const pid = child.pid;
   const watchdog = pid !== undefined && options.watchdog !== false ? startWatchdog(pid, graceMs) : null;
   let paused = false;

@@ -6,12 +6,12 @@
 // lease with heartbeats (HOLD stops the command, CONTINUE resumes it; a
 // lost lease stops it for good), reports how it ended, and exits with the
 // operation's final code.
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { ApiError, isTransient, type ApiClient, type CompleteBody, type Lease, type OperationDetail } from "../api-client";
 import type { CliContext } from "../context";
 import { UsageError } from "../context";
 import { EXIT, isFinal, verdictOf, type ExitCode } from "../exit-codes";
-import { LeaseKeeper, realTimers, type LeaseLoss, type Timers } from "../heartbeat";
+import { heartbeatIntervalMs, LeaseKeeper, realTimers, type LeaseLoss, type Timers } from "../heartbeat";
 import { formatDuration, parseDuration, parseLease } from "../options";
 import { blockingDetails, describeFinal, type Progress } from "../output";
 import { pollOperation, Watcher } from "../poll";
@@ -40,7 +40,7 @@ export function runCommand(run: Runner, argv: readonly string[], deps: RunDeps =
   addOperationFlags(command, { submission: true });
   command
     .option("--lease <seconds>", "the lease: how long Interlock waits for a heartbeat before it takes the work back (10..3600)", parseLease, DEFAULT_LEASE_SECONDS)
-    .option("--timeout <duration>", "give up after this long in all, waiting and running (90s, 30m, 2h; 0: never)", parseDuration, parseDuration(DEFAULT_TIMEOUT))
+    .addOption(new Option("--timeout <duration>", "give up after this long in all, waiting and running (90s, 30m, 2h; 0: never)").argParser(parseDuration).default(parseDuration(DEFAULT_TIMEOUT), DEFAULT_TIMEOUT))
     .usage("[options] -- <command...>");
   return command.action(async (words: string[], flags: RunFlags) =>
     run(command, async (ctx) => {
@@ -201,7 +201,7 @@ class RunSession {
     // No later than the grant: the poll that saw it was sent at most one interval after the previous one.
     const grantedAt = this.ctx.now() - 1000;
     this.progress.done();
-    this.progress.line(`Lease granted: fencing token ${fencingToken}, ${lease.leaseSeconds} s, heartbeat every ${formatDuration((lease.leaseSeconds * 1000) / 3)}`);
+    this.progress.line(`Lease granted: fencing token ${fencingToken}, ${lease.leaseSeconds} s, heartbeat every ${formatDuration(heartbeatIntervalMs(lease.leaseSeconds))}`);
 
     const startedIso = new Date(this.ctx.now()).toISOString();
     try {
@@ -217,7 +217,7 @@ class RunSession {
 
     this.progress.line(`Running: ${this.argv.join(" ")}`);
     this.progress.suspend();
-    const env: NodeJS.ProcessEnv = {
+    const env: Record<string, string | undefined> = {
       ...this.ctx.io.env,
       INTERLOCK_OPERATION_ID: this.id,
       INTERLOCK_FENCING_TOKEN: fencingToken,
@@ -234,6 +234,8 @@ class RunSession {
 
     let keeper: LeaseKeeper | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
+    // Once the command is being stopped, a HOLD must not stop (SIGSTOP) it mid-way: it would sit stopped until SIGKILL.
+    let stopping = false;
     const ending = await new Promise<Ending>((resolve) => {
       void command.exited.then((exit) => resolve({ kind: "exited", exit }));
       keeper = new LeaseKeeper({
@@ -242,10 +244,12 @@ class RunSession {
         timers: this.timers,
         send: (token, timeoutMs) => this.api.heartbeat(this.id, token, timeoutMs),
         onHold: (reason) => {
+          if (stopping) return;
           command.pause();
           this.progress.line(`Held: ${reason ?? "a person paused the operation"}. The command is stopped (SIGSTOP) until the operation is resumed; heartbeats go on.`);
         },
         onContinue: (reason) => {
+          if (stopping) return;
           command.resume();
           this.progress.line(`Continuing${reason ? `: ${reason}` : ""} (SIGCONT)`);
         },
@@ -269,6 +273,7 @@ class RunSession {
       this.progress.resume();
       const why = ending.kind === "interrupted" ? `interrupted: the interlock CLI received ${this.signal}` : `timed out: interlock run gave up after --timeout ${formatDuration(this.flags.timeout ?? 0)}`;
       this.progress.line(`${why}; stopping the command (SIGTERM, then SIGKILL after 10 s)`);
+      stopping = true;
       const exit = await command.stop();
       keeperNow?.stop();
       this.recordExit(exit);
@@ -351,7 +356,7 @@ class RunSession {
     this.report.command = { argv: this.argv, exitCode: exit.exitCode, signal: exit.signal, durationMs: exit.durationMs, spawnError: exit.spawnError };
   }
 
-  private exitDetail(exit: CommandExit): Record<string, unknown> {
+  private exitDetail(exit: CommandExit): NonNullable<CompleteBody["detail"]> {
     return { exitCode: exit.exitCode, signal: exit.signal, durationMs: exit.durationMs, outputTail: exit.outputTail, ...(exit.spawnError ? { spawnError: exit.spawnError } : {}) };
   }
 

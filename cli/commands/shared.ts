@@ -11,12 +11,12 @@ export type Runner = (command: Command, action: (ctx: CliContext) => Promise<num
 
 export interface OperationFlags {
   service: string;
-  type: string;
+  type: SubmitBody["type"];
   param?: ParamEntry[];
   paramJson?: ParamEntry[];
   paramsJson?: Record<string, unknown>;
   idempotencyKey?: string;
-  priority?: string;
+  priority?: SubmitBody["priority"];
   correlationId?: string;
   incident?: string;
 }
@@ -46,7 +46,8 @@ export function operationBody(flags: OperationFlags): SubmitBody {
   return {
     type: flags.type,
     service: flags.service,
-    ...(params ? { params } : {}),
+    // Values came from JSON.parse or are strings: JSON, whatever the static type says.
+    ...(params ? { params: params as NonNullable<SubmitBody["params"]> } : {}),
     ...(flags.priority ? { priority: flags.priority } : {}),
     ...(flags.correlationId ? { correlationId: flags.correlationId } : {}),
     ...(flags.incident ? { incidentId: flags.incident } : {}),

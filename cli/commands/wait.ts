@@ -2,7 +2,7 @@
 // FAILED, ROLLED_BACK, CANCELLED) and exits with its code
 // (docs/cli.md#exit-codes); gives up after --timeout, leaving the operation
 // to go on.
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { EXIT, isFinal, verdictOf } from "../exit-codes";
 import { blockingDetails, describeFinal } from "../output";
 import { formatDuration, parseDuration, parseId } from "../options";
@@ -15,7 +15,7 @@ export function waitCommand(run: Runner): Command {
   const command = new Command("wait")
     .description("wait until an operation is final; the exit code says how it ended")
     .argument("<id>", "the operation's id", parseId)
-    .option("--timeout <duration>", "give up after this long (90s, 30m, 2h; 0: never)", parseDuration, parseDuration(DEFAULT_TIMEOUT));
+    .addOption(new Option("--timeout <duration>", "give up after this long (90s, 30m, 2h; 0: never)").argParser(parseDuration).default(parseDuration(DEFAULT_TIMEOUT), DEFAULT_TIMEOUT));
   return command.action(async (id: string, flags: { timeout: number | null }) =>
     run(command, async (ctx) => {
       const api = ctx.api();

@@ -5,7 +5,7 @@
 // CLI is the thing under test, and the real server is exercised by
 // e2e/cli.spec.ts.
 import type { FetchLike, Lease, OperationDetail, OperationSummary } from "../api-client";
-import type { Io } from "../context";
+import type { Env, Io } from "../context";
 
 export interface CapturedIo {
   io: Io;
@@ -15,7 +15,7 @@ export interface CapturedIo {
   signal(name: "SIGINT" | "SIGTERM"): void;
 }
 
-export function captureIo(options: { env?: NodeJS.ProcessEnv; fetch?: FetchLike; tty?: boolean } = {}): CapturedIo {
+export function captureIo(options: { env?: Env; fetch?: FetchLike; tty?: boolean } = {}): CapturedIo {
   let out = "";
   let err = "";
   const handlers = new Set<(s: "SIGINT" | "SIGTERM") => void>();
@@ -70,6 +70,8 @@ export function summary(overrides: Partial<OperationSummary> = {}): OperationSum
     correlationId: "c-1",
     incidentId: null,
     source: "API",
+    execution: "external",
+    leaseSeconds: 10,
     idempotencyKey: null,
     params: {},
     version: 1,
@@ -117,6 +119,9 @@ export function lease(overrides: Partial<Lease> = {}): Lease {
     deadline: null,
     grantedAt: "2026-01-01T00:00:01.000Z",
     lastHeartbeatAt: null,
+    heartbeats: 0,
+    holdReason: null,
+    endedAt: null,
     endReason: null,
     ...overrides,
   };

@@ -47,7 +47,8 @@ describe("runbook operations (Postgres + Redis)", () => {
   });
 
   it("refuses parameters that fail the runbook's schema at submission and at planning, storing nothing", async () => {
-    const [{ count: before }] = await store.db.query<{ count: string }>("SELECT count(*)::text AS count FROM operations");
+    const count = async () => (await store.db.query<{ count: string }>("SELECT count(*)::text AS count FROM operations"))[0]!.count;
+    const before = await count();
     for (const call of [f.orchestrator.submit.bind(f.orchestrator), f.orchestrator.plan.bind(f.orchestrator)]) {
       const refused = await call({ type: "REMEDIATION", service: "cart-service", actor: "oncall@example.com", params: { replicas: "$(reboot)" } }).then(
         () => null,
@@ -56,8 +57,7 @@ describe("runbook operations (Postgres + Redis)", () => {
       expect(refused?.code).toBe("VALIDATION_FAILED");
       expect(refused?.message).toContain("replicas");
     }
-    const [{ count: after }] = await store.db.query<{ count: string }>("SELECT count(*)::text AS count FROM operations");
-    expect(after).toBe(before);
+    expect(await count()).toBe(before);
   });
 
   it("runs with the SERVICE lock's fencing token; a pause stops the command and a resume runs the interrupted step again", async () => {
