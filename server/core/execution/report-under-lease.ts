@@ -34,9 +34,11 @@ export async function reportUnderLease<T>(
   type Outcome = { refused: Extract<ReportVerdict, { ok: false }> } | { refused: null; value: T };
   const outcome = await deps.store.transact(async (tx): Promise<Outcome> => {
     const now = deps.clock.now();
+    // The operation as read just before: nothing else is read outside this transaction while it is open
+    // (the embedded store has one connection, and a read outside would wait for this transaction's end).
+    // An operation that finishes meanwhile is seen by the next report.
+    const current = op;
     const lease = await deps.leases.getForUpdate(tx, op.id);
-    // Read again once the lease's row is ours: the operation may have finished since.
-    const current = (await deps.store.get(op.id)) ?? op;
     const verdict = checkReport(current, lease, report, now);
     if (!verdict.ok) {
       if (verdict.end && lease) {

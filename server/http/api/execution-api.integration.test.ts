@@ -24,6 +24,8 @@ beforeAll(async () => {
   // Several rollouts of one service run back to back here: no cooldown between them.
   expect((await send("ADMIN", "/api/v1/settings/gates", { method: "PUT", body: { gates: { COOLDOWN: { enabled: false } } } })).status).toBe(200);
   expect((await send("ADMIN", "/api/v1/settings/conflict-policy", { method: "PUT", body: { timingWindowSeconds: 0 } })).status).toBe(200);
+  // The orchestrator reads settings again at most 5 s after a change (docs/gates.md).
+  await new Promise((r) => setTimeout(r, 5_500));
 }, 120_000);
 afterAll(async () => {
   await api?.close();
@@ -130,6 +132,8 @@ describe("rollout gates", () => {
     const refused = await until("paused for review", () => flagger("confirm-rollout", canary), (r) => r.status === 409 && r.json.error.details.state === "PAUSED_FOR_HUMAN_REVIEW");
     expect(refused.json.error.message).toMatch(/review/i);
     expect(refused.json.error.details.link).toMatch(/\/operations\//);
+    // Withdrawn, so that what it shares (kafka_orders) does not hold the tests after it.
+    expect((await send("APPROVER", `/api/v1/operations/${refused.json.error.details.operationId}/cancel`, { body: { reason: "test over" } })).status).toBe(200);
 
     expect((await flagger("confirm-rollout", canary, "none")).status).toBe(401);
     const viewerToken = (await send("ADMIN", "/api/v1/tokens", { body: { name: "dashboard", role: "VIEWER" } })).json.token;
@@ -137,6 +141,26 @@ describe("rollout gates", () => {
     const bad = await send({ token }, "/api/v1/integrations/flagger/confirm-rollout", { body: { namespace: "shop" } });
     expect(bad.status).toBe(422);
     expect((await send({ token }, "/api/v1/integrations/flagger/launch-missiles", { body: { name: "x", namespace: "shop" } })).status).toBe(422);
+  });
+
+  it("Flagger: a revision a gate blocks is refused (DENY) with the gate's reason, and asked again within a minute it is the same refusal, not a new operation", async () => {
+    const gates = async (body: unknown) => {
+      expect((await send("ADMIN", "/api/v1/settings/gates", { method: "PUT", body })).status).toBe(200);
+      // The orchestrator reads the gates again at most 5 s after a change (docs/gates.md).
+      await new Promise((r) => setTimeout(r, 5_500));
+    };
+    // Every change now needs all of its service's capacity spare: RESOURCE_CAPACITY blocks it.
+    await gates({ gates: { COOLDOWN: { enabled: false }, RESOURCE_CAPACITY: { threshold: 100, onFailure: "BLOCK" } } });
+    try {
+      const canary = { name: "inventory-service", checksum: "b10c4ed" };
+      const denied = await until("blocked", () => flagger("confirm-rollout", canary), (r) => r.status === 409 && r.json.error.details.decision === "DENY");
+      expect(denied.json.error.message).toMatch(/capacity/i);
+      expect(denied.json.error.details.state).toBe("FAILED");
+      const again = await flagger("confirm-rollout", canary);
+      expect(again.json.error.details).toMatchObject({ decision: "DENY", operationId: denied.json.error.details.operationId });
+    } finally {
+      await gates({ gates: { COOLDOWN: { enabled: false } } });
+    }
   });
 
   it("Argo Rollouts: the Web metric answers 200 JSON with allowed false until the operation holds the service, then true; phase succeeded completes it", async () => {

@@ -1,5 +1,5 @@
 // Operations carried out by their submitter (docs/execution.md), through the
-// real orchestrator on Postgres and Redis: the lease granted at IN_PROGRESS
+// real orchestrator on Postgres and Redis, and on the embedded PGlite: the lease granted at IN_PROGRESS
 // with the SERVICE lock's fencing token, heartbeats, steps and the outcome;
 // a submitter that stops heartbeating loses the lease and its locks; reports
 // with an old token, from someone else or after the end are refused and
@@ -22,14 +22,19 @@ async function refusal(promise: Promise<unknown>): Promise<AppError> {
   throw new Error("expected the call to be refused");
 }
 
-describe("external execution (Postgres + Redis)", () => {
+// Postgres with Redis locks (production), and PGlite with lease rows in the store (the embedded default,
+// one connection: a report must never wait on a read outside its own transaction).
+describe.each([
+  { kind: "postgres", locks: "redis" },
+  { kind: "pglite", locks: "store" },
+] as const)("external execution ($kind, locks in $locks)", ({ kind, locks }) => {
   let store: TestStore;
   let f: Fixture;
 
   beforeEach(async () => {
-    store = await openTestStore("postgres", "external_execution", { poolSize: 8 });
+    store = await openTestStore(kind, "external_execution", { poolSize: 8 });
     // COOLDOWN off: these tests run several changes on one service in a row.
-    f = await orchestratorFixture({ db: store.db, gates: parseGateConfig({ gates: { COOLDOWN: { enabled: false } } }), config: { queueRecheckMs: 500 } });
+    f = await orchestratorFixture({ db: store.db, locks, gates: parseGateConfig({ gates: { COOLDOWN: { enabled: false } } }), config: { queueRecheckMs: 500 } });
     await f.orchestrator.start();
   });
   afterEach(async () => {
