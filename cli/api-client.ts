@@ -8,6 +8,7 @@ import type { TOperationDetail, TOperationSummary, ZExecutionLease } from "../li
 import type { TOperationPlan } from "../lib/api/plan";
 import type { ZDecisionResult, ZSubmitOperationRequest, ZSubmitOperationResult } from "../lib/api/submit";
 import type { z } from "zod";
+import { ApiError as BaseApiError } from "../lib/api/client";
 
 // The shapes are the server's own (lib/api/*.ts), so a change on either side fails the type check.
 export type OperationSummary = TOperationSummary;
@@ -22,18 +23,8 @@ export type SubmitBody = z.input<typeof ZSubmitOperationRequest>;
 export type StepBody = z.input<typeof ZStepRequest>;
 export type CompleteBody = z.input<typeof ZCompleteRequest>;
 
-/** The server answered with an error (docs/api.md#errors). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-
+/** The server answered with an error (docs/api.md#errors): the console's ApiError, plus whether to retry. */
+export class ApiError extends BaseApiError {
   /** Worth asking again: the server or something before it is overloaded or restarting. */
   get transient(): boolean {
     return this.status >= 500 || this.status === 408 || this.status === 429;

@@ -45,4 +45,10 @@ describe("npm start with bad configuration", () => {
     expect(result.stderr).toMatch(/AUTH_SECRET: is the example value/);
     expect(result.stderr).toMatch(/INTERLOCK_DEMO_USERS: would create users whose passwords are published/);
   });
+
+  it("refuses to serve the embedded store's demo users beyond this machine (HOST=0.0.0.0)", () => {
+    const result = start({ HOST: "0.0.0.0", INTERLOCK_DATA_DIR: ".data/start-host-test" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/HOST: serves other machines, and this store has the demo users whose passwords are published/);
+  });
 });

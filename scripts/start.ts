@@ -4,7 +4,9 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
+import { isLoopbackHost } from "../server/env";
 import { loadConfigOrExit, projectRoot as root } from "./lib/config";
 
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
@@ -12,6 +14,14 @@ const fingerprintFile = path.join(root, ".next", "interlock-source-fingerprint")
 const SOURCES = ["app", "components", "lib", "server", "demo", "public", "prisma/schema.prisma", "instrumentation.ts", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
 
 const env = loadConfigOrExit({ forServing: true });
+
+// `next build` writes next.config.mjs's response headers into the build, and they
+// depend on the environment, .env files included (Strict-Transport-Security only
+// on an https AUTH_URL or CONSOLE_URL): when this environment's differ, rebuild.
+const { securityHeaders } = (await import(pathToFileURL(path.join(root, "next.config.mjs")).href)) as {
+  securityHeaders: (env: Record<string, string | undefined>) => { key: string; value: string }[];
+};
+const buildHeaders = JSON.stringify(securityHeaders({ ...process.env, NODE_ENV: "production" }));
 
 /** A hash of every source file that goes into the build, to rebuild only when one changed. */
 function sourceFingerprint(): string {
@@ -27,6 +37,7 @@ function sourceFingerprint(): string {
     }
   };
   SOURCES.forEach(visit);
+  hash.update("headers").update("\0").update(buildHeaders);
   return hash.digest("hex");
 }
 
@@ -51,15 +62,28 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => se
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 
 // Tell the person at the terminal where to go, once the console really answers.
-const shownHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
-const url = `http://${shownHost}:${env.PORT}`;
+const everyInterface = env.HOST === "0.0.0.0" || env.HOST === "::";
+const loopback = isLoopbackHost(env.HOST);
+const urlHost = (host: string) => (host.includes(":") && !host.startsWith("[") ? `[${host}]` : host);
+const url = `http://${everyInterface || loopback ? "localhost" : urlHost(env.HOST)}:${env.PORT}`;
+const probeUrl = `http://${everyInterface ? "127.0.0.1" : urlHost(env.HOST)}:${env.PORT}/api/ready`;
+const reach = loopback
+  ? `listening on ${env.HOST} only; set HOST=0.0.0.0 to serve other machines`
+  : `listening on ${everyInterface ? "every interface" : env.HOST}: other machines can reach it`;
 const store = env.store === "pglite" ? `embedded PGlite in ${env.pgliteDir}` : "PostgreSQL (DATABASE_URL)";
+if (!loopback && env.demoUsers) {
+  // Only reached with INTERLOCK_INSECURE_DEMO_USERS=true (server/env.ts refuses it otherwise).
+  console.warn(
+    `\n*** WARNING: HOST=${env.HOST} serves other machines, and the demo users (passwords published in the README, admin included) can sign in. ` +
+      `Anyone who can reach port ${env.PORT} can approve operations and read the audit log. Use a throwaway store only. ***\n`,
+  );
+}
 void (async () => {
   for (let attempt = 0; attempt < 600 && server.exitCode === null; attempt++) {
     try {
-      const response = await fetch(`http://127.0.0.1:${env.PORT}/api/ready`);
+      const response = await fetch(probeUrl);
       if (response.ok) {
-        console.log(`\nInterlock console: ${url}  (store: ${store})\n`);
+        console.log(`\nInterlock console: ${url}  (store: ${store}; ${reach})\n`);
         return;
       }
     } catch {

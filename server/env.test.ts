@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "./env";
+import { assertSafeToServe, EnvError, isLoopbackHost, parseEnv } from "./env";
 
 function problemsOf(source: Record<string, string>): { variable: string; message: string }[] {
   try {
@@ -87,5 +87,45 @@ describe("parseEnv: audit settings", () => {
 
   it("refuses a checkpoint cadence below one", () => {
     expect(problemsOf({ AUDIT_CHECKPOINT_EVERY: "0" })[0]).toMatchObject({ variable: "AUDIT_CHECKPOINT_EVERY" });
+  });
+});
+
+describe("HOST", () => {
+  const servingProblems = (source: Record<string, string>) => {
+    try {
+      assertSafeToServe(parseEnv(source));
+      return [];
+    } catch (error) {
+      if (error instanceof EnvError) return error.problems;
+      throw error;
+    }
+  };
+
+  it("listens on loopback only unless told otherwise (the embedded store's demo passwords are published)", () => {
+    expect(parseEnv({}).HOST).toBe("127.0.0.1");
+    expect(parseEnv({ HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+    expect(servingProblems({})).toEqual([]);
+  });
+
+  it.each(["127.0.0.1", "127.0.1.1", "localhost", "LOCALHOST", "::1", "[::1]", "::ffff:127.0.0.1"])("counts %s as this machine only", (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+
+  it.each(["0.0.0.0", "::", "192.168.1.20", "10.0.0.5", "interlock.internal", "127.0.0.1.nip.io", "::ffff:10.0.0.1"])("counts %s as serving other machines", (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
+  });
+
+  it("refuses to serve the demo users to other machines, naming HOST", () => {
+    const problems = servingProblems({ HOST: "0.0.0.0" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ variable: "HOST" });
+    expect(problems[0]!.message).toContain("demo users whose passwords are published");
+    expect(servingProblems({ HOST: "192.168.1.20", DATABASE_URL: "postgresql://u@db/x", AUTH_SECRET: "s".repeat(40), INTERLOCK_DEMO_USERS: "true" }).map((p) => p.variable).sort()).toEqual(["HOST", "INTERLOCK_DEMO_USERS"]);
+  });
+
+  it("serves other machines without demo users, or with them when INTERLOCK_INSECURE_DEMO_USERS accepts it", () => {
+    expect(servingProblems({ HOST: "0.0.0.0", INTERLOCK_DEMO_USERS: "false" })).toEqual([]);
+    expect(servingProblems({ HOST: "0.0.0.0", DATABASE_URL: "postgresql://u@db/x", AUTH_SECRET: "s".repeat(40) })).toEqual([]);
+    expect(servingProblems({ HOST: "0.0.0.0", INTERLOCK_INSECURE_DEMO_USERS: "true" })).toEqual([]);
   });
 });

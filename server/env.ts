@@ -65,7 +65,8 @@ export const ZEnvSchema = z.object({
   INTERLOCK_SEED_DEMO: booleanString.default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
   PORT: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").default(3000),
-  HOST: z.string().min(1, "must not be empty").default("0.0.0.0"),
+  // Loopback unless asked: the embedded store's demo users have published passwords. HOST=0.0.0.0 serves other machines.
+  HOST: z.string().min(1, "must not be empty").default("127.0.0.1"),
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_FILE: z.string().min(1, "must not be empty").optional(),
   AUDIT_CHECKPOINT_EVERY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(1000),
@@ -160,9 +161,19 @@ export function assertSafeToServe(env: Env): void {
   if (problems.length) throw new EnvError(problems);
 }
 
+/**
+ * Whether HOST keeps the server to this machine: localhost, 127.0.0.0/8 or ::1.
+ * 0.0.0.0, :: and any other address serve other machines.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h === "localhost" || h === "::1" || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 function productionProblems(env: Env): { variable: string; message: string }[] {
-  if (!env.DATABASE_URL) return [];
-  const problems: { variable: string; message: string }[] = [];
+  const exposed = exposedDemoUsersProblem(env);
+  if (!env.DATABASE_URL) return exposed ? [exposed] : [];
+  const problems: { variable: string; message: string }[] = exposed ? [exposed] : [];
   if (!env.AUTH_SECRET) problems.push({ variable: "AUTH_SECRET", message: "is required when DATABASE_URL is set (sessions are signed with it); generate one with: openssl rand -base64 48" });
   else if (PUBLISHED_SECRETS.has(env.AUTH_SECRET)) problems.push({ variable: "AUTH_SECRET", message: "is the example value from the documentation; generate your own with: openssl rand -base64 48" });
   if (env.INTERLOCK_DEMO_USERS && !env.INTERLOCK_INSECURE_DEMO_USERS) {
@@ -172,6 +183,22 @@ function productionProblems(env: Env): { variable: string; message: string }[] {
     problems.push({ variable: "OIDC_ISSUER", message: "OIDC needs all of OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET" });
   }
   return problems;
+}
+
+/**
+ * The demo users' passwords are in the README: a server that has them and
+ * listens beyond loopback would let anyone on the network sign in as admin.
+ * Refused unless INTERLOCK_INSECURE_DEMO_USERS accepts it (a throwaway demo).
+ */
+function exposedDemoUsersProblem(env: Env): { variable: string; message: string } | null {
+  if (!env.demoUsers || isLoopbackHost(env.HOST) || env.INTERLOCK_INSECURE_DEMO_USERS) return null;
+  return {
+    variable: "HOST",
+    message:
+      "serves other machines, and this store has the demo users whose passwords are published in the README; keep HOST at 127.0.0.1, " +
+      "or set INTERLOCK_DEMO_USERS=false and create real users with npm run user:create (it does not remove demo users an earlier start created), " +
+      "or set INTERLOCK_INSECURE_DEMO_USERS=true to serve a throwaway demo to your network anyway",
+  };
 }
 
 /**

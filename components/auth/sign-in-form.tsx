@@ -1,15 +1,18 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useRouter, useSearchParams } from "next/navigation";
+import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
-export function SignInForm({ sso }: { sso: boolean }) {
+/**
+ * `callbackPath` is decided by the sign-in page on the server (safeCallbackPath:
+ * a same-origin path, never "//host" or another site); the OIDC round trip is
+ * checked again by next-auth's redirect callback.
+ */
+export function SignInForm({ sso, callbackPath }: { sso: boolean; callbackPath: string }) {
   const router = useRouter();
-  const params = useSearchParams();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const callbackUrl = params.get("callbackUrl")?.startsWith("/") ? params.get("callbackUrl")! : "/";
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -19,7 +22,7 @@ export function SignInForm({ sso }: { sso: boolean }) {
     const result = await signIn("credentials", { email: String(form.get("email")), password: String(form.get("password")), redirect: false });
     setPending(false);
     if (result?.ok && !result.error) {
-      router.replace(callbackUrl);
+      router.replace(callbackPath);
       router.refresh();
     } else {
       setError("That email and password do not match an active user.");
@@ -47,7 +50,7 @@ export function SignInForm({ sso }: { sso: boolean }) {
         </button>
       </form>
       {sso && (
-        <button type="button" onClick={() => void signIn("oidc", { callbackUrl })} className="w-full rounded border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-50">
+        <button type="button" onClick={() => void signIn("oidc", { callbackUrl: callbackPath })} className="w-full rounded border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-50">
           Sign in with single sign-on
         </button>
       )}

@@ -6,7 +6,7 @@ import type { Principal } from "../core/identity/principal";
 import type { Container } from "../container";
 import type { Logger } from "../logger";
 import { assertSameOrigin, authenticate } from "./authenticate";
-import { readJsonBody } from "./read-body";
+import { readJsonBody, readNoBody } from "./read-body";
 import { route } from "./route";
 
 // Every API route is an `endpoint`: one declaration says who may call it, what
@@ -89,11 +89,14 @@ export function serve<P, Q, H, B>(spec: Endpoint<P, Q, H, B>): ServedHandler {
       if (auth.via === "session" && MUTATING.has(spec.method)) assertSameOrigin(request);
       principal = auth.principal;
     }
+    // Each part is parsed here, once, with the schema the endpoint declares; the
+    // handler gets the parsed values (dates as Dates, cursors decoded) and hands
+    // them to use cases that take them as parsed, never parsing them again.
     const input = {
       params: parsePart("path", spec.params, params),
       query: parsePart("query", spec.query, queryObject(new URL(request.url).searchParams)),
       headers: parsePart("header", spec.headers, headerObject(request.headers, spec.headers)),
-      body: spec.body ? parsePart("body", spec.body, await readJsonBody(request, container.env.API_MAX_BODY_BYTES)) : await refuseUnexpectedBody(request),
+      body: spec.body ? parsePart("body", spec.body, await readJsonBody(request, container.env.API_MAX_BODY_BYTES)) : await readNoBody(request, container.env.API_MAX_BODY_BYTES),
     };
     const result = await spec.handler({ request, principal, ...input, container, log, requestId } as EndpointContext<P, Q, H, B>);
     if (result instanceof Response) return result;
@@ -133,14 +136,6 @@ function headerObject(headers: Headers, schema: ZodType | undefined): Record<str
     if (value !== null) out[name] = value;
   }
   return out;
-}
-
-/** An endpoint that takes no body says so when it is sent one (an empty JSON object is no body), instead of ignoring it. */
-async function refuseUnexpectedBody(request: Request): Promise<undefined> {
-  if (request.body === null || request.method === "GET" || request.method === "HEAD") return undefined;
-  const text = (await request.text()).trim();
-  if (text.length > 0 && text !== "{}") throw new AppError("VALIDATION_FAILED", "This endpoint takes no request body", { issues: [{ path: ["body"], message: "must be empty" }] });
-  return undefined;
 }
 
 const NOT_ALLOWED = Symbol.for("interlock.method-not-allowed");

@@ -38,10 +38,21 @@ export function route<P = Record<string, never>>(name: string, handler: Handler<
     } catch (error) {
       const mapped = mapError(error, requestId);
       if (mapped.unexpected) log.error({ err: error }, "request failed");
-      response = Response.json(mapped.body, { status: mapped.status, headers: mapped.status === 401 ? { "www-authenticate": 'Bearer realm="interlock"' } : undefined });
+      response = Response.json(mapped.body, { status: mapped.status, headers: errorHeaders(mapped.status) });
     }
     response.headers.set("x-request-id", requestId);
     log.info({ method: request.method, path: new URL(request.url).pathname, status: response.status, ms: Math.round(performance.now() - started) }, "request");
     return response;
   };
+}
+
+/**
+ * Headers an error answer carries: 401 names the scheme; 413 closes the
+ * connection, because the refused body may not have been read to its end and
+ * the connection cannot carry another request (docs/api.md#errors).
+ */
+function errorHeaders(status: number): Record<string, string> | undefined {
+  if (status === 401) return { "www-authenticate": 'Bearer realm="interlock"' };
+  if (status === 413) return { connection: "close" };
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { userActor } from "../../core/identity/principal";
 import type { Role } from "../../core/identity/roles";
 import { verifyCredentials } from "../../core/identity/verify-credentials";
 import type { Logger } from "../../logger";
+import { authRedirect } from "./callback-url";
 
 // Sign-in for people (automation uses API tokens). next-auth v4 with JWT
 // sessions: the cookie carries only the user id; every API request reads the
@@ -71,6 +72,10 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
     pages: { signIn: "/signin", error: "/signin" },
     providers,
     callbacks: {
+      // After sign-in or sign-out, only a path of this console: never ?callbackUrl=https://evil.example or //evil.example.
+      async redirect(params) {
+        return authRedirect(params);
+      },
       // OIDC people are matched to a store user by email; the first sign-in creates
       // one with OIDC_DEFAULT_ROLE (an admin raises it), a disabled user is refused.
       async signIn({ user, account }) {

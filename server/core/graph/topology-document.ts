@@ -3,6 +3,7 @@ import { CRITICALITIES, DEPENDENCY_KINDS, RESOURCE_KINDS, type DependencySpec, t
 import { findTopologyProblems } from "../topology/validate-topology";
 import { normalizeTopology } from "./normalize-topology";
 import type { GraphSnapshot } from "./types";
+import { comparePaths, type DocumentPath } from "../document-path";
 
 // The topology file format (YAML or JSON; documented in docs/topology.md).
 // One entry per service, carrying its own edges and resource groups, the way
@@ -44,7 +45,7 @@ export const ZTopologyDocument = z.strictObject({
 });
 export type TopologyDocument = z.output<typeof ZTopologyDocument>;
 
-export type DocumentPath = (string | number)[];
+export type { DocumentPath };
 
 export interface DocumentProblem {
   /** Where in the document: ["services", 3, "dependsOn", 0]. */
@@ -116,15 +117,4 @@ export function documentFromTopology(topology: GraphSnapshot): TopologyDocument 
     })),
     resourceGroups: normal.resourceGroups.map(({ name, kind, description }) => ({ name, kind, description })),
   };
-}
-
-function comparePaths(a: DocumentPath, b: DocumentPath): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x === y) continue;
-    if (typeof x === "number" && typeof y === "number") return x - y;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return a.length - b.length;
 }

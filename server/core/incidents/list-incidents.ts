@@ -25,12 +25,18 @@ export const ZListIncidentsQuery = z
   .refine((q) => !q.since || !q.until || q.since <= q.until, { message: "since must not be after until", path: ["since"] });
 
 export type TListIncidentsQueryInput = z.input<typeof ZListIncidentsQuery>;
+/** The query once parsed: dates as Dates, the cursor as its position. */
+export type ListIncidentsQuery = z.output<typeof ZListIncidentsQuery>;
 
 export type IncidentPage = Page<IncidentSummary>;
 
-/** Incidents, most recently detected first, one keyset page at a time. */
+/** Incidents, most recently detected first, one keyset page at a time, from a query as it arrives (parsed here). */
 export async function listIncidents(deps: { incidents: IncidentQueries }, input: unknown): Promise<IncidentPage> {
-  const q = parseQuery(ZListIncidentsQuery, input, "incidents query");
+  return listIncidentsPage(deps, parseQuery(ZListIncidentsQuery, input, "incidents query"));
+}
+
+/** The same from a query already parsed with ZListIncidentsQuery (the API endpoint parses its query once). */
+export async function listIncidentsPage(deps: { incidents: IncidentQueries }, q: ListIncidentsQuery): Promise<IncidentPage> {
   const rows = await deps.incidents.listIncidents(
     {
       ...(q.status ? { statuses: q.status } : {}),

@@ -297,9 +297,15 @@ export function computeKpis(rows: KpiRows, now: Date, window: KpiWindow, include
   };
 }
 
-/** Reads the rows of the window and computes the KPIs. */
-export async function getKpis(deps: { kpis: KpiQueries; lockStatistics: () => Promise<LockStatistics[]>; now: Date }, input: unknown): Promise<KpiReport> {
-  const query = parseQuery(ZKpisQuery, input, "KPI query");
+type KpiDeps = { kpis: KpiQueries; lockStatistics: () => Promise<LockStatistics[]>; now: Date };
+
+/** Reads the rows of the window and computes the KPIs, from a query as it arrives (parsed here). */
+export async function getKpis(deps: KpiDeps, input: unknown): Promise<KpiReport> {
+  return getKpisFor(deps, parseQuery(ZKpisQuery, input, "KPI query"));
+}
+
+/** The same from a query already parsed with ZKpisQuery (the API endpoint parses its query once). */
+export async function getKpisFor(deps: KpiDeps, query: z.output<typeof ZKpisQuery>): Promise<KpiReport> {
   const { window } = query;
   const includeDemo = query.includeDemo === "true";
   const spec = WINDOW_SPEC[window];

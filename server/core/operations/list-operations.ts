@@ -28,12 +28,22 @@ export const ZListOperationsQuery = z
   .refine((q) => !q.since || !q.until || q.since <= q.until, { message: "since must not be after until", path: ["since"] });
 
 export type TListOperationsQueryInput = z.input<typeof ZListOperationsQuery>;
+/** The query once parsed: dates as Dates, the cursor as its position. */
+export type ListOperationsQuery = z.output<typeof ZListOperationsQuery>;
 
 export type OperationPage = Page<OperationSummary>;
 
-/** Operations, newest first, filtered, one keyset page at a time (deep pages cost what the first does). */
+/** Operations, newest first, filtered, one keyset page at a time (deep pages cost what the first does), from a query as it arrives (parsed here). */
 export async function listOperations(deps: { queries: OperationQueries }, input: unknown): Promise<OperationPage> {
-  const q = parseQuery(ZListOperationsQuery, input, "operations query");
+  return listOperationsPage(deps, parseQuery(ZListOperationsQuery, input, "operations query"));
+}
+
+/**
+ * The same from a query already parsed with ZListOperationsQuery (the API
+ * endpoint parses its query once, with the schema it declares). Parsing the
+ * output again would fail: `since`, `until` and `cursor` are no longer strings.
+ */
+export async function listOperationsPage(deps: { queries: OperationQueries }, q: ListOperationsQuery): Promise<OperationPage> {
   const rows = await deps.queries.listOperations(
     {
       ...(q.state ? { states: q.state } : {}),

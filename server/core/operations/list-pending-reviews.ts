@@ -10,6 +10,8 @@ export const ZListPendingReviewsQuery = z.strictObject({
 });
 
 export type TListPendingReviewsQueryInput = z.input<typeof ZListPendingReviewsQuery>;
+/** The query once parsed: the cursor as its position. */
+export type ListPendingReviewsQuery = z.output<typeof ZListPendingReviewsQuery>;
 
 /** One entry of the approval queue. */
 export interface PendingReview {
@@ -42,9 +44,13 @@ export interface PendingReview {
 
 export type PendingReviewPage = Page<PendingReview>;
 
-/** The approval queue: PENDING reviews, oldest first, with their age and escalation deadlines measured at the clock's now. */
+/** The approval queue: PENDING reviews, oldest first, with their age and escalation deadlines measured at the clock's now; from a query as it arrives (parsed here). */
 export async function listPendingReviews(deps: { queries: OperationQueries; clock: Clock }, input: unknown): Promise<PendingReviewPage> {
-  const q = parseQuery(ZListPendingReviewsQuery, input, "review queue query");
+  return listPendingReviewsPage(deps, parseQuery(ZListPendingReviewsQuery, input, "review queue query"));
+}
+
+/** The same from a query already parsed with ZListPendingReviewsQuery (the API endpoint parses its query once). */
+export async function listPendingReviewsPage(deps: { queries: OperationQueries; clock: Clock }, q: ListPendingReviewsQuery): Promise<PendingReviewPage> {
   const rows = await deps.queries.listPendingReviews({ after: q.cursor ?? null, limit: q.limit + 1 });
   const now = deps.clock.now();
   const page = pageOf("pending-reviews", rows, q.limit);

@@ -10,6 +10,22 @@ import { parseInput } from "../parse-input";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
 
+/**
+ * SYSTEM locks Interlock takes for itself (docs/specification.md#operations):
+ * the background audit-chain verification (server/core/audit/verify-if-due.ts)
+ * holds "audit-chain-verification", and any name under "interlock:" is kept
+ * for the system's own use. An operation naming one in `systemLocks` would
+ * hold it for as long as it runs, and the verification would never get its turn.
+ */
+export const RESERVED_SYSTEM_LOCKS: readonly string[] = ["audit-chain-verification"];
+export const RESERVED_SYSTEM_LOCK_PREFIX = "interlock:";
+
+/** True for a SYSTEM lock name an operation may not take (compared without regard to case). */
+export function isReservedLockName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED_SYSTEM_LOCKS.includes(lower) || lower.startsWith(RESERVED_SYSTEM_LOCK_PREFIX);
+}
+
 /** An external execution's lease bounds (docs/execution.md#the-lease): long enough for a heartbeat to cross a slow network, short enough that a dead submitter is noticed. */
 export const MIN_LEASE_SECONDS = 10;
 export const MAX_LEASE_SECONDS = 3600;
@@ -25,7 +41,15 @@ export const ZSubmitOperationInput = z.strictObject({
   idempotencyKey: z.string().trim().min(1).max(200).optional(),
   params: z.record(z.string(), z.json()).default({}),
   /** Resources locked at SYSTEM scope before the service (a shared database: docs/specification.md#reference-workflows, workflow 4). */
-  systemLocks: z.array(z.string().regex(NAME)).max(16).default([]),
+  systemLocks: z
+    .array(
+      z
+        .string()
+        .regex(NAME)
+        .refine((name) => !isReservedLockName(name), { message: `reserved for Interlock's own locks (${RESERVED_SYSTEM_LOCKS.join(", ")} and names starting ${RESERVED_SYSTEM_LOCK_PREFIX})` }),
+    )
+    .max(16)
+    .default([]),
   incidentId: z.uuid().optional(),
   /** Who submitted it, broadly (docs/incidents.md#sources): the API by default; the console, a remediation rule or the demo say so. */
   source: z.enum(OPERATION_SOURCES).default("API"),

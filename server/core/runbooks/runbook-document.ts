@@ -2,6 +2,7 @@ import { z } from "zod";
 import { OPERATION_TYPES, type OperationType } from "../operations/types";
 import { hasPlaceholder, parseTemplate } from "./templates";
 import { checkParamValue, INTERLOCK_OWN_PARAMS } from "./validate-params";
+import { comparePaths, type DocumentPath } from "../document-path";
 
 // The runbooks file (INTERLOCK_RUNBOOKS_FILE, YAML; documented in docs/runbooks.md):
 // which commands the server runs for an operation type, optionally only for
@@ -75,7 +76,7 @@ export type RunbookParam = z.output<typeof ZParam>;
 export type RunbookStep = z.output<typeof ZStep>;
 export type Runbook = z.output<typeof ZRunbook>;
 
-export type DocumentPath = (string | number)[];
+export type { DocumentPath };
 
 export interface RunbookProblem {
   /** Where in the file: ["runbooks", 0, "steps", 1, "argv", 0]. */
@@ -216,15 +217,4 @@ export function describeRunbookPath(value: unknown, path: DocumentPath): string 
 /** The operation types the runbooks name, each once. */
 export function runbookTypes(runbooks: readonly Runbook[]): OperationType[] {
   return OPERATION_TYPES.filter((type) => runbooks.some((r) => r.type === type));
-}
-
-function comparePaths(a: DocumentPath, b: DocumentPath): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x === y) continue;
-    if (typeof x === "number" && typeof y === "number") return x - y;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return a.length - b.length;
 }

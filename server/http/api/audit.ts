@@ -3,7 +3,7 @@ import { ZAuditPage, ZAuditStatistics, ZAuditVerification } from "@/lib/api/audi
 import { auditStatistics } from "../../core/audit/audit-statistics";
 import { EXPORT_FORMAT } from "../../core/audit/export-format";
 import { exportAuditLog } from "../../core/audit/export-audit-log";
-import { queryAuditEvents, ZAuditQuerySchema } from "../../core/audit/query-audit-events";
+import { queryAuditEventsPage, ZAuditQuerySchema } from "../../core/audit/query-audit-events";
 import { verifyAndRecord } from "../../core/audit/verify-and-record";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS } from "./responses";
@@ -19,7 +19,7 @@ export const queryAuditEventsEndpoint = endpoint({
   query: ZAuditQuerySchema,
   responses: { 200: { description: "One page of events", schema: ZAuditPage }, ...AUTH_ERRORS },
   async handler({ container, query }) {
-    const page = await queryAuditEvents({ store: container.audit.store }, query);
+    const page = await queryAuditEventsPage({ store: container.audit.store }, query);
     return { status: 200, body: { events: page.events.map(({ canonical: _canonical, ...event }) => event), nextBeforeSeq: page.nextBeforeSeq } };
   },
 });

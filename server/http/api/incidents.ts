@@ -10,7 +10,7 @@ import { openIncident } from "../../core/incidents/open-incident";
 import { receiveAlertmanagerNotification } from "../../core/incidents/receive-alertmanager-notification";
 import { incidentDeps, intakeDeps } from "./incident-deps";
 import { getIncident } from "../../core/incidents/get-incident";
-import { listIncidents, ZListIncidentsQuery } from "../../core/incidents/list-incidents";
+import { listIncidentsPage, ZListIncidentsQuery } from "../../core/incidents/list-incidents";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS, CONFLICT, NOT_FOUND } from "./responses";
 
@@ -24,7 +24,7 @@ export const listIncidentsEndpoint = endpoint({
   query: ZListIncidentsQuery,
   responses: { 200: { description: "One page, newest first", schema: ZIncidentPage }, ...AUTH_ERRORS },
   async handler({ container, query }) {
-    return { status: 200, body: await listIncidents({ incidents: container.queries.incidents }, query) };
+    return { status: 200, body: await listIncidentsPage({ incidents: container.queries.incidents }, query) };
   },
 });
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { ZKpiReport } from "@/lib/api/kpis";
-import { getKpis, ZKpisQuery } from "../../core/kpis/compute-kpis";
+import { getKpisFor, ZKpisQuery } from "../../core/kpis/compute-kpis";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS } from "./responses";
 
@@ -16,7 +16,7 @@ export const getKpisEndpoint = endpoint({
   query: ZKpisQuery,
   responses: { 200: { description: "The KPIs of the window", schema: ZKpiReport }, ...AUTH_ERRORS },
   async handler({ container, query }) {
-    const body = await getKpis({ kpis: container.queries.kpis, lockStatistics: () => container.locks.store.statistics(), now: container.clock.now() }, query);
+    const body = await getKpisFor({ kpis: container.queries.kpis, lockStatistics: () => container.locks.store.statistics(), now: container.clock.now() }, query);
     return { status: 200, body };
   },
 });

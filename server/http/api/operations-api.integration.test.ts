@@ -165,6 +165,12 @@ describe("bad input", () => {
     ["a token with an unknown role", "ADMIN", "/api/v1/tokens", { body: { name: "bot", role: "ROOT" } }, 422, "VALIDATION_FAILED"],
     ["a user with a short password", "ADMIN", "/api/v1/users", { body: { email: "new@example.com", name: "New", role: "VIEWER", password: "short" } }, 422, "VALIDATION_FAILED"],
     ["a body where none is taken", "VIEWER", "/api/v1/audit/verify", { raw: '{"full": true}', method: "POST", headers: { "content-type": "application/json" } }, 422, "VALIDATION_FAILED"],
+    ["an oversized body where none is taken", "VIEWER", "/api/v1/audit/verify", { raw: big, method: "POST", headers: { "content-type": "application/json" } }, 413, "PAYLOAD_TOO_LARGE"],
+    // Found by a security review: 3,000 levels of params (15 KB) overflowed the stack in the schema parse (500).
+    ["a body nested 3,000 levels deep", "ADMIN", "/api/v1/operations", { raw: `{"type":"DEPLOYMENT","service":"search-service","params":${'{"a":'.repeat(3000)}1${"}".repeat(3000)}}`, headers: { "content-type": "application/json" } }, 422, "VALIDATION_FAILED"],
+    // The lock the background audit verification takes: an operation holding it would starve the verification.
+    ["a reserved SYSTEM lock", "ADMIN", "/api/v1/operations", { body: { type: "DEPLOYMENT", service: "search-service", systemLocks: ["audit-chain-verification"] } }, 422, "VALIDATION_FAILED"],
+    ["a SYSTEM lock in the reserved interlock: namespace", "ADMIN", "/api/v1/operations/plan", { body: { type: "DEPLOYMENT", service: "search-service", systemLocks: ["interlock:anything"] } }, 422, "VALIDATION_FAILED"],
   ];
 
   it.each(cases)("answers %s with the error body and changes nothing", async (_name, role, path, init, status, code) => {

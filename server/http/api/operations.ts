@@ -7,8 +7,8 @@ import type { z } from "zod";
 import { actorKindOf } from "../../core/identity/principal";
 import { hasRole } from "../../core/identity/roles";
 import { getOperationDetail } from "../../core/operations/get-operation-detail";
-import { listOperations, ZListOperationsQuery } from "../../core/operations/list-operations";
-import { listPendingReviews, ZListPendingReviewsQuery } from "../../core/operations/list-pending-reviews";
+import { listOperationsPage, ZListOperationsQuery } from "../../core/operations/list-operations";
+import { listPendingReviewsPage, ZListPendingReviewsQuery } from "../../core/operations/list-pending-reviews";
 import type { OperationRecord, ReviewRecord } from "../../core/operations/ports";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS, CONFLICT, NOT_FOUND } from "./responses";
@@ -117,7 +117,7 @@ export const listOperationsEndpoint = endpoint({
   query: ZListOperationsQuery,
   responses: { 200: { description: "One page", schema: ZOperationPage }, ...AUTH_ERRORS },
   async handler({ container, query }) {
-    return { status: 200, body: await listOperations({ queries: container.queries.operations }, query) };
+    return { status: 200, body: await listOperationsPage({ queries: container.queries.operations }, query) };
   },
 });
 
@@ -191,7 +191,7 @@ export const listPendingReviewsEndpoint = endpoint({
   query: ZListPendingReviewsQuery,
   responses: { 200: { description: "One page of pending reviews", schema: ZPendingReviewPage }, ...AUTH_ERRORS },
   async handler({ container, query }) {
-    return { status: 200, body: await listPendingReviews({ queries: container.queries.operations, clock: container.clock }, query) };
+    return { status: 200, body: await listPendingReviewsPage({ queries: container.queries.operations, clock: container.clock }, query) };
   },
 });
 

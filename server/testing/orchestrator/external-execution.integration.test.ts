@@ -5,22 +5,13 @@
 // with an old token, from someone else or after the end are refused and
 // change nothing; a pause holds the lease, an abort or a rollback ends it.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isAppError, type AppError } from "../../core/errors";
+import { refusal } from "../refusal";
 import { parseGateConfig } from "../../core/gates/gate-config";
 import { openTestStore, type TestStore } from "../stores";
 import { orchestratorFixture } from "../orchestrator";
 
 type Fixture = Awaited<ReturnType<typeof orchestratorFixture>>;
 
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAppError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected the call to be refused");
-}
 
 // Postgres with Redis locks (production), and PGlite with lease rows in the store (the embedded default,
 // one connection: a report must never wait on a read outside its own transaction).

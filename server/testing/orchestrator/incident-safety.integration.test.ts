@@ -5,7 +5,7 @@
 // submission would do and writes nothing.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFLICT_POLICY, parseConflictPolicy } from "../../core/conflicts/policy";
-import { isAppError, type AppError } from "../../core/errors";
+import { refusal } from "../refusal";
 import type { ExecutionContext, OperationExecutor } from "../../core/executors/ports";
 import { DEFAULT_GATE_CONFIG, parseGateConfig } from "../../core/gates/gate-config";
 import { openTestStore, type TestStore } from "../stores";
@@ -47,15 +47,6 @@ function heldExecutor() {
   };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAppError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected the call to be refused");
-}
 
 describe("safety in a real incident (Postgres + Redis)", () => {
   let store: TestStore;
