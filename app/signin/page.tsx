@@ -1,6 +1,6 @@
 import { Suspense } from "react";
 import { SignInForm } from "@/components/auth/sign-in-form";
-import { safeCallbackPath } from "@/server/adapters/auth/callback-url";
+import { safeCallbackPath } from "@/lib/callback-url";
 import { getContainer } from "@/server/container";
 import { connection } from "next/server";
 

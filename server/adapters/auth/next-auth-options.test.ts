@@ -1,4 +1,4 @@
-// next-auth's redirect callback is the console's own rule (./callback-url.ts):
+// next-auth's redirect callback is the console's own rule (lib/callback-url.ts):
 // whatever callbackUrl a sign-in or sign-out carries, the browser stays on the console.
 import { describe, expect, it } from "vitest";
 import type { AuthDeps } from "./next-auth-options";

@@ -7,7 +7,7 @@ import { userActor } from "../../core/identity/principal";
 import type { Role } from "../../core/identity/roles";
 import { verifyCredentials } from "../../core/identity/verify-credentials";
 import type { Logger } from "../../logger";
-import { authRedirect } from "./callback-url";
+import { authRedirect } from "@/lib/callback-url";
 
 // Sign-in for people (automation uses API tokens). next-auth v4 with JWT
 // sessions: the cookie carries only the user id; every API request reads the

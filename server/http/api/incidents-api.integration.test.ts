@@ -41,12 +41,15 @@ async function send(role: Role | "TOKEN", path: string, init: { method?: string;
   return { status: response.status, json: (text ? JSON.parse(text) : null) as any };
 }
 
+// Alert times are fixed and long past. An incident detected within the last hour counts toward
+// the INCIDENT_RATE gate (docs/gates.md): times that fell within the hour of a real run would
+// block the flapping test's remediation in that hour only.
 function notification(alerts: { status?: "firing" | "resolved"; alertname?: string; service?: string; severity?: string; fingerprint?: string; startsAt?: string; endsAt?: string; extra?: Record<string, string> }[]) {
   const built = alerts.map((a) => ({
     status: a.status ?? "firing",
     labels: { alertname: a.alertname ?? "HighErrorRate", ...(a.service === "" ? {} : { service: a.service ?? "payment-service" }), severity: a.severity ?? "critical", ...a.extra },
     annotations: { summary: `${a.alertname ?? "HighErrorRate"} on ${a.service ?? "payment-service"}` },
-    startsAt: a.startsAt ?? "2026-12-07T10:00:00Z",
+    startsAt: a.startsAt ?? "2026-01-07T10:00:00Z",
     endsAt: a.endsAt ?? "0001-01-01T00:00:00Z",
     generatorURL: "http://prometheus.test/graph",
     fingerprint: a.fingerprint ?? "fp-1",
@@ -97,7 +100,7 @@ describe("POST /api/v1/integrations/alertmanager", () => {
     expect(result.groups[0]).toMatchObject({ service: "payment-service", result: "opened", alerts: [{ fingerprint: "fp-open", change: "FIRING" }] });
     const id = result.groups[0]!.incidentId!;
     const first = await detail(id);
-    expect(first.incident).toMatchObject({ source: "ALERTMANAGER", status: "OPEN", severity: "CRITICAL", detectedAt: "2026-12-07T10:00:00.000Z", title: "CheckoutErrors on payment-service" });
+    expect(first.incident).toMatchObject({ source: "ALERTMANAGER", status: "OPEN", severity: "CRITICAL", detectedAt: "2026-01-07T10:00:00.000Z", title: "CheckoutErrors on payment-service" });
     expect(first.alerts).toMatchObject([{ fingerprint: "fp-open", status: "firing" }]);
 
     // Alertmanager retries and repeats: the same notification again writes nothing, not even an audit event.
@@ -106,10 +109,10 @@ describe("POST /api/v1/integrations/alertmanager", () => {
     expect(again).toMatchObject({ changed: false, groups: [{ incidentId: id, result: "unchanged", alerts: [{ change: "UNCHANGED" }] }] });
     expect(await counts()).toEqual(before);
 
-    const resolved = ZAlertmanagerIntakeResult.parse((await post(notification([{ alertname: "CheckoutErrors", fingerprint: "fp-open", status: "resolved", endsAt: "2026-12-07T10:07:30Z" }]))).json);
+    const resolved = ZAlertmanagerIntakeResult.parse((await post(notification([{ alertname: "CheckoutErrors", fingerprint: "fp-open", status: "resolved", endsAt: "2026-01-07T10:07:30Z" }]))).json);
     expect(resolved.groups[0]).toMatchObject({ incidentId: id, result: "resolved" });
     const done = await detail(id);
-    expect(done.incident).toMatchObject({ status: "RESOLVED", resolvedAt: "2026-12-07T10:07:30.000Z", resolvedBy: "alertmanager" });
+    expect(done.incident).toMatchObject({ status: "RESOLVED", resolvedAt: "2026-01-07T10:07:30.000Z", resolvedBy: "alertmanager" });
     expect(done.mttrSeconds).toBe(450);
     expect(done.timeline.map((e) => e.kind)).toEqual(["DETECTED", "ALERT_FIRING", "ALERT_RESOLVED", "RESOLVED"]);
 
@@ -138,7 +141,7 @@ describe("POST /api/v1/integrations/alertmanager", () => {
     ]);
     // One of the two resolving leaves the incident open.
     const payment = result.groups.find((g) => g.service === "payment-service")!;
-    const partly = ZAlertmanagerIntakeResult.parse((await post(notification([{ alertname: "LatencyHigh", fingerprint: "lat-a", extra: { instance: "a" }, status: "resolved", endsAt: "2026-12-07T10:03:00Z" }]))).json);
+    const partly = ZAlertmanagerIntakeResult.parse((await post(notification([{ alertname: "LatencyHigh", fingerprint: "lat-a", extra: { instance: "a" }, status: "resolved", endsAt: "2026-01-07T10:03:00Z" }]))).json);
     expect(partly.groups[0]).toMatchObject({ incidentId: payment.incidentId, result: "updated" });
     expect((await detail(payment.incidentId!)).incident.status).toBe("OPEN");
   });
@@ -261,13 +264,13 @@ describe("remediation rules", () => {
     const created = ZRemediationRule.parse(
       (await send("ADMIN", "/api/v1/remediation-rules", { body: { name: "flap-guard", mode: "AUTO", match: { alertname: "Flapping", labels: { kind: "flap" } }, operation: { type: "REMEDIATION", params: { action: "restart" } }, breaker: { maxPerIncident: 2, maxPerHourPerService: 10 } } })).json,
     );
-    const fire = (minute: number) => post(notification([{ alertname: "Flapping", service: "shipping-service", fingerprint: "flap", extra: { kind: "flap" }, startsAt: `2026-12-07T11:${String(minute).padStart(2, "0")}:00Z` }]));
+    const fire = (minute: number) => post(notification([{ alertname: "Flapping", service: "shipping-service", fingerprint: "flap", extra: { kind: "flap" }, startsAt: `2026-01-07T11:${String(minute).padStart(2, "0")}:00Z` }]));
     const clear = (minute: number) =>
       post(
         notification([
-          { alertname: "Flapping", service: "shipping-service", fingerprint: "flap", extra: { kind: "flap" }, startsAt: `2026-12-07T11:${String(minute).padStart(2, "0")}:00Z`, status: "resolved", endsAt: `2026-12-07T11:${String(minute).padStart(2, "0")}:30Z` },
+          { alertname: "Flapping", service: "shipping-service", fingerprint: "flap", extra: { kind: "flap" }, startsAt: `2026-01-07T11:${String(minute).padStart(2, "0")}:00Z`, status: "resolved", endsAt: `2026-01-07T11:${String(minute).padStart(2, "0")}:30Z` },
           // a second alert of the group (which the rule does not match) keeps the incident open while the first flaps
-          { alertname: "Flapping", service: "shipping-service", fingerprint: "flap-steady", startsAt: "2026-12-07T11:00:00Z" },
+          { alertname: "Flapping", service: "shipping-service", fingerprint: "flap-steady", startsAt: "2026-01-07T11:00:00Z" },
         ]),
       );
     const outcomes: string[] = [];
