@@ -47,7 +47,11 @@ test.describe("security headers", () => {
     for (const path of ["/", "/operations", "/approvals", "/locks", "/graph", "/audit", "/incidents"]) {
       await page.goto(path);
       await expect(page.getByRole("heading", { level: 1 }).first()).toBeVisible();
-      await page.waitForTimeout(500); // late chunks and styles (the event stream never lets the network go idle)
+      // The page's client code has run (the signed-in user is rendered after hydration) and every resource of the
+      // document has loaded: what the policy could have blocked has been tried. (The event stream never lets the
+      // network go idle, so there is no "networkidle" to wait for.)
+      await expect(page.getByTestId("signed-in-as")).toBeVisible();
+      await page.waitForLoadState("load");
       violations.push(...(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations)));
     }
     expect(violations).toEqual([]);
