@@ -49,7 +49,9 @@ export default defineConfig({
     },
     {
       command: "node scripts/e2e-server.mjs",
-      env: { PORT: String(POSTGRES_PORT), DATABASE_URL: e2eDatabaseUrl, AUTH_SECRET: "e2e-only-secret-6f1c2d9a8b7e4f30a1b2c3d4e5f6a7b8", INTERLOCK_DEMO_USERS: "true", INTERLOCK_INSECURE_DEMO_USERS: "true", INTERLOCK_DATA_DIR: ".data/e2e-postgres", E2E_ADMIN_URL: adminUrl, E2E_FRESH: "postgres",
+      env: { PORT: String(POSTGRES_PORT), DATABASE_URL: e2eDatabaseUrl, AUTH_SECRET: "e2e-only-secret-6f1c2d9a8b7e4f30a1b2c3d4e5f6a7b8", AUTH_URL: `http://127.0.0.1:${POSTGRES_PORT}`, INTERLOCK_DEMO_USERS: "true", INTERLOCK_INSECURE_DEMO_USERS: "true", INTERLOCK_DATA_DIR: ".data/e2e-postgres", E2E_ADMIN_URL: adminUrl, E2E_FRESH: "postgres",
+        // Off by default with DATABASE_URL: the journeys run on the demo topology, and the demo page's (runs in its sandbox) is one of them.
+        INTERLOCK_SEED_DEMO: "true", INTERLOCK_DEMO: "true",
         // The production pairing: locks on Redis (the CLI's journeys check them there), under a prefix of this run's own.
         REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", LOCK_KEY_PREFIX: `interlock:e2e${process.env.E2E_DB_SUFFIX ?? ""}:${process.pid}:` },
       url: `http://127.0.0.1:${POSTGRES_PORT}/api/ready`,

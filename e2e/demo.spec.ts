@@ -2,7 +2,15 @@
 // from sign-in: the one-click reference scenario
 // (docs/demo.md#the-reference-scenario) healed end to end with its live log, MTTR
 // and incident timeline; one row of the failure injection matrix; a refusal
-// while a run is in progress; and a viewer who may watch but not run.
+// while a run is in progress; and a viewer and an operator who may watch but
+// not run (starting a run is an admin's: docs/security.md#the-demo-on-a-real-deployment).
+//
+// Where the runs happen differs by project (docs/demo.md#where-a-run-happens):
+// on the embedded store beside the server's own store, so the run's incident
+// and operations are links into the console; on Postgres (started with
+// INTERLOCK_DEMO=true) in a sandbox database of its own, so the page says so
+// and names them without links. Row 14 (audit tampering) runs in a sandbox on
+// both.
 //
 // Runs live in each server's memory and the demo heals payment-service, whose
 // cooldown then holds a second change for 5 minutes: so each server runs the
@@ -10,7 +18,7 @@
 // (audit-tampering, row 14).
 import fs from "node:fs";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import type { TDemoRun } from "../lib/api/demo";
+import type { TDemoCatalog, TDemoRun } from "../lib/api/demo";
 import type { TIncidentDetail } from "../lib/api/incidents";
 import { formatSpan } from "../demo/pipeline/demo-times";
 import { signIn } from "./helpers";
@@ -33,6 +41,13 @@ async function runOf(page: Page, id: string): Promise<TDemoRun> {
   return (await response.json()) as TDemoRun;
 }
 
+/** Whether this server's runs happen in a sandbox (the Postgres project), from its catalog. */
+async function sandboxed(page: Page): Promise<boolean> {
+  const response = await page.request.get("/api/v1/demo/scenarios");
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as TDemoCatalog).where!.sandboxed;
+}
+
 /** No run in progress on this server (an earlier journey's run has ended). */
 async function idle(page: Page) {
   await expect
@@ -41,13 +56,17 @@ async function idle(page: Page) {
 }
 
 test.describe("the self-healing demo", () => {
-  test("an operator runs the reference demo: a live log, PASS, the MTTR against 45 min manual, and the incident's timeline", async ({ page, baseURL }, testInfo) => {
+  test("an admin runs the reference demo: a live log, PASS, the MTTR against 45 min manual, and the incident's timeline", async ({ page, baseURL }, testInfo) => {
     test.setTimeout(300_000);
-    await signIn(page, "operator");
+    await signIn(page, "admin");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Demo" }).click();
     await expect(page).toHaveURL(/\/demo$/);
     await expect(page.getByRole("heading", { level: 1, name: "Demo" })).toBeVisible();
     await idle(page);
+    const inSandbox = await sandboxed(page);
+    await expect(page.getByTestId("demo-where")).toHaveAttribute("data-sandboxed", String(inSandbox));
+    if (inSandbox) await expect(page.getByTestId("demo-where")).toContainText("Runs happen in a sandbox: a sandbox database created on this server's Postgres for each run and dropped after it");
+    else await expect(page.getByTestId("demo-where")).toContainText("this server's own store");
 
     const card = page.getByTestId("demo-card");
     await expect(card.getByTestId("demo-injects")).toContainText("payment-service");
@@ -72,7 +91,7 @@ test.describe("the self-healing demo", () => {
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);
     // While it runs, nothing else may start: the buttons say why …
     await expect(card.getByRole("button", { name: /Running/ })).toBeDisabled();
-    await expect(page.getByTestId("demo-blocked-reason")).toContainText("A run is in progress: “High Error Rate” (row 1), started by operator@interlock.local");
+    await expect(page.getByTestId("demo-blocked-reason")).toContainText("A run is in progress: “High Error Rate” (row 1), started by admin@interlock.local");
     await expect(page.getByRole("button", { name: "Inject row 14: Audit Log Tampering" })).toBeDisabled();
 
     // … and the log grows without a reload.
@@ -93,7 +112,7 @@ test.describe("the self-healing demo", () => {
     await stale.getByRole("button", { name: "Inject row 14: Audit Log Tampering" }).click();
     const refused = stale.getByTestId("matrix-row-audit-tampering").locator("xpath=following-sibling::tr[1]").getByRole("alert");
     await expect(refused).toContainText("Not started — another run is in progress.");
-    await expect(refused).toContainText("A demo run is in progress: \"High Error Rate\", started by operator@interlock.local");
+    await expect(refused).toContainText("A demo run is in progress: \"High Error Rate\", started by admin@interlock.local");
     await expect(refused.getByRole("button", { name: "Show the run in progress" })).toBeVisible();
     await shoot(stale, testInfo, "demo-refused-409");
     await stale.close();
@@ -132,8 +151,23 @@ test.describe("the self-healing demo", () => {
     await shoot(page, testInfo, "demo-passed");
     testInfo.annotations.push({ type: "demo", description: `run ${run.durationMs} ms, MTTR ${run.mttrMs} ms, ${run.operations.length} operations` });
 
-    // The incident it healed: RESOLVED, with every stage of the pipeline on its timeline.
     expect(run.incident).not.toBeNull();
+    if (inSandbox) {
+      // Its incident and operations were in the sandbox, dropped with it: named, never linked into this console's lists.
+      expect(run.sandbox).toMatch(/^postgres \(temporary database interlock_demo_[0-9a-f]+\), dropped after the run$/);
+      await expect(page.getByTestId("run-sandbox")).toContainText(`Ran in the sandbox: ${run.sandbox}; its operations are not in this console's lists`);
+      await expect(page.getByTestId("run-links")).toHaveCount(0);
+      await expect(page.getByTestId("run-records")).toContainText(`Incident ${run.incident!.key}`);
+      await expect(page.getByTestId("demo-run").getByRole("link")).toHaveCount(0);
+      expect((await page.request.get(`/api/v1/incidents/${run.incident!.id}`)).status()).toBe(404);
+      expect((await page.request.get(`/api/v1/operations/${run.operations[0]}`)).status()).toBe(404);
+      await shoot(page, testInfo, "demo-sandboxed");
+      return;
+    }
+
+    // The incident it healed: RESOLVED, with every stage of the pipeline on its timeline.
+    expect(run.sandbox).toBeNull();
+    await expect(page.getByTestId("run-sandbox")).toHaveCount(0);
     const operationLinks = page.getByTestId("run-links").getByRole("link", { name: /^Operation / });
     await expect(operationLinks).toHaveCount(run.operations.length);
     await expect(operationLinks.first()).toHaveAttribute("href", `/operations/${run.operations[0]}`);
@@ -154,9 +188,9 @@ test.describe("the self-healing demo", () => {
     await shoot(page, testInfo, "demo-incident-timeline");
   });
 
-  test("an operator injects one row of the failure matrix and sees its measured verdict", async ({ page }, testInfo) => {
+  test("an admin injects one row of the failure matrix and sees its measured verdict", async ({ page }, testInfo) => {
     test.setTimeout(180_000);
-    await signIn(page, "operator", "/demo");
+    await signIn(page, "admin", "/demo");
     await expect(page.getByRole("heading", { level: 1, name: "Demo" })).toBeVisible();
     await idle(page);
 
@@ -174,6 +208,9 @@ test.describe("the self-healing demo", () => {
     expect(run.scenario.id).toBe("audit-tampering");
     expect(run.status, `${run.actual}\n${run.log.map((l) => l.text).join("\n")}`).toBe("PASSED");
     expect(run.actual).toMatch(/of event \d+ changed from .* verification broke at seq \d+/);
+    // The row rewrites a stored audit event: it runs in a sandbox of its own on every store, never on this server's chain.
+    expect(run.sandbox).not.toBeNull();
+    await expect(page.getByTestId("run-sandbox")).toContainText("Ran in the sandbox: ");
 
     const last = row.getByTestId("last-result");
     await expect(last).toContainText("PASS");
@@ -200,16 +237,26 @@ test.describe("the self-healing demo", () => {
     await signIn(page, "viewer", "/demo");
     await expect(page.getByRole("heading", { level: 1, name: "Demo" })).toBeVisible();
     await expect(page.getByRole("button", { name: "Run the demo" })).toBeDisabled();
-    await expect(page.getByTestId("demo-blocked-reason")).toContainText("Running a scenario needs the operator role (or above); you are signed in as viewer");
-    await expect(page.getByRole("button", { name: "Run the demo" })).toHaveAccessibleDescription(/needs the operator role/);
+    await expect(page.getByTestId("demo-blocked-reason")).toContainText("Running a scenario needs the admin role; you are signed in as viewer");
+    await expect(page.getByRole("button", { name: "Run the demo" })).toHaveAccessibleDescription(/needs the admin role/);
     const inject = page.getByRole("button", { name: /^Inject row \d+: / });
     await expect(inject).toHaveCount(20);
     for (const button of await inject.all()) await expect(button).toBeDisabled();
-    await expect(inject.first()).toHaveAccessibleDescription(/needs the operator role/);
+    await expect(inject.first()).toHaveAccessibleDescription(/needs the admin role/);
 
     const refused = await page.request.post("/api/v1/demo/runs", { headers: { origin: baseURL! }, data: { scenario: "audit-tampering" } });
     expect(refused.status()).toBe(403);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
     await shoot(page, testInfo, "demo-viewer");
+  });
+
+  test("an operator watches too: starting a run is an admin's, and the API refuses it", async ({ page, baseURL }) => {
+    await signIn(page, "operator", "/demo");
+    await expect(page.getByRole("heading", { level: 1, name: "Demo" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Run the demo" })).toBeDisabled();
+    await expect(page.getByTestId("demo-blocked-reason")).toContainText("Running a scenario needs the admin role; you are signed in as operator");
+    const refused = await page.request.post("/api/v1/demo/runs", { headers: { origin: baseURL! }, data: { scenario: "audit-tampering" } });
+    expect(refused.status()).toBe(403);
+    expect(((await refused.json()) as { error: { code: string; details: { required: string } } }).error).toMatchObject({ code: "FORBIDDEN", details: { required: "ADMIN" } });
   });
 });

@@ -25,7 +25,7 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
 
 test.describe("start-up of the built server", () => {
   test("exits naming DATABASE_URL when Postgres cannot be reached", async () => {
-    const { code, output } = await runServer({ DATABASE_URL: "postgresql://interlock@127.0.0.1:1/interlock", AUTH_SECRET: "e2e-startup-secret-0123456789abcdefghijklmnop" });
+    const { code, output } = await runServer({ DATABASE_URL: "postgresql://interlock@127.0.0.1:1/interlock", AUTH_SECRET: "e2e-startup-secret-0123456789abcdefghijklmnop", AUTH_URL: "https://interlock.example.com" });
     expect(code).toBe(1);
     expect(output).toContain("Interlock cannot start");
     expect(output).toContain("(DATABASE_URL)");

@@ -46,6 +46,15 @@ describe("npm start with bad configuration", () => {
     expect(result.stderr).toMatch(/INTERLOCK_DEMO_USERS: would create users whose passwords are published/);
   });
 
+  it("refuses a real store without an https:// AUTH_URL (session cookies must be Secure)", () => {
+    const missing = start({ DATABASE_URL: "postgresql://interlock@127.0.0.1:1/interlock", AUTH_SECRET: "s".repeat(40) });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/AUTH_URL: is required when DATABASE_URL is set/);
+    const plain = start({ DATABASE_URL: "postgresql://interlock@127.0.0.1:1/interlock", AUTH_SECRET: "s".repeat(40), AUTH_URL: "http://interlock.example.com" });
+    expect(plain.status).toBe(1);
+    expect(plain.stderr).toMatch(/AUTH_URL: must be an https:\/\/ URL when DATABASE_URL is set/);
+  });
+
   it("refuses to serve the embedded store's demo users beyond this machine (HOST=0.0.0.0)", () => {
     const result = start({ HOST: "0.0.0.0", INTERLOCK_DATA_DIR: ".data/start-host-test" });
     expect(result.status).toBe(1);

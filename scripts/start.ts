@@ -56,7 +56,9 @@ if (!built) {
 const server = spawn(process.execPath, [nextBin, "start", "--port", String(env.PORT), "--hostname", env.HOST], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+  // NEXT_MANUAL_SIG_HANDLE: Next's own SIGTERM/SIGINT handler exits at once; the server's (server/boot.ts)
+  // stops the work and signs the audit chain's last events first (docs/spec/audit.md#checkpoints).
+  env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_MANUAL_SIG_HANDLE: "1" },
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -2,7 +2,10 @@
 // Creates a user who signs in with a password, read from standard input (so it
 // is never in the shell history): `read -rs PW; printf %s "$PW" | npm run user:create -- …`.
 // Without a password on stdin the user can sign in only through OIDC. This is
-// how a production store (DATABASE_URL) gets its first admin.
+// how a production store (DATABASE_URL) gets its first admin. `--reset` saves
+// an existing user again (a new role counts as a role change: sessions signed
+// out, their API tokens revoked) but never enables a disabled one: an admin
+// does that in the console or with PATCH /api/v1/users/{id}.
 import { parseArgs } from "node:util";
 import { isAppError } from "../server/core/errors";
 import { saveUser } from "../server/core/identity/save-user";
@@ -38,7 +41,7 @@ const db = await openScriptDatabase(env);
 const audit = auditFor(env, db);
 try {
   const user = await saveUser(
-    { identities: new PostgresIdentityStore(db), hasher: new BcryptPasswordHasher(), audit: audit.log },
+    { identities: new PostgresIdentityStore(db), hasher: new BcryptPasswordHasher(), audit: audit.log, now: new Date() },
     { email: values.email, name: values.name, role: values.role.toUpperCase() as never, ...(password ? { password } : {}) },
     { actor: cliActor(), mode: values.reset ? "upsert" : "insert" },
   );

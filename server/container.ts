@@ -10,7 +10,9 @@ import type { MarkerStore, TopologyStore } from "./core/topology/ports";
 import { seedDemoTopology } from "./core/topology/seed-demo-topology";
 import { databaseConfigFromEnv, openDatabase, type Database } from "./adapters/postgres/database";
 import { PostgresGateHistory } from "./adapters/postgres/gate-history";
-import { applyMigrations } from "./adapters/postgres/migrate";
+import { applyMigrationsAs } from "./adapters/postgres/migrate";
+import { auditRewriteRights } from "./adapters/postgres/audit-privileges";
+import { auditPlacementWarnings } from "./adapters/audit/placement";
 import { neo4jConfigFromEnv } from "./adapters/neo4j/neo4j-config";
 import { Neo4jGraphStore } from "./adapters/neo4j/neo4j-graph-store";
 import { PostgresGraphStore } from "./adapters/postgres/postgres-graph-store";
@@ -44,17 +46,26 @@ import { PostgresDeploymentLedger } from "./adapters/postgres/deployment-ledger"
 import { PrismaGateConfigStore } from "./adapters/postgres/gate-config-store";
 import { PostgresLockStore } from "./adapters/postgres/lock-store";
 import { PostgresExecutionLeaseStore } from "./adapters/postgres/execution-lease-store";
+import { actorPeople } from "./core/identity/actor-people";
 import { PostgresOperationStore } from "./adapters/postgres/operation-store";
 import { openRedisLockStore } from "./adapters/redis/lock-store";
 import { PrometheusSignalSource, prometheusSignalConfigFromEnv } from "./adapters/signals/prometheus-signal-source";
 import { SimulatedSignalSource } from "./adapters/signals/simulated-signal-source";
 import { WebhookExecutor, webhookExecutorConfigFromEnv } from "./adapters/executors/webhook-executor";
 import { loadRunbooksFile, withRunbooks } from "./adapters/executors/runbook-executor";
-import { assertSafeToServe, getEnv, type Env } from "./env";
+import { assertSafeToServe, EnvError, getEnv, type Env } from "./env";
 import type { IdentityStore, PasswordHasher } from "./core/identity/ports";
 import { seedDemoUsers } from "./core/identity/seed-demo-users";
+import { accountsWithPublishedPasswords } from "./core/identity/published-passwords";
 import { PostgresIdentityStore } from "./adapters/postgres/identity-store";
+import type { OidcIdentityStore } from "./core/identity/oidc-ports";
+import { PostgresOidcIdentityStore } from "./adapters/postgres/oidc-identity-store";
+import { describeOidcProvisioning, oidcConfigFromEnv } from "./adapters/auth/oidc-provider";
 import { BcryptPasswordHasher } from "./adapters/auth/bcrypt-password-hasher";
+import { SignInAttempts } from "./core/identity/sign-in-attempts";
+import { DEFAULT_SIGN_IN_THROTTLE_POLICY } from "./core/identity/sign-in-throttle";
+import { PostgresSignInThrottleStore } from "./adapters/postgres/sign-in-throttle-store";
+import { openRedisSignInThrottleStore } from "./adapters/redis/sign-in-throttle-store";
 import { loadAuthSecret } from "./adapters/auth/auth-secret";
 import type { NextAuthOptions } from "next-auth";
 import { buildAuthOptions } from "./adapters/auth/next-auth-options";
@@ -130,7 +141,7 @@ export interface Container {
   /** The run-time settings an admin edits in the console (the orchestrator reads them through a 5 s cache). */
   settings: { gates: GateConfigStore; conflictPolicy: ConflictPolicyStore; incidents: IncidentSettingsStore };
   /** Users, API tokens and the session secret; `authOptions` configures next-auth. */
-  identity: { store: IdentityStore; hasher: PasswordHasher; secret: string; authOptions: NextAuthOptions };
+  identity: { store: IdentityStore; hasher: PasswordHasher; secret: string; authOptions: NextAuthOptions; signInAttempts: SignInAttempts; oidcIdentities: OidcIdentityStore; oidcIssuer: string | null };
   probes: DependencyProbe[];
   /**
    * Registers work to do first when the container is disposed, before the
@@ -157,14 +168,18 @@ async function buildContainer(): Promise<Container> {
   const log = getLogger();
   const db = await openDatabase(databaseConfigFromEnv(env));
   try {
-    const migrations = await applyMigrations(db).catch((error: unknown) => {
+    const migrations = await applyMigrationsAs(db, env.DATABASE_MIGRATION_URL).catch((error: unknown) => {
       throw storeError(db, env, error);
     });
     log.info({ store: db.kind, location: db.location, applied: migrations.applied, alreadyApplied: migrations.alreadyApplied }, "store ready");
     if (migrations.unknown.length > 0) log.warn({ unknown: migrations.unknown }, "the store has migrations this build does not know: is a newer version running?");
 
+    await warnAboutAuditSafety(env, db, log);
+
     const audit = buildAudit(env, db, log);
     await audit.log.append({ category: "SYSTEM_HEALTH", severity: "INFO", actor: "system", action: "interlock.started", payload: { store: db.kind, migrationsApplied: migrations.applied, pid: process.pid } });
+    // Sign now, not after the delay: whatever a stop that was not graceful left unsigned, and this start (docs/spec/audit.md#checkpoints).
+    await audit.log.checkpoint().catch((error: unknown) => log.error({ err: error }, "audit checkpoint failed"));
 
     const topology = new PrismaTopologyStore(db.prisma);
     const markers = new PrismaMarkerStore(db.prisma);
@@ -236,8 +251,15 @@ export function buildAudit(env: Env, db: Database, log: Logger): Container["audi
     sink,
     signer: createCheckpointSigner(privateKey),
     clock: systemClock,
-    config: { checkpointEvery: env.AUDIT_CHECKPOINT_EVERY, checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000, maxBatch: 500 },
+    config: {
+      checkpointEvery: env.AUDIT_CHECKPOINT_EVERY,
+      checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
+      checkpointDelayMs: env.AUDIT_CHECKPOINT_DELAY_SECONDS * 1000,
+      maxBatch: 500,
+    },
     onBackgroundError: (error) => log.error({ err: error }, "audit checkpoint failed"),
+    onCheckpointRefused: (result) =>
+      log.error({ firstBadSeq: result.firstBadSeq, kind: result.kind, detail: result.detail }, "audit checkpoint refused: the chain since the last checkpoint does not verify, so nothing was signed"),
   });
   return { log: auditLog, store, sink, publicKey: crypto.createPublicKey(privateKey) };
 }
@@ -296,6 +318,7 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
     {
       store: new PostgresOperationStore(db),
       leases: new PostgresExecutionLeaseStore(db),
+      people: actorPeople(new PostgresIdentityStore(db)),
       audit: auditLog,
       locks: manager,
       lockStore,
@@ -386,9 +409,35 @@ async function buildIdentity(env: Env, db: Database, auditLog: AuditLog, log: Lo
       await auditLog.append({ category: "SYSTEM_HEALTH", severity: "WARNING", actor: "system", action: "users.demo_seeded", payload: { created } });
     }
   }
-  const oidc = env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, defaultRole: env.OIDC_DEFAULT_ROLE } : null;
-  const authOptions = buildAuthOptions({ identities: store, hasher, audit: auditLog, secret, oidc, log });
-  return { store, hasher, secret, authOptions };
+  // A real deployment must not keep accounts whose passwords are in the README, even ones an earlier start created.
+  if (env.store === "postgres" && !env.INTERLOCK_INSECURE_DEMO_USERS) {
+    const published = await accountsWithPublishedPasswords({ identities: store, hasher });
+    if (published.length) {
+      throw new EnvError([
+        {
+          variable: "DATABASE_URL",
+          message:
+            `this store has enabled accounts whose passwords are published in the README (${published.join(", ")}); ` +
+            "give each a new password (printf %s \"$PW\" | npm run user:create -- --email <email> --name <name> --role <role> --reset) or disable it, " +
+            "or set INTERLOCK_INSECURE_DEMO_USERS=true for a throwaway test database",
+        },
+      ]);
+    }
+  }
+  // OIDC people are found by linked identity (docs/security.md#identity-oidc); the log says who gets an account on first sign-in.
+  const oidc = oidcConfigFromEnv(env);
+  const oidcIdentities = new PostgresOidcIdentityStore(db);
+  if (oidc) log.info({ issuer: oidc.issuer, allowList: oidc.allowList }, describeOidcProvisioning(oidc));
+  // Throttling counts on Redis when there is one (shared by every replica), else in the store (docs/security.md#sign-in-abuse).
+  const signInAttempts = new SignInAttempts({
+    store: env.REDIS_URL ? openRedisSignInThrottleStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresSignInThrottleStore(db),
+    policy: { ...DEFAULT_SIGN_IN_THROTTLE_POLICY, accountLimit: env.SIGN_IN_ACCOUNT_LIMIT, addressLimit: env.SIGN_IN_ADDRESS_LIMIT },
+    audit: auditLog,
+    clock: systemClock,
+    onBackgroundError: (error, context) => log.warn({ err: error, context }, "sign-in throttling housekeeping failed"),
+  });
+  const authOptions = buildAuthOptions({ identities: store, hasher, audit: auditLog, secret, oidc, oidcIdentities: { store: oidcIdentities, audit: auditLog }, log, signInAttempts });
+  return { store, hasher, secret, authOptions, signInAttempts, oidcIdentities, oidcIssuer: oidc?.issuer ?? null };
 }
 
 /** Closes the store if it was opened; for shutdown and tests. */
@@ -398,24 +447,36 @@ export async function disposeContainer(): Promise<void> {
   const container = pending ? await pending.catch(() => null) : null;
   if (!container) return;
   // Parts built on top of the container go first (each bounds its own wait).
-  require("node:fs").appendFileSync("/tmp/dbg.log", `dispose start ${new Date().toISOString()}\n`);
   const hooks = globalForContainer.__interlockShutdownHooks ?? [];
   globalForContainer.__interlockShutdownHooks = undefined;
   for (const hook of hooks.reverse()) await hook().catch((error: unknown) => container.log.error({ err: error }, "a shutdown hook failed"));
-  require("node:fs").appendFileSync("/tmp/dbg.log", `hooks done ${new Date().toISOString()}\n`);
   await container.notifications.notifier.stop();
-  require("node:fs").appendFileSync("/tmp/dbg.log", `notifier stopped\n`);
   clearTimeout(globalForVerifier.__interlockFirstVerify);
   clearInterval(globalForVerifier.__interlockVerifier);
   await container.orchestrator.stop(10_000);
   await container.locks.manager.close();
   await container.locks.store.close();
+  await container.identity.signInAttempts.close();
   container.audit.log.stopCheckpointTimer();
   await container.audit.log.settle();
   await container.audit.log.checkpoint().catch(() => null);
   if (container.graph instanceof Neo4jGraphStore) await container.graph.close();
   await container.db.close();
-  require("node:fs").appendFileSync("/tmp/dbg.log", `db closed\n`);
+}
+
+/**
+ * On a real deployment, says at start-up what would let someone with the
+ * database's credentials rewrite the audit trail unseen (docs/security.md#the-audit-chain-against-the-databases-own-users).
+ */
+async function warnAboutAuditSafety(env: Env, db: Database, log: Logger): Promise<void> {
+  const rights = await auditRewriteRights(db).catch((error: unknown) => [`its rights could not be read (${error instanceof Error ? error.message : String(error)})`]);
+  if (rights.length > 0) {
+    log.warn(
+      { problems: rights, migrationUrl: Boolean(env.DATABASE_MIGRATION_URL) },
+      `the server's database role can rewrite the audit chain: ${rights.join("; ")}. Run migrations as the owner (DATABASE_MIGRATION_URL) and the server as a runtime role (npm run db:roles)`,
+    );
+  }
+  for (const warning of auditPlacementWarnings(env)) log.warn(warning);
 }
 
 /** Start-up failures name the store and the variable that chose it, so the fix is obvious. */

@@ -26,6 +26,18 @@ describe("parseEnv", () => {
     expect(parseEnv({ DATABASE_URL: "" }).store).toBe("pglite");
   });
 
+  it("seeds the demo topology and serves the console's demo only on the embedded store unless told (docs/security.md#the-demo-on-a-real-deployment)", () => {
+    const embedded = parseEnv({});
+    expect([embedded.INTERLOCK_SEED_DEMO, embedded.INTERLOCK_DEMO]).toEqual([true, true]);
+    const real = parseEnv({ DATABASE_URL: "postgresql://u:p@db.internal:5432/interlock" });
+    expect([real.INTERLOCK_SEED_DEMO, real.INTERLOCK_DEMO]).toEqual([false, false]);
+    const asked = parseEnv({ DATABASE_URL: "postgresql://u:p@db.internal:5432/interlock", INTERLOCK_SEED_DEMO: "true", INTERLOCK_DEMO: "yes" });
+    expect([asked.INTERLOCK_SEED_DEMO, asked.INTERLOCK_DEMO]).toEqual([true, true]);
+    const refused = parseEnv({ INTERLOCK_SEED_DEMO: "false", INTERLOCK_DEMO: "0" });
+    expect([refused.INTERLOCK_SEED_DEMO, refused.INTERLOCK_DEMO]).toEqual([false, false]);
+    expect(problemsOf({ INTERLOCK_DEMO: "sometimes" })[0]).toMatchObject({ variable: "INTERLOCK_DEMO" });
+  });
+
   it("honours INTERLOCK_DATA_DIR for the embedded store", () => {
     expect(parseEnv({ INTERLOCK_DATA_DIR: "/var/lib/interlock" }).pgliteDir).toBe("/var/lib/interlock/pglite");
   });
@@ -90,6 +102,37 @@ describe("parseEnv: audit settings", () => {
   });
 });
 
+describe("AUTH_URL on a real deployment", () => {
+  const servingProblems = (source: Record<string, string>) => {
+    try {
+      assertSafeToServe(parseEnv(source));
+      return [];
+    } catch (error) {
+      if (error instanceof EnvError) return error.problems;
+      throw error;
+    }
+  };
+  const real = { DATABASE_URL: "postgresql://u@db/x", AUTH_SECRET: "s".repeat(40) };
+
+  it("is required with DATABASE_URL, so session cookies are Secure and redirects go only to the console", () => {
+    const problems = servingProblems(real);
+    expect(problems.map((p) => p.variable)).toEqual(["AUTH_URL"]);
+    expect(problems[0]!.message).toContain("is required when DATABASE_URL is set");
+    expect(servingProblems({ ...real, AUTH_URL: "https://interlock.example.com" })).toEqual([]);
+  });
+
+  it("must be https://, except on this machine", () => {
+    expect(servingProblems({ ...real, AUTH_URL: "http://interlock.example.com" })[0]!.message).toContain("must be an https:// URL");
+    expect(servingProblems({ ...real, AUTH_URL: "http://10.0.0.5:3000" }).map((p) => p.variable)).toEqual(["AUTH_URL"]);
+    expect(servingProblems({ ...real, AUTH_URL: "http://127.0.0.1:3000" })).toEqual([]);
+    expect(servingProblems({ ...real, AUTH_URL: "http://localhost:3000" })).toEqual([]);
+  });
+
+  it("is not required on the embedded store (loopback by default, no session secret to share)", () => {
+    expect(servingProblems({})).toEqual([]);
+  });
+});
+
 describe("HOST", () => {
   const servingProblems = (source: Record<string, string>) => {
     try {
@@ -120,12 +163,26 @@ describe("HOST", () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ variable: "HOST" });
     expect(problems[0]!.message).toContain("demo users whose passwords are published");
-    expect(servingProblems({ HOST: "192.168.1.20", DATABASE_URL: "postgresql://u@db/x", AUTH_SECRET: "s".repeat(40), INTERLOCK_DEMO_USERS: "true" }).map((p) => p.variable).sort()).toEqual(["HOST", "INTERLOCK_DEMO_USERS"]);
+    expect(servingProblems({ HOST: "192.168.1.20", DATABASE_URL: "postgresql://u@db/x", AUTH_SECRET: "s".repeat(40), AUTH_URL: "https://interlock.example.com", INTERLOCK_DEMO_USERS: "true" }).map((p) => p.variable).sort()).toEqual(["HOST", "INTERLOCK_DEMO_USERS"]);
   });
 
   it("serves other machines without demo users, or with them when INTERLOCK_INSECURE_DEMO_USERS accepts it", () => {
     expect(servingProblems({ HOST: "0.0.0.0", INTERLOCK_DEMO_USERS: "false" })).toEqual([]);
-    expect(servingProblems({ HOST: "0.0.0.0", DATABASE_URL: "postgresql://u@db/x", AUTH_SECRET: "s".repeat(40) })).toEqual([]);
+    expect(servingProblems({ HOST: "0.0.0.0", DATABASE_URL: "postgresql://u@db/x", AUTH_SECRET: "s".repeat(40), AUTH_URL: "https://interlock.example.com" })).toEqual([]);
     expect(servingProblems({ HOST: "0.0.0.0", INTERLOCK_INSECURE_DEMO_USERS: "true" })).toEqual([]);
+  });
+});
+
+describe("API token lifetimes (docs/security.md#offboarding-users-sessions-and-tokens)", () => {
+  it("expire after 90 days by default and at most after 365", () => {
+    expect(parseEnv({})).toMatchObject({ API_TOKEN_DEFAULT_TTL_DAYS: 90, API_TOKEN_MAX_TTL_DAYS: 365 });
+    expect(parseEnv({ API_TOKEN_DEFAULT_TTL_DAYS: "7", API_TOKEN_MAX_TTL_DAYS: "30" })).toMatchObject({ API_TOKEN_DEFAULT_TTL_DAYS: 7, API_TOKEN_MAX_TTL_DAYS: 30 });
+  });
+
+  it("refuses values outside 1..3650, and a default longer than the maximum", () => {
+    expect(problemsOf({ API_TOKEN_DEFAULT_TTL_DAYS: "0" }).map((p) => p.variable)).toEqual(["API_TOKEN_DEFAULT_TTL_DAYS"]);
+    expect(problemsOf({ API_TOKEN_MAX_TTL_DAYS: "3651" }).map((p) => p.variable)).toEqual(["API_TOKEN_MAX_TTL_DAYS"]);
+    expect(problemsOf({ API_TOKEN_DEFAULT_TTL_DAYS: "1.5" }).map((p) => p.variable)).toEqual(["API_TOKEN_DEFAULT_TTL_DAYS"]);
+    expect(problemsOf({ API_TOKEN_DEFAULT_TTL_DAYS: "400" })).toEqual([{ variable: "API_TOKEN_DEFAULT_TTL_DAYS", message: "must be at most API_TOKEN_MAX_TTL_DAYS (365)" }]);
   });
 });

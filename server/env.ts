@@ -60,9 +60,13 @@ export const ZEnvSchema = z.object({
   ...NEO4J_ENV_FIELDS,
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: postgresUrl.optional(),
+  // Migrations run as this (owner) role; the server then connects with DATABASE_URL, a runtime role that cannot rewrite the audit chain (docs/security.md).
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(200, "must be at most 200").default(10),
   INTERLOCK_DATA_DIR: z.string().min(1, "must not be empty").default(".data"),
-  INTERLOCK_SEED_DEMO: booleanString.default(true),
+  // The demo topology and the console's demo: on by default only on the embedded store (defaults in parseEnv; docs/security.md#the-demo-on-a-real-deployment).
+  INTERLOCK_SEED_DEMO: booleanString.optional(),
+  INTERLOCK_DEMO: booleanString.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
   PORT: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").default(3000),
   // Loopback unless asked: the embedded store's demo users have published passwords. HOST=0.0.0.0 serves other machines.
@@ -71,6 +75,8 @@ export const ZEnvSchema = z.object({
   AUDIT_CHECKPOINT_FILE: z.string().min(1, "must not be empty").optional(),
   AUDIT_CHECKPOINT_EVERY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(1000),
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number({ message: "must be a number" }).min(1, "must be at least 1").default(60),
+  // A process signs its own events no later than this after the first unsigned one (docs/spec/audit.md#checkpoints).
+  AUDIT_CHECKPOINT_DELAY_SECONDS: z.coerce.number({ message: "must be a number" }).min(0.1, "must be at least 0.1").max(3_600, "must be at most 3600").default(5),
   // How often the whole chain is verified in the background (the hash_chain_valid metric); 0 turns it off.
   AUDIT_VERIFY_INTERVAL_MINUTES: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").max(10_080, "must be at most 10080").default(60),
   // Locks (docs/specification.md#locks): Redis when REDIS_URL is set, else lease rows in the store.
@@ -102,9 +108,21 @@ export const ZEnvSchema = z.object({
   OIDC_CLIENT_ID: z.string().min(1, "must not be empty").optional(),
   OIDC_CLIENT_SECRET: z.string().min(1, "must not be empty").optional(),
   OIDC_DEFAULT_ROLE: z.enum(["VIEWER", "OPERATOR", "APPROVER", "ADMIN"], { message: "must be one of VIEWER, OPERATOR, APPROVER, ADMIN" }).default("VIEWER"),
+  // Who gets an account on first OIDC sign-in (docs/security.md#identity-oidc); with neither list, OIDC creates no accounts.
+  OIDC_ALLOWED_DOMAINS: z.string().max(10_000).refine((v) => v.split(",").every((d) => /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(d.trim())), "must be comma-separated email domains, e.g. example.com,corp.example.com").optional(),
+  OIDC_ALLOWED_GROUPS: z.string().max(10_000).refine((v) => v.split(",").every((g) => g.trim().length > 0), "must be comma-separated group names, none empty").optional(),
+  OIDC_GROUPS_CLAIM: z.string().trim().min(1, "must not be empty").max(200).default("groups"),
   INTERLOCK_DEMO_USERS: booleanString.optional(),
   INTERLOCK_INSECURE_DEMO_USERS: booleanString.default(false),
   API_MAX_BODY_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1024, "must be at least 1024").max(10_485_760, "must be at most 10485760").default(65_536),
+  // Sign-in throttling (docs/security.md#sign-in-abuse): attempts per account and per client address in a minute.
+  // The client address comes from X-Forwarded-For only behind TRUST_PROXY_HOPS trusted proxies; with 0 every client shares one count.
+  SIGN_IN_ACCOUNT_LIMIT: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(10_000, "must be at most 10000").default(30),
+  SIGN_IN_ADDRESS_LIMIT: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(100_000, "must be at most 100000").default(300),
+  TRUST_PROXY_HOPS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(10, "must be at most 10").default(0),
+  // API tokens expire (docs/security.md#offboarding-users-sessions-and-tokens): after the default unless the request asks for less or more, never after the maximum.
+  API_TOKEN_DEFAULT_TTL_DAYS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(3650, "must be at most 3650").default(90),
+  API_TOKEN_MAX_TTL_DAYS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(3650, "must be at most 3650").default(365),
 });
 
 /** Secrets that appear in documentation and examples: never accepted as real ones. */
@@ -122,6 +140,10 @@ export type Env = z.infer<typeof ZEnvSchema> & {
   store: "postgres" | "pglite";
   /** Seed the demo users (published passwords): on by default only on the embedded store. */
   demoUsers: boolean;
+  /** Seed the 42 demo services on a store's first start: by default only on the embedded store. */
+  INTERLOCK_SEED_DEMO: boolean;
+  /** The console's demo and failure matrix (/api/v1/demo/*): by default only on the embedded store. */
+  INTERLOCK_DEMO: boolean;
 };
 
 export class EnvError extends Error {
@@ -139,6 +161,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError(result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "(environment)"), message: issue.message })));
   }
   const env = result.data;
+  if (env.API_TOKEN_DEFAULT_TTL_DAYS > env.API_TOKEN_MAX_TTL_DAYS) {
+    throw new EnvError([{ variable: "API_TOKEN_DEFAULT_TTL_DAYS", message: `must be at most API_TOKEN_MAX_TTL_DAYS (${env.API_TOKEN_MAX_TTL_DAYS})` }]);
+  }
   return {
     ...env,
     pgliteDir: path.resolve(env.INTERLOCK_DATA_DIR, "pglite"),
@@ -147,6 +172,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     authSecretFile: path.resolve(env.INTERLOCK_DATA_DIR, "auth-secret"),
     store: env.DATABASE_URL ? "postgres" : "pglite",
     demoUsers: env.INTERLOCK_DEMO_USERS ?? !env.DATABASE_URL,
+    INTERLOCK_SEED_DEMO: env.INTERLOCK_SEED_DEMO ?? !env.DATABASE_URL,
+    INTERLOCK_DEMO: env.INTERLOCK_DEMO ?? !env.DATABASE_URL,
   };
 }
 
@@ -176,6 +203,12 @@ function productionProblems(env: Env): { variable: string; message: string }[] {
   const problems: { variable: string; message: string }[] = exposed ? [exposed] : [];
   if (!env.AUTH_SECRET) problems.push({ variable: "AUTH_SECRET", message: "is required when DATABASE_URL is set (sessions are signed with it); generate one with: openssl rand -base64 48" });
   else if (PUBLISHED_SECRETS.has(env.AUTH_SECRET)) problems.push({ variable: "AUTH_SECRET", message: "is the example value from the documentation; generate your own with: openssl rand -base64 48" });
+  // Sessions ride in cookies: on a real deployment they must be Secure, which next-auth decides from this URL's
+  // scheme (never from a client's X-Forwarded-Proto once AUTH_URL is set). http:// only for this machine (docs/security.md#defaults-that-keep-a-fresh-install-safe).
+  if (!env.AUTH_URL) problems.push({ variable: "AUTH_URL", message: "is required when DATABASE_URL is set: the console's public https:// URL (e.g. https://interlock.example.com), so session cookies are Secure and sign-in redirects go only there" });
+  else if (new URL(env.AUTH_URL).protocol !== "https:" && !isLoopbackHost(new URL(env.AUTH_URL).hostname)) {
+    problems.push({ variable: "AUTH_URL", message: "must be an https:// URL when DATABASE_URL is set (session cookies would travel unencrypted); http:// is accepted only for localhost, 127.0.0.0/8 and ::1" });
+  }
   if (env.INTERLOCK_DEMO_USERS && !env.INTERLOCK_INSECURE_DEMO_USERS) {
     problems.push({ variable: "INTERLOCK_DEMO_USERS", message: "would create users whose passwords are published in the README; create real users with npm run user:create (or set INTERLOCK_INSECURE_DEMO_USERS=true for a throwaway test database)" });
   }

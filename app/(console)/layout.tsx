@@ -5,6 +5,7 @@ import { AppNav } from "@/components/nav/app-nav";
 import { ConsoleProviders } from "@/components/console/providers";
 import { UserMenu } from "@/components/auth/user-menu";
 import { consoleUser } from "@/server/http/console-session";
+import { getEnv } from "@/server/env";
 
 // Every console page needs a signed-in user; the pages call the same API as automation.
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
@@ -19,7 +20,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             <p className="text-lg font-semibold text-white">Interlock</p>
             <p className="text-xs text-slate-400">Safety control plane</p>
           </div>
-          <AppNav />
+          <AppNav off={getEnv().INTERLOCK_DEMO ? [] : ["/demo"]} />
           <div className="mt-auto pt-6">
             <UserMenu />
           </div>

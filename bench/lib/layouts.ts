@@ -268,4 +268,43 @@ export const LAYOUTS: Layout[] = [
     ratios: [{ key: "ratio_to_pg_tx", label: "notifications ÷ `pg_tx_s`", basis: `notifications accepted per second ÷ the reference's one-row transactions per second, on the same database; ${SAME_RUN}` }],
     notes: ["`targets_met` in the JSON line is true only if every run reached 500 notifications/s with a p99 to submit of at most 250 ms."],
   },
+  {
+    name: "signin",
+    title: "Sign-in flood against lock renewals",
+    needs: "Redis and Postgres",
+    what: [
+      "Whether a flood of sign-ins slows the work that keeps production safe (docs/security.md#sign-in-abuse). 100 Redis locks are held through the real LockManager with a 1.5 s TTL, so each renews every 500 ms (200 renewals a second) on this process's event loop; every renewal's lateness against its schedule is measured, for 10 s per phase, each phase on fresh leases: quiet (no sign-ins), then 50 wrong-password sign-ins a second through the real sign-in path in the same process (the throttle on Redis, `verifyCredentials` on the Postgres identity store, bcrypt cost 11 in the hasher's worker threads), then, for comparison only, the same flood with bcryptjs on the event loop as before the worker pool.",
+      "The flood comes from 20 client addresses (none reaches its limit of 300 a minute): 20% of the attempts are on one account, throttled after its 30th failure (429, no hash); 40% on 20 real users and 40% on emails no user has (both hashed: an unknown email is checked against a decoy hash). Checks beyond what the workers keep up with wait in the pool's bounded queue (64) and past it are refused at once (`busy`).",
+    ],
+    tables: [
+      {
+        title: "Renewal lag",
+        columns: ["p50 ms", "p99 ms", "max ms", "renewals"],
+        rows: [
+          { label: "quiet", keys: ["renewal_lag_p50_ms_quiet", "renewal_lag_p99_ms_quiet", null, "renewals_quiet"] },
+          { label: "flood, bcrypt in worker threads", keys: ["renewal_lag_p50_ms_flood", "renewal_lag_p99_ms_flood", "renewal_lag_max_ms_flood", "renewals_flood"] },
+          { label: "flood, bcrypt on the event loop (before)", keys: [null, "renewal_lag_p99_ms_flood_on_loop", "renewal_lag_max_ms_flood_on_loop", "renewals_flood_on_loop"] },
+        ],
+      },
+      {
+        title: "The flood (bcrypt in worker threads)",
+        columns: ["value"],
+        rows: [
+          { label: "sign-in attempts", keys: ["flood_attempts"] },
+          { label: "hashed (went on to the password check)", keys: ["flood_hashed"] },
+          { label: "throttled (429 before any hashing)", keys: ["flood_throttled"] },
+          { label: "refused at once: the hashing queue was full", keys: ["flood_busy"] },
+          { label: "bcrypt worker threads", keys: ["bcrypt_workers"] },
+          { label: "leases lost (of 100): quiet", keys: ["leases_lost_quiet"] },
+          { label: "leases lost (of 100): flood, bcrypt in worker threads", keys: ["leases_lost_flood"] },
+          { label: "leases lost (of 100): flood, bcrypt on the event loop", keys: ["leases_lost_flood_on_loop"] },
+        ],
+      },
+    ],
+    ratios: [
+      { key: "flood_vs_quiet", label: "renewal lag p99, flood ÷ quiet", basis: `p99 renewal lateness under 50 sign-ins/s ÷ the same with none; ${SAME_RUN}`, target: "≤ 2" },
+      { key: "flood_on_loop_vs_quiet", label: "the same with bcrypt on the event loop", basis: `for comparison: the hasher before its worker pool; ${SAME_RUN}` },
+    ],
+    notes: ["`target_met` in the JSON line is true only if every run's flood p99 was at most twice its quiet p99."],
+  },
 ];

@@ -13,6 +13,7 @@ const KIND_EXPLAINED: Record<NonNullable<Verification["kind"]>, string> = {
   reordered: "events are out of order",
   truncated: "the chain ends before a checkpoint says it should",
   "forged-checkpoint": "a checkpoint's signature or hash does not match",
+  "missing-checkpoints": "signed checkpoints that must exist are missing",
 };
 
 /** Verify chain: runs the server's verification (recorded as an event) and says where the chain broke. */

@@ -7,7 +7,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { apiFetch } from "@/lib/api/client";
-import type { TDemoCatalog, TDemoRun, TDemoRunList } from "@/lib/api/demo";
+import type { TDemoCatalog, TDemoPlace, TDemoRun, TDemoRunList } from "@/lib/api/demo";
 import { queryKeys } from "@/lib/api/query-keys";
 import { can, usePrincipal } from "../console/providers";
 import { ErrorBox, Loading } from "../kpis/query-states";
@@ -73,7 +73,7 @@ export function DemoPage() {
 
   let block: StartBlock | null = null;
   if (!catalog.data.available) block = { kind: "unavailable", reason: `The demo cannot run on this server: ${catalog.data.unavailableReason ?? "no reason given"}.` };
-  else if (!can(principal, "OPERATOR")) block = { kind: "role", reason: `Running a scenario needs the operator role (or above); you are signed in as ${principal.role.toLowerCase()}, so you can watch runs but not start them.` };
+  else if (!can(principal, "ADMIN")) block = { kind: "role", reason: `Running a scenario needs the admin role; you are signed in as ${principal.role.toLowerCase()}, so you can watch runs but not start them.` };
   else if (running) block = { kind: "running", runId: running.id, reason: `A run is in progress: “${running.scenario.title}” (row ${running.scenario.row}), started by ${running.startedBy}. One scenario runs at a time; the buttons come back when it ends.` };
   else if (start.isPending) block = { kind: "starting", reason: "Starting …" };
 
@@ -88,7 +88,7 @@ export function DemoPage() {
   const refusal = start.isError ? { origin: start.variables?.origin ?? "demo", scenario: start.variables?.scenario ?? "", error: start.error } : null;
 
   return (
-    <Shell>
+    <Shell where={catalog.data.where}>
       <DemoCard catalog={catalog.data} block={block} onStart={startRun} refusal={refusal?.origin === "demo" ? refusal.error : null} onShowRun={select} />
       <section ref={runPanel} aria-labelledby="run-heading" className="scroll-mt-4 space-y-3">
         <h2 id="run-heading" className="text-lg font-semibold">
@@ -119,14 +119,26 @@ export function DemoPage() {
   );
 }
 
-function Shell({ children }: { children: React.ReactNode }) {
+function Shell({ children, where }: { children: React.ReactNode; where?: TDemoPlace | null }) {
   return (
     <div className="space-y-6">
-      <header>
+      <header className="space-y-2">
         <h1 className="text-2xl font-semibold">Demo</h1>
         <p className="text-sm text-slate-600">
-          The self-healing pipeline on this server&apos;s real orchestrator, locks, gates and audit log: the faults and the telemetry are simulated, every decision taken on them is real. Each run is measured, not written down.
+          {where?.sandboxed
+            ? "The self-healing pipeline on a real orchestrator, locks, gates and audit log of its own: the faults and the telemetry are simulated, every decision taken on them is real. Each run is measured, not written down."
+            : "The self-healing pipeline on this server's real orchestrator, locks, gates and audit log: the faults and the telemetry are simulated, every decision taken on them is real. Each run is measured, not written down."}
         </p>
+        {where && (
+          <p
+            data-testid="demo-where"
+            data-sandboxed={where.sandboxed}
+            className={`rounded border px-3 py-2 text-sm ${where.sandboxed ? "border-sky-200 bg-sky-50 text-sky-950" : "border-slate-200 bg-slate-50 text-slate-700"}`}
+          >
+            <span className="font-medium">{where.sandboxed ? "Runs happen in a sandbox: " : "Runs happen in "}</span>
+            {where.description}.
+          </p>
+        )}
       </header>
       {children}
     </div>

@@ -98,25 +98,50 @@ export function RunPanel({ run, manualMttrMinutes, error }: { run: TDemoRun; man
           <span className="font-medium text-slate-700">Actual:</span>{" "}
           {run.actual ? <span className={run.passed ? "text-emerald-900" : "text-red-800"}>{run.actual}</span> : <span className="text-slate-500">measured when the run ends</span>}
         </p>
-        {(run.incident || run.operations.length > 0) && (
-          <div className="flex flex-wrap items-center gap-x-4 gap-y-1" data-testid="run-links">
-            {run.incident && (
-              <Link href={`/incidents/${run.incident.id}`} className="font-medium text-sky-700 hover:underline">
-                Incident {run.incident.key} — its MTTR timeline
-              </Link>
-            )}
-            {run.operations.length > 0 && (
-              <span className="flex flex-wrap items-center gap-x-2">
-                <span className="text-slate-600">Operations:</span>
-                {run.operations.map((id) => (
-                  <Link key={id} href={`/operations/${id}`} className="font-mono text-xs text-sky-700 hover:underline" aria-label={`Operation ${id}`}>
-                    {shortId(id)}
-                  </Link>
-                ))}
-              </span>
-            )}
-          </div>
+        {run.sandbox && (
+          <p data-testid="run-sandbox" className="rounded border border-sky-200 bg-sky-50 px-3 py-2 text-sky-950">
+            {run.status === "RUNNING" ? "Running" : "Ran"} in the sandbox: {run.sandbox}; its operations are not in this console&apos;s lists, so its incident and operations are named here, not linked.
+          </p>
         )}
+        {(run.incident || run.operations.length > 0) &&
+          (run.sandbox ? (
+            // Their records were in the sandbox, not in this server's store: a link would lead nowhere.
+            <div className="flex flex-wrap items-center gap-x-4 gap-y-1 text-slate-700" data-testid="run-records">
+              {run.incident && (
+                <span>
+                  Incident <span className="font-medium">{run.incident.key}</span>
+                </span>
+              )}
+              {run.operations.length > 0 && (
+                <span className="flex flex-wrap items-center gap-x-2">
+                  <span className="text-slate-600">Operations:</span>
+                  {run.operations.map((id) => (
+                    <span key={id} className="font-mono text-xs" title={id}>
+                      {shortId(id)}
+                    </span>
+                  ))}
+                </span>
+              )}
+            </div>
+          ) : (
+            <div className="flex flex-wrap items-center gap-x-4 gap-y-1" data-testid="run-links">
+              {run.incident && (
+                <Link href={`/incidents/${run.incident.id}`} className="font-medium text-sky-700 hover:underline">
+                  Incident {run.incident.key} — its MTTR timeline
+                </Link>
+              )}
+              {run.operations.length > 0 && (
+                <span className="flex flex-wrap items-center gap-x-2">
+                  <span className="text-slate-600">Operations:</span>
+                  {run.operations.map((id) => (
+                    <Link key={id} href={`/operations/${id}`} className="font-mono text-xs text-sky-700 hover:underline" aria-label={`Operation ${id}`}>
+                      {shortId(id)}
+                    </Link>
+                  ))}
+                </span>
+              )}
+            </div>
+          ))}
       </div>
 
       <RunLog run={run} />

@@ -5,10 +5,11 @@ import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import { apiFetch } from "@/lib/api/client";
 import { ROLES } from "@/lib/api/common";
-import type { ZApiToken, ZApiTokenList, ZCreatedApiToken, ZUser, ZUserList } from "@/lib/api/identity";
+import type { ZApiToken, ZApiTokenList, ZCreatedApiToken, ZUser, ZUserChange, ZUserList } from "@/lib/api/identity";
 import { queryKeys } from "@/lib/api/query-keys";
 import { DataTable } from "@/components/ui/data-table";
 import { Time } from "@/components/ui/time";
+import { usePrincipal } from "../console/providers";
 import { ErrorBox, FormError, Loading } from "../kpis/query-states";
 import { INPUT, PRIMARY } from "./safety-settings";
 
@@ -78,8 +79,79 @@ function CreateUser() {
   );
 }
 
+/** A change an admin is about to make to a user, waiting for its reason. */
+type PendingChange = { user: User; change: { disabled: boolean } | { role: Role } };
+
+function describeChange({ user, change }: PendingChange): { title: string; consequence: string; confirm: string } {
+  if ("role" in change) {
+    return {
+      title: `Make ${user.email} ${roleLabel(change.role).toLowerCase()}?`,
+      consequence: `Their role changes from ${roleLabel(user.role).toLowerCase()} to ${roleLabel(change.role).toLowerCase()}. Every session they hold is signed out, and every API token they created is revoked.`,
+      confirm: "Change role",
+    };
+  }
+  return change.disabled
+    ? { title: `Disable ${user.email}?`, consequence: "They are signed out everywhere at once, cannot sign in again, and every API token they created is revoked.", confirm: "Disable user" }
+    : { title: `Enable ${user.email}?`, consequence: "They can sign in again. Tokens revoked when they were disabled stay revoked.", confirm: "Enable user" };
+}
+
+/** Asks why (the reason goes into the audit trail with the change), then sends PATCH /api/v1/users/{id}. */
+function ChangeUserDialog({ pending, onClose }: { pending: PendingChange; onClose: () => void }) {
+  const client = useQueryClient();
+  const principal = usePrincipal();
+  const ref = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState("");
+  const text = describeChange(pending);
+  const change = useMutation({
+    mutationFn: () => apiFetch<z.infer<typeof ZUserChange>>(`/api/v1/users/${pending.user.id}`, { method: "PATCH", body: { ...pending.change, reason } }),
+    onSuccess: () => {
+      // A change of your own account signs you out: the page reload sends you to sign in.
+      if (pending.user.id === principal.id) window.location.reload();
+      void client.invalidateQueries({ queryKey: queryKeys.users() });
+      void client.invalidateQueries({ queryKey: queryKeys.apiTokens() });
+      onClose();
+    },
+  });
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+  return (
+    <dialog ref={ref} aria-labelledby="change-user-title" onClose={onClose} className="m-auto w-full max-w-md rounded-lg border border-slate-200 p-5 shadow-xl backdrop:bg-slate-900/40">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          change.mutate();
+        }}
+      >
+        <h3 id="change-user-title" className="text-lg font-semibold">
+          {text.title}
+        </h3>
+        <p className="mt-2 text-sm text-slate-600">{text.consequence}</p>
+        <label className="mt-3 block text-sm">
+          <span className="block text-slate-700">Reason (kept in the audit trail)</span>
+          <textarea className={`${INPUT} w-full`} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} required autoFocus />
+        </label>
+        <div className="mt-3">
+          <FormError error={change.error} />
+        </div>
+        <div className="mt-4 flex justify-end gap-2">
+          <button type="button" className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-100" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className={PRIMARY} disabled={change.isPending || reason.trim() === ""}>
+            {change.isPending ? "Saving …" : text.confirm}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
 export function UserSettings() {
   const query = useQuery({ queryKey: queryKeys.users(), queryFn: ({ signal }) => apiFetch<z.infer<typeof ZUserList>>("/api/v1/users", { signal }) });
+  const principal = usePrincipal();
+  const [pending, setPending] = useState<PendingChange | null>(null);
   return (
     <div className="space-y-3">
       {query.isPending ? (
@@ -94,10 +166,28 @@ export function UserSettings() {
           density="snug"
           rows={query.data.users}
           rowKey={(u) => u.id}
+          rowProps={(u) => ({ "data-testid": `user-${u.email}` })}
           columns={[
             { key: "email", header: "Email", className: "font-mono text-xs", cell: (u) => u.email },
             { key: "name", header: "Name", cell: (u) => u.name },
-            { key: "role", header: "Role", cell: (u) => roleLabel(u.role) },
+            {
+              key: "role",
+              header: "Role",
+              cell: (u) => (
+                <select
+                  aria-label={`Role of ${u.email}`}
+                  className={INPUT}
+                  value={u.role}
+                  onChange={(e) => setPending({ user: u, change: { role: e.target.value as Role } })}
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {roleLabel(r)}
+                    </option>
+                  ))}
+                </select>
+              ),
+            },
             { key: "signIn", header: "Sign-in", className: "text-xs", cell: (u) => (u.signIn === "password" ? "Password" : "SSO") },
             {
               key: "status",
@@ -113,9 +203,32 @@ export function UserSettings() {
                 ),
             },
             { key: "created", header: "Created", className: "text-xs", cell: (u) => <Time iso={u.createdAt} /> },
+            {
+              key: "actions",
+              header: "Access",
+              className: "text-xs",
+              cell: (u) =>
+                u.disabledAt ? (
+                  <button type="button" aria-label={`Enable ${u.email}`} className="rounded border border-slate-300 px-2 py-0.5 hover:bg-slate-100" onClick={() => setPending({ user: u, change: { disabled: false } })}>
+                    Enable
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="rounded border border-red-300 px-2 py-0.5 text-red-700 hover:bg-red-50 disabled:opacity-50"
+                    disabled={u.id === principal.id}
+                    title={u.id === principal.id ? "You cannot disable your own account; another admin must" : undefined}
+                    aria-label={`Disable ${u.email}`}
+                    onClick={() => setPending({ user: u, change: { disabled: true } })}
+                  >
+                    Disable
+                  </button>
+                ),
+            },
           ]}
         />
       )}
+      {pending && <ChangeUserDialog key={`${pending.user.id}-${JSON.stringify(pending.change)}`} pending={pending} onClose={() => setPending(null)} />}
       <CreateUser />
     </div>
   );
@@ -236,7 +349,7 @@ function CreateToken({ onCreated }: { onCreated: (created: z.infer<typeof ZCreat
           </select>
         </label>
         <label className="text-sm">
-          <span className="block text-slate-700">Expires in days (optional)</span>
+          <span className="block text-slate-700">Expires in days (empty: the server's default)</span>
           <input type="number" className={`${INPUT} w-28`} value={form.days} onChange={(e) => setForm({ ...form, days: e.target.value })} />
         </label>
         <button type="submit" className={PRIMARY} disabled={create.isPending}>

@@ -53,7 +53,7 @@ export function SettingsPage() {
       <Section id="notifications" title="Notification channels" description="Where messages of each severity go, and who hears about reviews nobody answers.">
         <NotificationSettings />
       </Section>
-      <Section id="users" title="Users" description="People who sign in to the console, with their role.">
+      <Section id="users" title="Users" description="People who sign in to the console, with their role. Disabling someone or changing their role signs them out everywhere and revokes the API tokens they created.">
         <UserSettings />
       </Section>
       <Section id="tokens" title="API tokens" description="Automation calls the same API with a bearer token; it acts as token:<name> with the token's role.">

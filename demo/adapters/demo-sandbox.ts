@@ -32,6 +32,7 @@ import { PrismaIncidentSettingsStore } from "../../server/adapters/postgres/inci
 import { PostgresNotificationStore } from "../../server/adapters/postgres/notification-store";
 import { PostgresOperationQueries } from "../../server/adapters/postgres/operation-queries";
 import { PostgresExecutionLeaseStore } from "../../server/adapters/postgres/execution-lease-store";
+import { actorPeople } from "../../server/core/identity/actor-people";
 import { PostgresOperationStore } from "../../server/adapters/postgres/operation-store";
 import { PrismaMarkerStore, PrismaTopologyStore } from "../../server/adapters/postgres/topology-store";
 import { openRedisLockStore } from "../../server/adapters/redis/lock-store";
@@ -41,13 +42,15 @@ import { buildDemoEnvironment } from "./build-demo-environment";
 
 // A throwaway estate for one demo run: a fresh store (an embedded PGlite in a
 // temporary directory, or a database the caller created), the demo topology,
-// its own audit chain and signing key, locks on Redis or the store, the
-// simulated signals and executors, the notifier with one on-call approver
-// reading the console inbox, and a real orchestrator driving it all (on a
-// Postgres database, the crash row's worker process opens the same store and
-// locks). Used by
-// `npm run demo` and by the matrix's integration tests, so each scenario's
-// outcome depends on its own injection only (no cooldown left by the last row).
+// its own audit chain and signing key, locks on Redis (under a key prefix of
+// its own) or the store, the simulated signals and executors, the notifier
+// with one on-call approver reading the console inbox and no other channel, and
+// a real orchestrator driving it all (on a Postgres database, the crash row's
+// worker process opens the same store and locks). Used by `npm run demo`, by
+// the matrix's integration tests, and by the console's demo on a DATABASE_URL
+// deployment (demo/console/console-demo.ts; docs/demo.md#where-a-run-happens),
+// so each scenario's outcome depends on its own injection only (no cooldown
+// left by the last row) and nothing it does reaches the server's own store.
 
 export interface DemoSandboxOptions {
   /** A Postgres database to use (it must be empty or hold only Interlock's tables); default: a temporary PGlite. */
@@ -63,6 +66,12 @@ export interface DemoSandboxOptions {
   timeScale: number;
   orchestrator?: Partial<OrchestratorConfig>;
   onBackgroundError?: (error: unknown, context: string) => void;
+  /** Where the inbox's links point (default http://localhost:3000). */
+  consoleUrl?: string;
+  /** The manual-MTTR baseline runs are compared with (default: the sandbox's own incident setting, 45 min). */
+  manualMttrMinutes?: () => Promise<number>;
+  /** Why the crash row cannot run on a PGlite sandbox (default: how `npm run demo` gets a Postgres one). */
+  secondProcessUnavailable?: string;
 }
 
 export interface DemoSandbox {
@@ -113,6 +122,7 @@ export async function openDemoSandbox(options: DemoSandboxOptions): Promise<Demo
       {
         store: new PostgresOperationStore(db),
         leases: new PostgresExecutionLeaseStore(db),
+        people: actorPeople(new PostgresIdentityStore(db)),
         audit: log,
         locks,
         lockStore,
@@ -139,7 +149,7 @@ export async function openDemoSandbox(options: DemoSandboxOptions): Promise<Demo
       operations: new PostgresOperationQueries(db),
       audit: log,
       clock: systemClock,
-      links: { baseUrl: "http://localhost:3000" },
+      links: { baseUrl: options.consoleUrl ?? "http://localhost:3000" },
       config: DEFAULT_NOTIFIER_CONFIG,
       random: Math.random,
       onBackgroundError,
@@ -154,12 +164,14 @@ export async function openDemoSandbox(options: DemoSandboxOptions): Promise<Demo
       ? workerProcesses({
           databaseUrl,
           audit: { kind: "given", signingKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), sinkFile: path.join(dir, "audit-checkpoints.jsonl") },
+          graph: "store",
           locks: options.redisUrl ? { kind: "redis", url: options.redisUrl, prefix: redisPrefix } : { kind: "store" },
           // Its claim lapses soon after the kill, so the recovery the row measures comes within seconds.
           orchestrator: { timeScale: config.timeScale, claimLeaseMs: Math.min(config.claimLeaseMs, 3_000), lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs },
         })
-      : ({ available: false, reason: `${SECOND_PROCESS_UNAVAILABLE} (npm run demo: --postgres <server url>)` } as const);
-    const env = buildDemoEnvironment({ db, orchestrator, lockStore, locks, signals, audit: { log, store: auditStore, sink, publicKey }, graph, notifier, consoleUrl: "http://localhost:3000", gateConfig: async () => DEFAULT_GATE_CONFIG, timeScale: config.timeScale, incidentSettings: new PrismaIncidentSettingsStore(db), workerProcesses: processes });
+      : ({ available: false, reason: options.secondProcessUnavailable ?? `${SECOND_PROCESS_UNAVAILABLE} (npm run demo: --postgres <server url>)` } as const);
+    const built = buildDemoEnvironment({ db, orchestrator, lockStore, locks, signals, audit: { log, store: auditStore, sink, publicKey }, graph, notifier, consoleUrl: options.consoleUrl ?? "http://localhost:3000", gateConfig: async () => DEFAULT_GATE_CONFIG, timeScale: config.timeScale, incidentSettings: new PrismaIncidentSettingsStore(db), workerProcesses: processes });
+    const env = options.manualMttrMinutes ? { ...built, manualMttrMinutes: options.manualMttrMinutes } : built;
     return { env, db, describe: { store: db.kind === "postgres" ? (throwaway ? `postgres (temporary database ${throwaway.name})` : "postgres") : "pglite (temporary)", locks: inner.backend }, close };
   } catch (error) {
     await close();

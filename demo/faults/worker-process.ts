@@ -27,6 +27,8 @@ import { PostgresGateHistory } from "../../server/adapters/postgres/gate-history
 import { PrismaGateConfigStore } from "../../server/adapters/postgres/gate-config-store";
 import { PostgresLockStore } from "../../server/adapters/postgres/lock-store";
 import { PostgresExecutionLeaseStore } from "../../server/adapters/postgres/execution-lease-store";
+import { PostgresIdentityStore } from "../../server/adapters/postgres/identity-store";
+import { actorPeople } from "../../server/core/identity/actor-people";
 import { PostgresOperationStore } from "../../server/adapters/postgres/operation-store";
 import { PostgresGraphStore } from "../../server/adapters/postgres/postgres-graph-store";
 import { openRedisLockStore } from "../../server/adapters/redis/lock-store";
@@ -58,6 +60,12 @@ export interface WorkerProcessConfig {
    * any replica started with that configuration does.
    */
   audit: { kind: "given"; signingKeyPem: string; sinkFile: string } | { kind: "server" };
+  /**
+   * Where the dependency graph is read: beside a server, where the server keeps
+   * it (Neo4j when NEO4J_URI is inherited); in a sandbox, the sandbox's own
+   * tables, never the server's graph.
+   */
+  graph?: "server" | "store";
   workerId: string;
   orchestrator: Partial<OrchestratorConfig>;
   /** What to submit (the orchestrator's submission input). */
@@ -101,7 +109,7 @@ async function main(): Promise<void> {
   const lockStore: LockStore = config.locks.kind === "redis" ? await openRedisLockStore({ url: config.locks.url, prefix: config.locks.prefix }) : new PostgresLockStore(db);
   const locks = await LockManager.start({ store: lockStore, onBackgroundError });
   // The dependency graph where the server keeps it (the environment is inherited).
-  const neo4j = neo4jConfigFromEnv(process.env);
+  const neo4j = config.graph === "store" ? null : neo4jConfigFromEnv(process.env);
   const graph = neo4j ? Neo4jGraphStore.open(neo4j) : new PostgresGraphStore(db);
   const policies = new PrismaConflictPolicyStore(db);
   const gates = new PrismaGateConfigStore(db);
@@ -119,6 +127,7 @@ async function main(): Promise<void> {
     {
       store,
       leases: new PostgresExecutionLeaseStore(db),
+      people: actorPeople(new PostgresIdentityStore(db)),
       audit,
       locks,
       lockStore,

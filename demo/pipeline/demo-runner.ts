@@ -1,13 +1,15 @@
 // The console's demo runs (docs/demo.md#running-it): one scenario at a time in this process (the
 // scenarios set the simulated signals, which are this process's), started in
-// the background and watched by polling. The verdicts are also in the audit
-// log (demo.scenario.started / finished); this registry only keeps the live
-// view, the last few runs, in memory.
+// the background and watched by polling. Each run takes its environment from
+// the estate (beside the server's store, or a sandbox of its own:
+// docs/demo.md#where-a-run-happens) and gives it back when it ends. The verdicts
+// are also in the audit log the run wrote to (demo.scenario.started /
+// finished); this registry only keeps the live view, the last few runs, in memory.
 import { z } from "zod";
 import type { Clock } from "../../server/core/clock";
 import { AppError } from "../../server/core/errors";
-import type { DemoEnvironment } from "./demo-environment";
-import { FAILURE_SCENARIOS, findScenario } from "./failure-matrix";
+import type { DemoEstate } from "./demo-estate";
+import { FAILURE_SCENARIOS, findScenario, type FailureScenario } from "./failure-matrix";
 import { describeProgress } from "./describe-progress";
 import { describeScenario, runScenario, type ScenarioReport } from "./run-scenario";
 import { demoTimes, type DemoTimes } from "./demo-times";
@@ -40,6 +42,8 @@ export interface DemoRunView {
   times: DemoTimes | null;
   incident: { id: string; key: string } | null;
   operations: string[];
+  /** The sandbox the run happened in, in words; null when it ran beside this server's store (its incident and operations are then in the console's lists). */
+  sandbox: string | null;
   log: { at: string; text: string }[];
 }
 
@@ -53,8 +57,8 @@ export class DemoRunner {
 
   constructor(
     private readonly deps: {
-      /** Null when this server cannot inject faults; `unavailableReason` says why. */
-      env: DemoEnvironment | null;
+      /** Where runs happen; null when this server cannot inject faults (`unavailableReason` says why). */
+      estate: DemoEstate | null;
       unavailableReason: string | null;
       /** The manual baseline in force (the incident setting manualMttrMinutes). */
       manualMttrMinutes: () => Promise<number>;
@@ -65,13 +69,15 @@ export class DemoRunner {
   ) {}
 
   async catalog() {
+    const { estate } = this.deps;
     return {
-      available: this.deps.env !== null,
-      unavailableReason: this.deps.env ? null : this.deps.unavailableReason,
-      timeScale: this.deps.env?.timeScale ?? 1,
+      available: estate !== null,
+      unavailableReason: estate ? null : this.deps.unavailableReason,
+      where: estate?.place ?? null,
+      timeScale: estate?.timeScale ?? 1,
       manualMttrMinutes: await this.deps.manualMttrMinutes(),
       demoScenario: DEMO_SCENARIO_ID,
-      scenarios: FAILURE_SCENARIOS.map((s) => describeScenario(s, this.deps.env)),
+      scenarios: FAILURE_SCENARIOS.map((s) => this.describe(s)),
     };
   }
 
@@ -93,11 +99,11 @@ export class DemoRunner {
   /** Starts a scenario in the background; refused while another runs. */
   start(input: unknown, actor: string): DemoRunView {
     const { scenario: id } = ZStartDemoRunInput.parse(input);
-    const env = this.deps.env;
-    if (!env) throw new AppError("UNAVAILABLE", `The demo cannot run on this server: ${this.deps.unavailableReason}`);
+    const estate = this.deps.estate;
+    if (!estate) throw new AppError("UNAVAILABLE", `The demo cannot run on this server: ${this.deps.unavailableReason}`);
     const scenario = findScenario(id);
     if (!scenario) throw new AppError("NOT_FOUND", `No scenario ${id}`, { scenario: id });
-    const unavailable = scenario.unavailableIn?.(env) ?? null;
+    const unavailable = estate.unavailableIn(scenario);
     if (unavailable) throw new AppError("UNAVAILABLE", `Row ${scenario.row} (${scenario.title}) cannot run on this server: it ${unavailable}`, { scenario: id });
     if (this.running) {
       const r = this.running;
@@ -105,7 +111,7 @@ export class DemoRunner {
     }
     const run: DemoRunView = {
       id: this.deps.newId(),
-      scenario: describeScenario(scenario, env),
+      scenario: this.describe(scenario),
       status: "RUNNING",
       startedBy: actor,
       startedAt: this.deps.clock.now().toISOString(),
@@ -113,12 +119,13 @@ export class DemoRunner {
       actual: null,
       passed: null,
       durationMs: null,
-      timeScale: env.timeScale,
+      timeScale: estate.timeScale,
       mttrMs: null,
       orchestratorMs: null,
       times: null,
       incident: null,
       operations: [],
+      sandbox: estate.place.sandboxed ? estate.place.description : null,
       log: [],
     };
     this.running = run;
@@ -129,19 +136,32 @@ export class DemoRunner {
       if (run.log.length > KEEP_LINES) run.log.splice(0, run.log.length - KEEP_LINES);
     };
     say(`Injecting: ${scenario.title} at ${scenario.injectedAt}. Expected: ${scenario.expected}.`);
-    this.done = runScenario(env, scenario, {
+    const ctx = {
       log: say,
-      progress: (event) => {
+      progress: (event: Parameters<typeof describeProgress>[0]) => {
         if (event.kind === "incident" && !run.incident) run.incident = { id: event.incidentId, key: event.key };
         if (event.kind === "operation" && !run.operations.includes(event.operationId)) run.operations.push(event.operationId);
         say(describeProgress(event));
       },
-    })
+    };
+    const { timeScale } = estate;
+    this.done = (async () => {
+      const opened = await estate.open(scenario);
+      try {
+        if (opened.sandbox) {
+          run.sandbox = opened.sandbox;
+          say(`In a sandbox: ${opened.sandbox}. Its incident, operations, locks and audit events are its own, not this console's.`);
+        }
+        return await runScenario(opened.env, scenario, ctx);
+      } finally {
+        await opened.close().catch((error: unknown) => this.deps.onError(error));
+      }
+    })()
       .then(async (report: ScenarioReport) => {
         const times =
           report.mttrMs === null
             ? null
-            : demoTimes({ wallMs: report.mttrMs, timeScale: env.timeScale, manualMttrMinutes: await this.deps.manualMttrMinutes(), orchestratorMs: report.orchestratorMs, operations: report.operations.length });
+            : demoTimes({ wallMs: report.mttrMs, timeScale, manualMttrMinutes: await this.deps.manualMttrMinutes(), orchestratorMs: report.orchestratorMs, operations: report.operations.length });
         Object.assign(run, {
           status: report.passed ? "PASSED" : "FAILED",
           endedAt: this.deps.clock.now().toISOString(),
@@ -164,6 +184,10 @@ export class DemoRunner {
         if (this.running === run) this.running = null;
       });
     return copy(run);
+  }
+
+  private describe(scenario: FailureScenario) {
+    return { ...describeScenario(scenario, null), unavailableReason: this.deps.estate?.unavailableIn(scenario) ?? null };
   }
 }
 

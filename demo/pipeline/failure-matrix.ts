@@ -38,7 +38,14 @@ export interface FailureScenario {
   /** The row's expected reaction (docs/spec/failure-matrix.md#the-rows), with this estate's configured action where it differs. */
   expected: string;
   /** Why this row cannot run in `env` (null: it can); such a row is reported unavailable, never passed or failed. */
-  unavailableIn?(env: DemoEnvironment): string | null;
+  unavailableIn?(env: Pick<DemoEnvironment, "workerProcesses">): string | null;
+  /**
+   * The row edits the store itself (row 14 rewrites a stored audit event and
+   * puts it back): the console runs it in a sandbox of its own even where the
+   * other rows run beside the server's store, so a process killed between the
+   * edit and the restore cannot leave the server's chain broken (docs/demo.md#where-a-run-happens).
+   */
+  editsTheStore?: true;
   run(env: DemoEnvironment, ctx: ScenarioContext): Promise<ScenarioVerdict>;
 }
 
@@ -307,6 +314,7 @@ export const FAILURE_SCENARIOS: readonly FailureScenario[] = [
     title: "Audit Log Tampering",
     injectedAt: "the audit log",
     expected: "Tampered entry → the hash chain breaks at that entry → alert (a CRITICAL verification event, hash_chain_valid 0)",
+    editsTheStore: true,
     run: async (env) => {
       const tampering = await env.audit.tamper();
       let broken;

@@ -31,13 +31,15 @@ const ZVerification = z
     valid: z.boolean(),
     checked: z.number().int(),
     firstBadSeq: z.number().int().nullable(),
-    kind: z.enum(["edited", "deleted", "reordered", "truncated", "forged-checkpoint"]).nullable(),
+    kind: z.enum(["edited", "deleted", "reordered", "truncated", "forged-checkpoint", "missing-checkpoints"]).nullable(),
     detail: z.string().nullable(),
     checkpoints: z.number().int(),
     lastSeq: z.number().int(),
   })
   .meta({ id: "AuditVerification" });
-export const ZAuditVerification = ZVerification;
+export const ZAuditVerification = ZVerification.extend({
+  joined: z.boolean().meta({ description: "true when this request waited for a verification already running on this server and answers its verdict" }),
+}).meta({ id: "AuditVerificationRun" });
 
 export const ZAuditStatistics = z
   .object({

@@ -19,10 +19,20 @@ export const ZDemoScenario = z
   })
   .meta({ id: "DemoScenario" });
 
+export const ZDemoPlace = z
+  .strictObject({
+    sandboxed: z
+      .boolean()
+      .describe("True on a DATABASE_URL deployment: each run happens in a sandbox store of its own (database, audit chain, lock store, console inbox), so its incident, operations, locks and audit events are not in this console's lists"),
+    description: z.string().describe("Where runs happen, in words"),
+  })
+  .meta({ id: "DemoPlace" });
+
 export const ZDemoCatalog = z
   .strictObject({
-    available: z.boolean().describe("False when this server cannot inject faults (it reads Prometheus or deploys through the webhook)"),
+    available: z.boolean().describe("False when this server cannot inject faults (on the embedded store: it reads Prometheus or deploys through the webhook)"),
     unavailableReason: z.string().nullable(),
+    where: ZDemoPlace.nullable().describe("Where runs happen; null when the demo cannot run here"),
     timeScale: z.number().describe("SIMULATION_TIME_SCALE: simulated waits (canary bakes, image build) run this many times faster"),
     manualMttrMinutes: z.number().describe("The manual-MTTR baseline in force (the incident setting manualMttrMinutes, 45 unless an admin changed it): real-world minutes, compared only with a run's MTTR on the simulated basis"),
     demoScenario: z.string().describe("The scenario of the one-click demo: the payment-service NullPointerException"),
@@ -67,6 +77,10 @@ export const ZDemoRun = z
     times: ZDemoTimes.nullable().describe("The MTTR on the simulated basis against the manual baseline, and Interlock's share apart; null unless the run healed an incident"),
     incident: z.strictObject({ id: z.guid(), key: z.string() }).nullable(),
     operations: z.array(z.guid()),
+    sandbox: z
+      .string()
+      .nullable()
+      .describe("The sandbox the run happened in (e.g. a throwaway Postgres database, dropped after the run); null when it ran beside this server's store. A sandboxed run's incident and operations are not in this console's lists."),
     log: z.array(ZDemoRunLogLine).describe("What the pipeline and the orchestrator did, as it happened (at most the last 300 lines)"),
   })
   .meta({ id: "DemoRun" });
@@ -74,6 +88,7 @@ export const ZDemoRun = z
 export const ZDemoRunList = z.strictObject({ items: z.array(ZDemoRun).describe("This server's recent runs, newest first (kept in memory; each run's verdict is also in the audit log as demo.scenario.finished)") }).meta({ id: "DemoRunList" });
 
 export type TDemoScenario = z.infer<typeof ZDemoScenario>;
+export type TDemoPlace = z.infer<typeof ZDemoPlace>;
 export type TDemoCatalog = z.infer<typeof ZDemoCatalog>;
 export type TDemoRun = z.infer<typeof ZDemoRun>;
 export type TDemoTimes = z.infer<typeof ZDemoTimes>;

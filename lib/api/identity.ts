@@ -31,7 +31,7 @@ export const ZCreateApiTokenRequest = z
   .strictObject({
     name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._:@-]+$/, "letters, digits and . _ : @ - only"),
     role: ZRole,
-    expiresInDays: z.number().int().min(1).max(3650).optional(),
+    expiresInDays: z.number().int().min(1).max(3650).optional().meta({ description: "Days until it stops working: API_TOKEN_DEFAULT_TTL_DAYS (90) when absent, at most API_TOKEN_MAX_TTL_DAYS (365)" }),
   })
   .meta({ id: "CreateApiTokenRequest" });
 
@@ -51,3 +51,20 @@ export const ZCreateUserRequest = z
     password: z.string().min(12).max(1024).optional().meta({ description: "Absent for people who sign in through OIDC only" }),
   })
   .meta({ id: "CreateUserRequest" });
+
+export const ZUpdateUserRequest = z
+  .strictObject({
+    disabled: z.boolean().optional().meta({ description: "true disables the user (sessions signed out, their API tokens revoked); false enables them" }),
+    role: ZRole.optional().meta({ description: "A new role (sessions signed out, their API tokens revoked)" }),
+    reason: z.string().trim().min(1).max(1000).meta({ description: "Why: kept in the audit trail" }),
+  })
+  .refine((body) => body.disabled !== undefined || body.role !== undefined, { message: "give disabled, role or both", path: ["disabled"] })
+  .meta({ id: "UpdateUserRequest" });
+
+export const ZUserChange = z
+  .object({
+    user: ZUser,
+    changes: z.array(z.enum(["disabled", "enabled", "role"])).meta({ description: "What changed, in order; empty when the user already was as asked" }),
+    revokedTokens: z.array(ZApiToken).meta({ description: "The API tokens the user created that this change revoked" }),
+  })
+  .meta({ id: "UserChange" });

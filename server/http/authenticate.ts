@@ -3,7 +3,7 @@ import { getToken } from "next-auth/jwt";
 import { authenticateApiToken } from "../core/identity/authenticate-api-token";
 import type { IdentityStore } from "../core/identity/ports";
 import type { Principal } from "../core/identity/principal";
-import { principalOfUser } from "../core/identity/verify-credentials";
+import { principalOfSession } from "../core/identity/verify-credentials";
 import { AppError } from "../core/errors";
 
 export interface Authentication {
@@ -35,11 +35,10 @@ export async function authenticate(request: Request, deps: { identities: Identit
     cookieName,
     secureCookie: cookieName.startsWith("__Secure-"),
   }).catch(() => null);
-  const uid = token && typeof token.uid === "string" ? token.uid : null;
-  if (!uid) throw new AppError("UNAUTHENTICATED", "The session is not valid (expired, or signed with another secret): sign in again");
-  const principal = await principalOfUser(deps, uid);
-  if (!principal) throw new AppError("UNAUTHENTICATED", "The signed-in user no longer exists or is disabled");
-  return { principal, via: "session" };
+  // A cookie next-auth cannot decode has no claims; one signed in before the account last changed is signed out.
+  const session = await principalOfSession(deps, token ?? {});
+  if (!session.ok) throw new AppError("UNAUTHENTICATED", session.message, { reason: session.reason });
+  return { principal: session.principal, via: "session" };
 }
 
 function parseCookies(header: string | null): Record<string, string> {

@@ -68,7 +68,7 @@ export interface ApiHarness {
   db: TestDatabase;
   /** Sends a request to the route that Next would route it to (static segments win over dynamic ones, as in Next). */
   fetch(input: string, init?: RequestInit): Promise<Response>;
-  /** A session cookie for a user, as next-auth would set it after sign-in. */
+  /** A session cookie for a user, as next-auth would set it after sign-in now. */
   sessionCookie(userId: string): Promise<string>;
   /** Headers for each demo user's session (cookie + same-origin Origin). */
   as(role: Role): Promise<Record<string, string>>;
@@ -84,10 +84,14 @@ export async function startApiHarness(label: string, env: Record<string, string>
     DATABASE_URL: db.url,
     INTERLOCK_DATA_DIR: dataDir,
     AUTH_SECRET: "api-test-secret-0123456789abcdefghijklmnopqrstuv",
+    // Required with DATABASE_URL (server/env.ts); loopback http keeps next-auth's plain cookie names in these tests.
+    AUTH_URL: "http://127.0.0.1:3000",
     INTERLOCK_DEMO_USERS: "true",
     INTERLOCK_INSECURE_DEMO_USERS: "true",
     LOG_LEVEL: "silent",
     SIMULATION_TIME_SCALE: "100000",
+    // The journeys run on the 42 demo services, which a DATABASE_URL store no longer seeds unless asked.
+    INTERLOCK_SEED_DEMO: "true",
     // Background chain verification appends events at its own times; tests that count rows need quiet.
     AUDIT_VERIFY_INTERVAL_MINUTES: "0",
     ...env,
@@ -97,7 +101,11 @@ export async function startApiHarness(label: string, env: Record<string, string>
   const routes = await loadRouteFiles();
   // Next prefers static segments; sort so that templates with fewer dynamic parts are tried first.
   const ordered = [...routes].sort((a, b) => dynamicCount(a.template) - dynamicCount(b.template));
-  const sessionCookie = async (userId: string) => `next-auth.session-token=${await encode({ token: { uid: userId, sub: userId }, secret: container.identity.secret })}`;
+  // As the jwt callback signs it: the user id and the account's session epoch now.
+  const sessionCookie = async (userId: string) => {
+    const epoch = (await container.identity.store.findUserById(userId))?.sessionEpoch ?? null;
+    return `next-auth.session-token=${await encode({ token: { uid: userId, sub: userId, epoch }, secret: container.identity.secret })}`;
+  };
   const roleHeaders = new Map<Role, Record<string, string>>();
   return {
     container,

@@ -5,6 +5,8 @@ import crypto from "node:crypto";
 import { PostgresDeploymentLedger } from "../adapters/postgres/deployment-ledger";
 import { PostgresGateHistory } from "../adapters/postgres/gate-history";
 import { PostgresExecutionLeaseStore } from "../adapters/postgres/execution-lease-store";
+import { PostgresIdentityStore } from "../adapters/postgres/identity-store";
+import { actorPeople } from "../core/identity/actor-people";
 import { PostgresOperationStore } from "../adapters/postgres/operation-store";
 import { PostgresGraphStore } from "../adapters/postgres/postgres-graph-store";
 import { PostgresLockStore } from "../adapters/postgres/lock-store";
@@ -82,6 +84,7 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
     signals,
     gateHistory: new PostgresGateHistory(db),
     leases: new PostgresExecutionLeaseStore(db),
+    people: actorPeople(new PostgresIdentityStore(db)),
     executorFor: (type) => options.executors?.[type] ?? registry.forType(type),
     clock,
     config,

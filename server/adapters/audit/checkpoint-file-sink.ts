@@ -13,6 +13,10 @@ import type { AuditCheckpoint } from "../../core/audit/types";
 export class JsonlCheckpointSink implements CheckpointSink {
   constructor(private readonly file: string) {}
 
+  get location(): string {
+    return this.file;
+  }
+
   async append(checkpoint: AuditCheckpoint): Promise<void> {
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
     const handle = await fs.promises.open(this.file, "a", 0o600);

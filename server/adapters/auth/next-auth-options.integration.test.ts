@@ -1,8 +1,10 @@
 // The sign-in rules next-auth runs, against the real identity store: email and
 // password checked against the bcrypt hash (a disabled user refused), OIDC
-// people matched to users by email and, on first sign-in, created with the
-// configured role; the session cookie carries only the store's user id, and the
-// session shows the role read fresh from the store.
+// people found by their linked identity (issuer + subject) and, when the
+// allow-list admits them, created with the configured role (the whole OIDC flow
+// against a provider: oidc-sign-in.integration.test.ts); the session cookie
+// carries only the store's user id, and the session shows the role read fresh
+// from the store.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account, User } from "next-auth";
 import type { CredentialsConfig } from "next-auth/providers/credentials";
@@ -10,6 +12,7 @@ import { getLogger } from "../../logger";
 import { auditFixture } from "../../testing/audit";
 import { openTestStore, type TestStore } from "../../testing/stores";
 import { PostgresIdentityStore } from "../postgres/identity-store";
+import { PostgresOidcIdentityStore } from "../postgres/oidc-identity-store";
 import { BcryptPasswordHasher } from "./bcrypt-password-hasher";
 import { buildAuthOptions } from "./next-auth-options";
 
@@ -30,7 +33,15 @@ afterAll(async () => {
 });
 
 const options = () =>
-  buildAuthOptions({ identities, hasher, audit: audit.log, secret: "x".repeat(40), oidc: { issuer: "https://sso.example.com", clientId: "interlock", clientSecret: "s3cret", defaultRole: "OPERATOR" }, log: getLogger() });
+  buildAuthOptions({
+    identities,
+    hasher,
+    audit: audit.log,
+    secret: "x".repeat(40),
+    oidc: { issuer: "https://sso.example.com", clientId: "interlock", clientSecret: "s3cret", defaultRole: "OPERATOR", allowList: { domains: ["example.com"], groups: [], groupsClaim: "groups" } },
+    oidcIdentities: { store: new PostgresOidcIdentityStore(testStore.db), audit: audit.log },
+    log: getLogger(),
+  });
 
 describe("next-auth options", () => {
   it("signs in with the right password only, and never a disabled user", async () => {
@@ -44,17 +55,20 @@ describe("next-auth options", () => {
     await testStore.db.query("UPDATE users SET disabled_at = NULL WHERE email = 'sre@example.com'");
   });
 
-  it("offers OIDC when configured, creates a first-time OIDC user with the default role, and keeps only the user id in the token", async () => {
+  it("offers OIDC when configured, creates a first-time OIDC user with the default role, and keeps only the user id and its session epoch in the token", async () => {
     const opts = options();
     expect(opts.providers.map((p) => p.id)).toEqual(["credentials", "oidc"]);
     const account = { provider: "oidc", type: "oauth", providerAccountId: "sub-1" } as Account;
-    const user = { id: "sub-1", email: "New.Person@Example.com", name: "New Person" } as User;
-    expect(await opts.callbacks!.signIn!({ user, account } as never)).toBe(true);
+    const profile = { iss: "https://sso.example.com", sub: "sub-1", email: "New.Person@Example.com", email_verified: true, name: "New Person" };
+    const signInAs = () => ({ id: "sub-1", email: "new.person@example.com", name: "New Person" }) as User;
+    const user = signInAs();
+    expect(await opts.callbacks!.signIn!({ user, account, profile } as never)).toBe(true);
     const created = await identities.findUserByEmail("new.person@example.com");
     expect(created).toMatchObject({ role: "OPERATOR", passwordHash: null });
+    expect(user.id).toBe(created!.id);
 
     const token = await opts.callbacks!.jwt!({ token: {}, user, account } as never);
-    expect(token).toEqual({ uid: created!.id });
+    expect(token).toEqual({ uid: created!.id, epoch: 0 });
     const session = await opts.callbacks!.session!({ session: { expires: "" }, token } as never);
     expect(session).toMatchObject({ user: { email: "new.person@example.com", role: "OPERATOR" } });
 
@@ -62,7 +76,7 @@ describe("next-auth options", () => {
     expect(await opts.callbacks!.session!({ session: { expires: "" }, token } as never)).toMatchObject({ user: { role: "ADMIN" } });
 
     await testStore.db.query("UPDATE users SET disabled_at = now() WHERE id = $1", [created!.id]);
-    expect(await opts.callbacks!.signIn!({ user, account } as never)).toBe(false);
+    expect(await opts.callbacks!.signIn!({ user: signInAs(), account, profile } as never)).toBe("/signin?error=OidcAccountDisabled");
     await audit.log.settle();
     const provisioned = await audit.store.query({ action: "user.provisioned", limit: 5 });
     expect(provisioned.events).toHaveLength(1);

@@ -4,22 +4,21 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import type { AuditEventInput } from "../../core/audit/types";
 import type { IdentityStore, PasswordHasher } from "../../core/identity/ports";
 import { userActor } from "../../core/identity/principal";
-import type { Role } from "../../core/identity/roles";
-import { verifyCredentials } from "../../core/identity/verify-credentials";
+import { principalOfSession, verifyCredentials } from "../../core/identity/verify-credentials";
 import type { Logger } from "../../logger";
 import { authRedirect } from "@/lib/callback-url";
+import type { OidcIdentityStore } from "../../core/identity/oidc-ports";
+import type { OidcSignInDeps } from "../../core/identity/sign-in-with-oidc";
+import { oidcProvider, type OidcConfig } from "./oidc-provider";
+import { oidcSignInCallback } from "./oidc-sign-in-callback";
 
 // Sign-in for people (automation uses API tokens). next-auth v4 with JWT
-// sessions: the cookie carries only the user id; every API request reads the
-// user again (server/http/authenticate.ts), so a role change or a disabled
-// account takes effect at once instead of when the cookie expires.
+// sessions: the cookie carries only the user id and the account's session
+// epoch; every API request reads the user again (server/http/authenticate.ts),
+// so a role change or a disabled account takes effect at once instead of when
+// the cookie expires, and signs out the sessions signed in before it.
 
-export interface OidcConfig {
-  issuer: string;
-  clientId: string;
-  clientSecret: string;
-  defaultRole: Role;
-}
+export type { OidcConfig } from "./oidc-provider";
 
 export interface AuthDeps {
   identities: IdentityStore;
@@ -27,7 +26,14 @@ export interface AuthDeps {
   audit: { append(input: AuditEventInput): Promise<unknown> };
   secret: string;
   oidc: OidcConfig | null;
+  /** Linked OIDC identities and the audit log they are written with (docs/security.md#identity-oidc); required when `oidc` is set. */
+  oidcIdentities?: { store: OidcIdentityStore; audit: OidcSignInDeps["audit"] };
   log: Logger;
+  /**
+   * Sign-in throttling (docs/security.md#sign-in-abuse): attempts are counted and
+   * refused by the route before next-auth runs; a success here clears the account's count.
+   */
+  signInAttempts?: { recordSuccess(email: string): Promise<void> };
 }
 
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
@@ -44,27 +50,12 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
           deps.log.warn({ email: String(credentials?.email ?? "").slice(0, 320) }, "sign-in refused: invalid credentials");
           return null;
         }
+        await deps.signInAttempts?.recordSuccess(credentials?.email ?? "");
         return { id: principal.userId, email: principal.email, name: principal.name };
       },
     }),
   ];
-  if (deps.oidc) {
-    const oidc = deps.oidc;
-    providers.push({
-      id: "oidc",
-      name: "Single sign-on",
-      type: "oauth",
-      wellKnown: `${oidc.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
-      clientId: oidc.clientId,
-      clientSecret: oidc.clientSecret,
-      authorization: { params: { scope: "openid email profile" } },
-      idToken: true,
-      checks: ["pkce", "state"],
-      profile(profile: { sub: string; email?: string; name?: string }) {
-        return { id: profile.sub, email: profile.email ?? null, name: profile.name ?? profile.email ?? profile.sub };
-      },
-    });
-  }
+  if (deps.oidc) providers.push(oidcProvider(deps.oidc));
 
   return {
     secret: deps.secret,
@@ -76,29 +67,30 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
       async redirect(params) {
         return authRedirect(params);
       },
-      // OIDC people are matched to a store user by email; the first sign-in creates
-      // one with OIDC_DEFAULT_ROLE (an admin raises it), a disabled user is refused.
-      async signIn({ user, account }) {
+      // OIDC people are found by (issuer, subject), never by email; a verified email
+      // of an existing user needs an admin's link; new accounts only for the
+      // allow-list (docs/security.md#identity-oidc). On success `user` is the store's user.
+      async signIn({ user, account, profile }) {
         if (account?.provider !== "oidc") return true;
-        const email = typeof user.email === "string" ? userActor(user.email) : null;
-        if (!email) return false;
-        const existing = await deps.identities.findUserByEmail(email);
-        if (existing) return !existing.disabledAt;
-        const created = await deps.identities.saveUser({ email, name: user.name ?? email, role: oidc(deps).defaultRole, passwordHash: null }, "insert");
-        await deps.audit.append({ category: "MANUAL_INTERVENTION", severity: "WARNING", actor: email, action: "user.provisioned", payload: { userId: created.id, email, role: created.role, provider: "oidc" } });
-        return true;
+        if (!deps.oidc || !deps.oidcIdentities) throw new Error("OIDC is not configured");
+        return oidcSignInCallback({ identities: deps.identities, oidcIdentities: deps.oidcIdentities.store, audit: deps.oidcIdentities.audit, oidc: deps.oidc, log: deps.log }, { user, account, profile });
       },
       async jwt({ token, user, account }) {
         if (user) {
-          const stored = account?.provider === "oidc" && user.email ? await deps.identities.findUserByEmail(userActor(user.email)) : null;
-          token.uid = stored?.id ?? user.id;
+          // The store's user id: the signIn callback has already resolved an OIDC person to it (never by email).
+          token.uid = user.id;
+          // …and the account's session epoch at sign-in: a later disable, enable or role change
+          // raises it and signs this session out (docs/security.md#offboarding-users-sessions-and-tokens).
+          token.epoch = (await deps.identities.findUserById(user.id))?.sessionEpoch ?? null;
         }
         return token;
       },
+      // The check every API request makes (principalOfSession): no user for a session of a
+      // disabled account, or one signed in before the account last changed.
       async session({ session, token }) {
-        const uid = typeof token.uid === "string" ? token.uid : null;
-        const user = uid ? await deps.identities.findUserById(uid) : null;
-        return { ...session, user: user && !user.disabledAt ? { name: user.name, email: user.email, role: user.role, id: user.id } : undefined } as typeof session;
+        const check = await principalOfSession(deps, token);
+        const user = check.ok ? check.principal : null;
+        return { ...session, user: user ? { name: user.name, email: user.email, role: user.role, id: user.userId } : undefined } as typeof session;
       },
     },
     events: {
@@ -115,7 +107,3 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
   };
 }
 
-function oidc(deps: AuthDeps): OidcConfig {
-  if (!deps.oidc) throw new Error("OIDC is not configured");
-  return deps.oidc;
-}

@@ -8,7 +8,7 @@ import { ManualClock } from "../../core/clock";
 import { AppError } from "../../core/errors";
 import type { ExecutionContext, ExecutionStep } from "../../core/executors/ports";
 import type { OperationSnapshot } from "../../core/operations/types";
-import { signWebhookPayload, verifyWebhookSignature, WebhookExecutor, type WebhookExecutorConfig, webhookExecutorConfigFromEnv } from "./webhook-executor";
+import { signedTarget, signWebhookPayload, verifyWebhookSignature, WebhookExecutor, type WebhookExecutorConfig, webhookExecutorConfigFromEnv } from "./webhook-executor";
 
 const SECRET = "test-secret-0123456789abcdef-0123456789";
 
@@ -40,7 +40,9 @@ beforeAll(async () => {
       received.push(request);
       const timestamp = req.headers["x-interlock-timestamp"];
       const signature = req.headers["x-interlock-signature"];
-      if (!verifyWebhookSignature(SECRET, typeof timestamp === "string" ? timestamp : null, request.body, typeof signature === "string" ? signature : null)) {
+      // The receiver checks the signature against the method and path it was actually sent to.
+      const target = { method: request.method, path: request.path };
+      if (!verifyWebhookSignature(SECRET, typeof timestamp === "string" ? timestamp : null, target, request.body, typeof signature === "string" ? signature : null)) {
         json(res, 401, { message: "invalid signature" });
         return;
       }
@@ -189,6 +191,19 @@ describe("WebhookExecutor", () => {
     expect(received.filter((r) => r.method === "GET").every((r) => r.path === "/status/42")).toBe(true);
   });
 
+  it("does not follow a status URL on another origin, and a later cancel is not sent there either", async () => {
+    respond = (req, res) => (req.method === "POST" ? json(res, 202, { status: "PENDING", statusUrl: "https://collector.attacker.example/deployments/1" }) : json(res, 200, { status: "SUCCEEDED" }));
+    const run = context();
+    const executor = new WebhookExecutor(config());
+    const outcome = await executor.execute(run.ctx);
+    expect(outcome.status).toBe("FAILED");
+    expect(outcome.summary).toContain("is on another origin than");
+    expect(received.map((r) => r.method)).toEqual(["POST"]);
+    // The refusal step names the URL under another key, so withdraw() posts its cancel to the webhook URL, not to the foreign one.
+    await executor.withdraw({ ...run.ctx, previousSteps: run.recorded }, "aborted");
+    expect(received[1]).toMatchObject({ method: "POST", path: "/deployments" });
+  });
+
   it("retries a 500 with backoff and succeeds on the third try, re-checking the fence each time", async () => {
     let posts = 0;
     respond = (_req, res) => {
@@ -280,19 +295,27 @@ describe("WebhookExecutor", () => {
 describe("verifyWebhookSignature", () => {
   const now = 1_767_225_600;
   const body = '{"operation":{"id":"op-1"}}';
-  const signature = signWebhookPayload(SECRET, String(now), body);
+  const target = { method: "POST", path: "/deployments" };
+  const signature = signWebhookPayload(SECRET, String(now), target, body);
 
-  it("accepts the signature of the exact body and timestamp", () => {
-    expect(verifyWebhookSignature(SECRET, String(now), body, signature, { nowSeconds: now + 10 })).toBe(true);
+  it("accepts the signature of the exact method, path, body and timestamp", () => {
+    expect(verifyWebhookSignature(SECRET, String(now), target, body, signature, { nowSeconds: now + 10 })).toBe(true);
+    expect(signedTarget("post", "https://deploy.example.com/deployments?x=1")).toEqual({ method: "POST", path: "/deployments?x=1" });
   });
 
   it("refuses a changed body, a changed timestamp, another secret, a malformed header or a stale timestamp", () => {
-    expect(verifyWebhookSignature(SECRET, String(now), body.replace("op-1", "op-2"), signature, { nowSeconds: now })).toBe(false);
-    expect(verifyWebhookSignature(SECRET, String(now + 1), body, signature, { nowSeconds: now })).toBe(false);
-    expect(verifyWebhookSignature("x".repeat(40), String(now), body, signature, { nowSeconds: now })).toBe(false);
-    expect(verifyWebhookSignature(SECRET, String(now), body, "sha256=abc", { nowSeconds: now })).toBe(false);
-    expect(verifyWebhookSignature(SECRET, String(now), body, null, { nowSeconds: now })).toBe(false);
-    expect(verifyWebhookSignature(SECRET, String(now), body, signature, { nowSeconds: now + 301 })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, String(now), target, body.replace("op-1", "op-2"), signature, { nowSeconds: now })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, String(now + 1), target, body, signature, { nowSeconds: now })).toBe(false);
+    expect(verifyWebhookSignature("x".repeat(40), String(now), target, body, signature, { nowSeconds: now })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, String(now), target, body, "sha256=abc", { nowSeconds: now })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, String(now), target, body, null, { nowSeconds: now })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, String(now), target, body, signature, { nowSeconds: now + 301 })).toBe(false);
+  });
+
+  it("refuses the same signature replayed with another method or against another path", () => {
+    expect(verifyWebhookSignature(SECRET, String(now), { method: "DELETE", path: "/deployments" }, body, signature, { nowSeconds: now })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, String(now), { method: "POST", path: "/deployments/other" }, body, signature, { nowSeconds: now })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, String(now), { method: "POST", path: "/deployments?force=1" }, body, signature, { nowSeconds: now })).toBe(false);
   });
 });
 
@@ -319,8 +342,18 @@ describe("webhookExecutorConfigFromEnv", () => {
     expect(() => webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: "https://deploy.example.com", EXECUTOR_WEBHOOK_SECRET: "short-secret" })).toThrowError(
       /EXECUTOR_WEBHOOK_SECRET: must be at least 32 characters/,
     );
-    expect(() => webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: "ftp://deploy.example.com", EXECUTOR_WEBHOOK_SECRET: SECRET })).toThrowError(/EXECUTOR_WEBHOOK_URL: must be an http/);
+    expect(() => webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: "ftp://deploy.example.com", EXECUTOR_WEBHOOK_SECRET: SECRET })).toThrowError(/EXECUTOR_WEBHOOK_URL: must be an https/);
     expect(() => webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: "https://deploy.example.com", EXECUTOR_WEBHOOK_SECRET: "short-secret" })).not.toThrowError(/short-secret/);
+  });
+
+  it("refuses http:// except on this machine: the request carries fencing tokens and a signed intent to change production", () => {
+    expect(() => webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: "http://deploy.example.com/interlock", EXECUTOR_WEBHOOK_SECRET: SECRET })).toThrowError(
+      /EXECUTOR_WEBHOOK_URL: must be an https:\/\/ URL \(http:\/\/ is accepted only for localhost/,
+    );
+    expect(() => webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: "http://10.0.0.5:8080/interlock", EXECUTOR_WEBHOOK_SECRET: SECRET })).toThrowError(/must be an https/);
+    for (const url of ["http://127.0.0.1:8080/hook", "http://localhost:8080/hook", "http://[::1]:8080/hook"]) {
+      expect(webhookExecutorConfigFromEnv({ EXECUTOR_WEBHOOK_URL: url, EXECUTOR_WEBHOOK_SECRET: SECRET })).toMatchObject({ url });
+    }
   });
 
   it("pause and abort send the deploy system a signed cancel: DELETE on the status URL it gave, else a POST with {cancel}; a refusal is reported, not hidden", async () => {

@@ -52,7 +52,12 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
 
 /** The variables, shaped like server/env.ts's fields so env.ts can spread them into its schema. */
 export const EXECUTOR_WEBHOOK_ENV_FIELDS = {
-  EXECUTOR_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).optional(),
+  // https:// only, except on this machine (a deploy agent beside the server, and the tests): the request
+  // carries fencing tokens and a signed intent to change production (docs/security.md#smaller-rules).
+  EXECUTOR_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, message: "must be an https:// URL" })
+    .refine((value) => new URL(value).protocol === "https:" || isLoopbackUrl(value), "must be an https:// URL (http:// is accepted only for localhost, 127.0.0.0/8 and ::1)")
+    .optional(),
   EXECUTOR_WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   EXECUTOR_WEBHOOK_REQUEST_TIMEOUT_MS: wholeNumber(100, 300_000, DEFAULT_WEBHOOK_TIMINGS.requestTimeoutMs),
   EXECUTOR_WEBHOOK_TIMEOUT_SECONDS: wholeNumber(1, 86_400, DEFAULT_WEBHOOK_TIMINGS.overallTimeoutMs / 1000),
@@ -91,14 +96,46 @@ export function webhookExecutorConfigFromEnv(source: Record<string, string | und
   };
 }
 
-/** `sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`: what X-Interlock-Signature carries. */
-export function signWebhookPayload(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+/** True for http(s) URLs whose host is this machine: localhost, 127.0.0.0/8 or ::1. */
+function isLoopbackUrl(value: string): boolean {
+  const host = new URL(value).hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** What a request is signed for: its method and its path with the query, so a signature cannot be moved to another request. */
+export interface SignedTarget {
+  method: string;
+  /** The request URL's path and query, e.g. `/deploys/42?x=1`. */
+  path: string;
+}
+
+/** The signed target of a request to `url` with `method`. */
+export function signedTarget(method: string, url: string): SignedTarget {
+  const parsed = new URL(url);
+  return { method: method.toUpperCase(), path: `${parsed.pathname}${parsed.search}` };
 }
 
 /**
- * For the receiving side: true when `header` is the signature of `body` at
- * `timestamp` under `secret`, and the timestamp is within `toleranceSeconds`
+ * `sha256=<hex HMAC-SHA256(secret, timestamp + "." + METHOD + "." + path + "." + body)>`:
+ * what X-Interlock-Signature carries. Method and path are covered so a captured
+ * signed POST cannot be replayed as a DELETE, or against another URL of the
+ * deploy system, within the freshness window (docs/security.md#smaller-rules).
+ */
+export function signWebhookPayload(secret: string, timestamp: string, target: SignedTarget, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${target.method.toUpperCase()}.${target.path}.${body}`).digest("hex")}`;
+}
+
+/**
+ * For the receiving side: true when `header` is the signature of `body`, sent
+ * with `target`'s method to its path, at `timestamp` under `secret`, and the timestamp is within `toleranceSeconds`
  * of now (a captured request replayed later is refused). The timestamp is
  * signed with the body, so it cannot be refreshed by whoever replays it.
  * Compared in constant time so the signature cannot be guessed byte by byte.
@@ -106,6 +143,7 @@ export function signWebhookPayload(secret: string, timestamp: string, body: stri
 export function verifyWebhookSignature(
   secret: string,
   timestamp: string | null | undefined,
+  target: SignedTarget,
   body: string,
   header: string | null | undefined,
   options: { toleranceSeconds?: number; nowSeconds?: number } = {},
@@ -113,7 +151,7 @@ export function verifyWebhookSignature(
   if (!timestamp || !header || !/^\d{1,12}$/.test(timestamp)) return false;
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signWebhookPayload(secret, timestamp, body), "utf8");
+  const expected = Buffer.from(signWebhookPayload(secret, timestamp, target, body), "utf8");
   const given = Buffer.from(header, "utf8");
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -256,16 +294,19 @@ export class WebhookExecutor implements OperationExecutor {
    * and why; the outcome is recorded as a step.
    */
   private async cancel(context: ExecutionContext, action: "pause" | "abort", why: string): Promise<{ ok: boolean; status: number | null; problem: string | null; url: string }> {
-    const statusUrl = [...context.previousSteps].reverse().find((s) => typeof s.detail.statusUrl === "string")?.detail.statusUrl as string | undefined;
+    const recorded = [...context.previousSteps].reverse().find((s) => typeof s.detail.statusUrl === "string")?.detail.statusUrl as string | undefined;
+    // Only a status URL of the deploy system's own origin is ever sent a signed request.
+    const statusUrl = recorded && sameOrigin(recorded, this.config.url) ? recorded : undefined;
     const body = JSON.stringify({ cancel: { operationId: context.operation.id, service: context.operation.service, action, reason: why } });
     const url = statusUrl ?? this.config.url;
+    const method = statusUrl ? "DELETE" : "POST";
     const startedAt = context.clock.now().toISOString();
     const timestamp = String(Math.floor(Date.now() / 1000));
     let outcome: { ok: boolean; status: number | null; problem: string | null; url: string };
     try {
       const response = await fetch(url, {
-        method: statusUrl ? "DELETE" : "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": `${context.operation.id}:${action}`, "X-Interlock-Timestamp": timestamp, "X-Interlock-Signature": signWebhookPayload(this.config.secret, timestamp, body) },
+        method,
+        headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": `${context.operation.id}:${action}`, "X-Interlock-Timestamp": timestamp, "X-Interlock-Signature": signWebhookPayload(this.config.secret, timestamp, signedTarget(method, url), body) },
         body,
         redirect: "manual",
         signal: AbortSignal.timeout(this.config.requestTimeoutMs),
@@ -346,6 +387,16 @@ export class WebhookExecutor implements OperationExecutor {
       resolved = new URL(statusUrl, this.config.url).toString();
     } catch {
       return { status: "FAILED", summary: `The deploy system accepted ${run.what} but its status URL is not a URL.`, detail: { httpStatus: answer.status, attempts } };
+    }
+    // Signed requests go to the deploy system only: a status URL on another origin (a compromised or
+    // confused deploy system pointing elsewhere) is not followed (docs/security.md#smaller-rules).
+    if (!sameOrigin(resolved, this.config.url)) {
+      await context.recordStep({ name: "webhook refused status URL", startedAt, endedAt, outcome: "FAILED", detail: { httpStatus: answer.status, refusedStatusUrl: resolved.slice(0, 500) } });
+      return {
+        status: "FAILED",
+        summary: `The deploy system accepted ${run.what} but its status URL ${resolved.slice(0, 200)} is on another origin than ${new URL(this.config.url).origin}; Interlock sends signed requests only to the configured deploy system.`,
+        detail: { httpStatus: answer.status, attempts, refusedStatusUrl: resolved.slice(0, 500) },
+      };
     }
     const status = parsed?.status ?? "ACCEPTED";
     await context.recordStep({ name: "webhook accepted", startedAt, endedAt, outcome: "INFO", detail: { httpStatus: answer.status, statusUrl: resolved, status } });
@@ -434,7 +485,7 @@ export class WebhookExecutor implements OperationExecutor {
       Accept: "application/json",
       "Idempotency-Key": context.operation.id,
       "X-Interlock-Timestamp": timestamp,
-      "X-Interlock-Signature": signWebhookPayload(this.config.secret, timestamp, body),
+      "X-Interlock-Signature": signWebhookPayload(this.config.secret, timestamp, signedTarget(method, url), body),
     };
     if (method === "POST") headers["Content-Type"] = "application/json";
     const timeoutMs = Math.max(1, Math.min(this.config.requestTimeoutMs, Math.ceil(this.remaining(run))));

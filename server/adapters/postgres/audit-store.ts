@@ -160,6 +160,30 @@ export class PrismaAuditStore implements AuditStore {
     return { total, checked, lastSeq, firstProblem };
   }
 
+  async scanSegment(fromSeq: number, checkpoints: AuditCheckpoint[]): Promise<ChainScan | null> {
+    const lo = Math.max(1, fromSeq);
+    const [bounds] = await this.db.withSession((s) =>
+      // A range of the primary key, not the whole table: this runs before every checkpoint.
+      s.query<{ total: string; last: string | null }>(`SELECT count(*)::text AS total, max(e.seq)::text AS last FROM audit_events e WHERE e.seq >= $1`, [lo]),
+    );
+    const lastSeq = Number(bounds?.last ?? 0);
+    let firstProblem: ChainScanRow | null;
+    try {
+      firstProblem = lastSeq >= lo ? await this.scanRange(lo, lastSeq, checkpoints.map((c) => String(c.seq)), checkpoints.map((c) => c.hash)) : null;
+    } catch (error) {
+      if ((error as { code?: string }).code === "22P02") return null;
+      throw error;
+    }
+    const total = Number(bounds?.total ?? 0);
+    return { total, checked: firstProblem ? Math.max(0, firstProblem.seq - lo + 1) : total, lastSeq, firstProblem };
+  }
+
+  async hashesAt(seqs: number[]): Promise<Map<number, string>> {
+    if (seqs.length === 0) return new Map();
+    const rows = await this.db.query<{ seq: string; hash: string }>(`SELECT e.seq::text AS seq, e.hash FROM audit_events e WHERE e.seq = ANY($1::text[]::bigint[])`, [seqs.map(String)]);
+    return new Map(rows.map((r) => [Number(r.seq), r.hash]));
+  }
+
   private async scanRange(lo: number, hi: number, cpSeqs: string[], cpHashes: string[]): Promise<ChainScanRow | null> {
     const rows = await this.db.withSession((s) =>
       s.query<{ seq: string; hash: string; prev_seq: string | null; prev_hash: string | null; hash_ok: boolean | null; cseq: string | null; cprev: string | null; cols_ok: boolean | null; cp_hash: string | null }>(
@@ -262,6 +286,11 @@ export class PrismaAuditStore implements AuditStore {
   async listCheckpoints(): Promise<AuditCheckpoint[]> {
     const rows = await this.db.prisma.auditCheckpoint.findMany({ orderBy: { seq: "asc" } });
     return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, count: Number(r.count), at: r.createdAt.toISOString(), keyId: r.keyId, signature: r.signature }));
+  }
+
+  async latestCheckpoint(): Promise<AuditCheckpoint | null> {
+    const r = await this.db.prisma.auditCheckpoint.findFirst({ orderBy: { seq: "desc" } });
+    return r ? { seq: Number(r.seq), hash: r.hash, count: Number(r.count), at: r.createdAt.toISOString(), keyId: r.keyId, signature: r.signature } : null;
   }
 
   async insertCheckpoint(checkpoint: AuditCheckpoint): Promise<boolean> {

@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { AppError } from "../../core/errors";
-import type { Database, SqlExecutor } from "./database";
+import { openDatabase, type Database, type SqlExecutor } from "./database";
 
 // Applies prisma/migrations/*/migration.sql in name order, each in its own
 // transaction together with its row in Prisma's `_prisma_migrations` table (same
@@ -61,7 +61,9 @@ export async function applyMigrations(db: Database, migrations: Migration[] = re
   return db.withSession(async (session) => {
     await session.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     try {
-      await session.exec(MIGRATIONS_TABLE);
+      // Only when missing: a runtime role without DDL rights (docs/security.md) still checks an up-to-date store.
+      const [table] = await session.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
+      if (!table?.t) await session.exec(MIGRATIONS_TABLE);
       const rows = await session.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
         `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
       );
@@ -97,10 +99,32 @@ async function applyOne(tx: SqlExecutor, migration: Migration): Promise<void> {
   try {
     await tx.exec(migration.sql);
   } catch (error) {
-    throw new AppError("INTERNAL", `Migration ${migration.name} failed: ${error instanceof Error ? error.message : String(error)}`, { migration: migration.name }, { cause: error });
+    // insufficient_privilege: the runtime role, which may not change the schema (docs/security.md#the-audit-chain-against-the-databases-own-users).
+    const hint = (error as { code?: string }).code === "42501" ? "; this role may not change the schema: apply migrations as the owner role (DATABASE_MIGRATION_URL, or npm run db:migrate with it set)" : "";
+    throw new AppError("INTERNAL", `Migration ${migration.name} failed: ${error instanceof Error ? error.message : String(error)}${hint}`, { migration: migration.name }, { cause: error });
   }
   await tx.query(
     `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), now(), 1)`,
     [crypto.randomUUID(), migration.checksum, migration.name],
   );
+}
+
+/**
+ * Applies the migrations as the schema's owner when `migrationUrl` is given
+ * (DATABASE_MIGRATION_URL, on a connection of its own, closed afterwards),
+ * else on `db` itself as before. Either way `db` is checked afterwards, so a
+ * runtime role meets a store that is up to date.
+ */
+export async function applyMigrationsAs(db: Database, migrationUrl: string | undefined, migrations: Migration[] = readMigrations()): Promise<MigrationReport> {
+  if (!migrationUrl) return applyMigrations(db, migrations);
+  if (db.kind !== "postgres") throw new AppError("INTERNAL", "DATABASE_MIGRATION_URL needs DATABASE_URL: the embedded store has no database roles");
+  const owner = await openDatabase({ kind: "postgres", url: migrationUrl, poolSize: 1 });
+  let report: MigrationReport;
+  try {
+    report = await applyMigrations(owner, migrations);
+  } finally {
+    await owner.close();
+  }
+  const check = await applyMigrations(db, migrations);
+  return { ...report, unknown: check.unknown };
 }

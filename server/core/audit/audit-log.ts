@@ -2,17 +2,28 @@ import { AppError } from "../errors";
 import type { Clock } from "../clock";
 import { isoFromMicros, prepareEvent, sealPrepared } from "./canonical-hash";
 import type { CheckpointSigner } from "./checkpoint-signing";
+import { nextCheckpointAt, unsignedGraceMs } from "./checkpoint-schedule";
 import type { AuditStore, CheckpointSink, StoreTransaction } from "./ports";
-import { AUDIT_CATEGORIES, AUDIT_SEVERITIES, type AuditCheckpoint, type AuditEventInput, type AuditRecord } from "./types";
+import { AUDIT_CATEGORIES, AUDIT_SEVERITIES, type AuditCheckpoint, type AuditEventInput, type AuditRecord, type VerificationResult } from "./types";
+import { resultOfScan } from "./verify-audit-log";
+
+/** The action of a verification verdict (verify-and-record.ts reads and writes it too). */
+const VERIFIED_ACTION = "audit.verified";
 
 export interface AuditLogConfig {
   /** Take a checkpoint once this many events were appended since the last one. */
   checkpointEvery: number;
-  /** …or once this much time passed with new events (milliseconds). */
+  /** Sweep for events other processes appended (and retry a refused checkpoint) this often (milliseconds). */
   checkpointIntervalMs: number;
+  /** Sign this process's events no later than this long after the first unsigned one (milliseconds; default 5 s). */
+  checkpointDelayMs?: number;
   /** Largest batch one group commit writes. */
   maxBatch: number;
 }
+
+const DEFAULT_CHECKPOINT_DELAY_MS = 5_000;
+/** How many of its own unsigned events a process remembers to compare with what the store kept. */
+const MAX_REMEMBERED = 100_000;
 
 export interface AuditLogDeps {
   store: AuditStore;
@@ -22,6 +33,8 @@ export interface AuditLogDeps {
   config: AuditLogConfig;
   /** Told about background failures (a checkpoint that could not be written). */
   onBackgroundError?: (error: unknown) => void;
+  /** Told when a checkpoint is refused because the chain since the last one does not verify. */
+  onCheckpointRefused?: (result: VerificationResult) => void;
 }
 
 interface Pending {
@@ -57,10 +70,25 @@ export function assertValidAuditInput(input: AuditEventInput): void {
 export class AuditLog {
   private queue: Pending[] = [];
   private flushing = false;
-  private lastCheckpointSeq: number | null = null;
   private checkpointing: Promise<AuditCheckpoint | null> | null = null;
   private checkpointAgain = false;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private dueTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * The hash this process computed for each event it appended (and saw
+   * committed) that no checkpoint it took has vouched for yet, with when it was
+   * appended: before signing, the store must still hold exactly these.
+   */
+  private written = new Map<number, { hash: string; atMs: number }>();
+  /** The highest seq this process appended. */
+  private highestWritten = 0;
+  /** The newest checkpoint this process signed or read with a valid signature: where the next verification starts. */
+  private base: AuditCheckpoint | null = null;
+  private baseLoaded = false;
+  /** Checkpoints of what this process wrote where the store now holds something else (kept so every later check fails there too). */
+  private evidence: AuditCheckpoint[] = [];
+  private refusedUntilMs: number | null = null;
+  private lastRefusal: string | null = null;
 
   constructor(private readonly deps: AuditLogDeps) {}
 
@@ -133,9 +161,53 @@ export class AuditLog {
   }
 
   private afterAppend(records: AuditRecord[]): void {
-    const last = records.at(-1);
-    if (!last) return;
-    if (this.lastCheckpointSeq === null || last.seq - this.lastCheckpointSeq >= this.deps.config.checkpointEvery) this.requestCheckpoint();
+    if (records.length === 0) return;
+    const atMs = this.deps.clock.now().getTime();
+    for (const record of records) {
+      this.written.set(record.seq, { hash: record.hash, atMs });
+      this.highestWritten = Math.max(this.highestWritten, record.seq);
+    }
+    // Bounded memory even if checkpoints keep failing: forget the oldest (the newest, the head, matter most).
+    for (const seq of this.written.keys()) {
+      if (this.written.size <= MAX_REMEMBERED) break;
+      this.written.delete(seq);
+    }
+    this.scheduleCheckpoint();
+  }
+
+  /** Takes the checkpoint now when due, else arranges to take it when it will be (docs/spec/audit.md#checkpoints). */
+  private scheduleCheckpoint(): void {
+    const now = this.deps.clock.now();
+    const oldest = this.written.values().next().value;
+    const tail = { oldestAtMs: oldest?.atMs ?? null, count: this.highestWritten - (this.base?.seq ?? 0) };
+    const due = nextCheckpointAt(tail, { delayMs: this.delayMs, every: this.deps.config.checkpointEvery }, now, this.refusedUntilMs);
+    if (due === "now") {
+      this.requestCheckpoint();
+    } else if (due !== null && !this.dueTimer) {
+      // A real-time timer: when it fires the delay has passed, whatever the clock says.
+      this.dueTimer = setTimeout(() => {
+        this.dueTimer = null;
+        this.requestCheckpoint();
+      }, Math.max(0, due - now.getTime()));
+      this.dueTimer.unref?.();
+    }
+  }
+
+  private get delayMs(): number {
+    return this.deps.config.checkpointDelayMs ?? DEFAULT_CHECKPOINT_DELAY_MS;
+  }
+
+  /**
+   * How old an unsigned tail may be before verification calls it missing
+   * evidence, for this configuration (checkpoint-schedule.ts).
+   */
+  get unsignedGraceMs(): number {
+    return unsignedGraceMs({ delayMs: this.delayMs, intervalMs: this.deps.config.checkpointIntervalMs });
+  }
+
+  /** The clock the log stamps events with, for verdicts that compare against event times. */
+  now(): Date {
+    return this.deps.clock.now();
   }
 
   /** A background checkpoint; if one is running, another follows it so no threshold crossing is lost. */
@@ -148,8 +220,9 @@ export class AuditLog {
   }
 
   /**
-   * Signs the head as of now and keeps it in the table and in the sink; nothing
-   * when that head is already checkpointed. One at a time per process (a call
+   * Verifies the chain since the last checkpoint and, when it holds, signs the
+   * head and keeps the checkpoint in the table and in the sink; nothing when
+   * that head is already checkpointed. One at a time per process (a call
    * during another waits for it, then checkpoints the newer head); across
    * processes the table's unique seq keeps one row per head.
    */
@@ -167,20 +240,137 @@ export class AuditLog {
   }
 
   private async takeCheckpoint(): Promise<AuditCheckpoint | null> {
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = null;
+    // In this order: every event in `mine` committed before the base was read, and
+    // the base before the head, so the head is at or past all of them (unless the chain was cut).
+    // Events appended while this runs are checked next time.
+    const mine = [...this.written.entries()].sort(([a], [b]) => a - b);
+    const base = await this.trustedBase();
     const head = await this.deps.store.head();
-    if (this.lastCheckpointSeq === null) {
-      const existing = await this.deps.store.listCheckpoints();
-      this.lastCheckpointSeq = existing.at(-1)?.seq ?? 0;
+    if ((!head || head.seq <= (base?.seq ?? 0)) && mine.length === 0) return null;
+    const problem = await this.verifySinceBase(base, head, mine);
+    if (problem) {
+      await this.refuse(problem);
+      return null;
     }
-    if (!head || head.seq <= this.lastCheckpointSeq) return null;
+    for (const [seq] of mine) this.written.delete(seq);
+    this.refusedUntilMs = null;
+    this.lastRefusal = null;
+    if (!head || head.seq <= (base?.seq ?? 0)) return null;
     const checkpoint = this.deps.signer.sign({ seq: head.seq, hash: head.hash, count: head.seq, at: this.deps.clock.now().toISOString() });
     if (await this.deps.store.insertCheckpoint(checkpoint)) await this.deps.sink.append(checkpoint);
-    this.lastCheckpointSeq = head.seq;
+    this.base = checkpoint;
     return checkpoint;
   }
 
-  /** Resolves when nothing is queued or being checkpointed: for shutdown and tests. */
+  /**
+   * The newest checkpoint to verify from: the one this process signed last, or
+   * a newer one in the table (another replica's) if its signature is ours. On
+   * the first call, the sink's newest too, so deleting the table's checkpoints
+   * does not move the start back past what the sink vouches for.
+   */
+  private async trustedBase(): Promise<AuditCheckpoint | null> {
+    const candidates: AuditCheckpoint[] = [];
+    if (this.base) candidates.push(this.base);
+    if (!this.baseLoaded) {
+      this.baseLoaded = true;
+      const fromSink = (await this.deps.sink.readAll()).filter((c) => this.deps.signer.verify(c)).at(-1);
+      if (fromSink) candidates.push(fromSink);
+    }
+    const fromTable = await this.deps.store.latestCheckpoint();
+    if (fromTable && this.deps.signer.verify(fromTable)) candidates.push(fromTable);
+    // Evidence checkpoints record what the store should hold, not what it holds: never a start.
+    const evidence = new Set(this.evidence.map((c) => c.seq));
+    this.base = candidates.filter((c) => !evidence.has(c.seq)).sort((a, b) => b.seq - a.seq)[0] ?? null;
+    return this.base;
+  }
+
+  /**
+   * The checks a checkpoint rests on (docs/spec/audit.md#checkpoints): the rows
+   * since `base` hash, link and match their columns (the same scan as a full
+   * verification, from the base on), and every event this process appended is
+   * stored exactly as it computed it. The second catches what the first cannot:
+   * rows rewritten on the way in (a trigger) and relinked, which form a
+   * consistent chain of someone else's making.
+   */
+  private async verifySinceBase(base: AuditCheckpoint | null, head: { seq: number; hash: string } | null, mine: [number, { hash: string }][]): Promise<VerificationResult | null> {
+    const headSeq = head?.seq ?? 0;
+    const fromSeq = base?.seq ?? 1;
+    const checkpoints = [...(base ? [base] : []), ...this.evidence].sort((a, b) => a.seq - b.seq);
+    const failed = (seq: number, kind: VerificationResult["kind"], detail: string): VerificationResult => ({ valid: false, checked: 0, firstBadSeq: seq, kind, detail, checkpoints: checkpoints.length, lastSeq: headSeq });
+    const gone = mine.find(([seq]) => seq > headSeq);
+    if (gone) return failed(gone[0], "truncated", `seq ${gone[0]}, which this process appended, is gone: the chain now ends at seq ${headSeq}`);
+    if (base && base.seq > headSeq) return failed(headSeq + 1, "truncated", `the chain ends at seq ${headSeq} but a signed checkpoint records seq ${base.seq}`);
+    const scan = await this.deps.store.scanSegment(fromSeq, checkpoints);
+    if (!scan) return failed(fromSeq, "edited", `an event after seq ${fromSeq} is no longer readable JSON`);
+    const result = resultOfScan(scan, checkpoints);
+    if (!result.valid) return result;
+    const seqs = mine.map(([seq]) => seq);
+    const stored = await this.deps.store.hashesAt(seqs.flatMap((seq) => [seq - 1, seq]).filter((seq) => seq > 0));
+    for (const [seq, { hash }] of mine) {
+      const kept = stored.get(seq);
+      if (kept === undefined) return failed(seq, "deleted", `seq ${seq}, which this process appended, is missing`);
+      if (kept !== hash) {
+        await this.recordEvidence(seq, hash, stored.get(seq - 1) ?? null, base);
+        return failed(seq, "edited", `seq ${seq} is not the event this process wrote: the stored event hashes to ${kept.slice(0, 12)}…, the one written to ${hash.slice(0, 12)}… (rewritten on the way in or since)`);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Where the store holds something other than what this process wrote at
+   * `seq`, signs what it wrote there (never what the store holds) and the row
+   * before, which verified: every later verification then fails at exactly
+   * `seq`, even once whatever rewrote it is gone and the chain looks whole.
+   */
+  private async recordEvidence(seq: number, writtenHash: string, previousHash: string | null, base: AuditCheckpoint | null): Promise<void> {
+    if (this.evidence.some((c) => c.seq === seq)) return;
+    const at = this.deps.clock.now().toISOString();
+    const signed: AuditCheckpoint[] = [];
+    if (previousHash && seq - 1 > (base?.seq ?? 0)) signed.push(this.deps.signer.sign({ seq: seq - 1, hash: previousHash, count: seq - 1, at }));
+    const evidence = this.deps.signer.sign({ seq, hash: writtenHash, count: seq, at });
+    signed.push(evidence);
+    this.evidence.push(evidence);
+    for (const checkpoint of signed) {
+      await this.deps.store.insertCheckpoint(checkpoint).catch(() => false);
+      await this.deps.sink.append(checkpoint);
+    }
+    if (signed.length === 2) this.base = signed[0]!;
+  }
+
+  /** Signs nothing; says so (an error to the host, a CRITICAL verdict in the chain for hash_chain_valid) once per problem. */
+  private async refuse(result: VerificationResult): Promise<void> {
+    this.refusedUntilMs = this.deps.clock.now().getTime() + this.deps.config.checkpointIntervalMs;
+    const key = `${result.kind}:${result.firstBadSeq}`;
+    if (key === this.lastRefusal) return;
+    this.lastRefusal = key;
+    this.deps.onCheckpointRefused?.(result);
+    await this.append({
+      category: "SYSTEM_HEALTH",
+      severity: "CRITICAL",
+      actor: "system",
+      action: VERIFIED_ACTION,
+      payload: { ...result, scope: "checkpoint" },
+    }).catch((error: unknown) => this.deps.onBackgroundError?.(error));
+  }
+
+  /**
+   * Resolves when nothing is queued or being checkpointed, and whatever this
+   * process appended is signed (unless a checkpoint was just refused): for
+   * shutdown, command-line tools and tests.
+   */
   async settle(): Promise<void> {
+    await this.idle();
+    if (this.written.size > 0 && this.refusedUntilMs === null) {
+      await this.checkpoint().catch((error: unknown) => this.deps.onBackgroundError?.(error));
+      await this.idle();
+    }
+  }
+
+  /** Resolves when nothing is queued or being checkpointed, signing nothing new. */
+  async idle(): Promise<void> {
     while (this.flushing || this.queue.length > 0 || this.checkpointing || this.checkpointAgain) {
       await (this.checkpointing?.catch(() => null) ?? new Promise((resolve) => setTimeout(resolve, 5)));
     }
@@ -198,5 +388,7 @@ export class AuditLog {
   stopCheckpointTimer(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = null;
   }
 }

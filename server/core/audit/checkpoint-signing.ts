@@ -8,6 +8,8 @@ import type { AuditCheckpoint } from "./types";
 export interface CheckpointSigner {
   keyId: string;
   sign(unsigned: Omit<AuditCheckpoint, "signature" | "keyId">): AuditCheckpoint;
+  /** Whether a checkpoint carries a valid signature of this signer's key (one read back from the table, say). */
+  verify(checkpoint: AuditCheckpoint): boolean;
 }
 
 /** A short, stable name for a public key: the first 16 hex digits of the SHA-256 of its DER form. */
@@ -20,9 +22,11 @@ function signedBytes(checkpoint: Omit<AuditCheckpoint, "signature">): Buffer {
 }
 
 export function createCheckpointSigner(privateKey: KeyObject): CheckpointSigner {
-  const keyId = keyIdOf(crypto.createPublicKey(privateKey));
+  const publicKey = crypto.createPublicKey(privateKey);
+  const keyId = keyIdOf(publicKey);
   return {
     keyId,
+    verify: (checkpoint) => checkpointSignatureValid(checkpoint, publicKey),
     sign(unsigned) {
       const body = { ...unsigned, keyId };
       return { ...body, signature: crypto.sign(null, signedBytes(body), privateKey).toString("base64") };

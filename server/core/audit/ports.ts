@@ -89,13 +89,25 @@ export interface AuditStore {
   streamRecords(batchSize: number): AsyncIterable<AuditRecord>;
   query(query: AuditQuery): Promise<AuditPage>;
   counts(): Promise<AuditCounts>;
+  /**
+   * The same checks as scanChain over the rows from `fromSeq` to the head
+   * (each still linked to the row before it): what a checkpoint vouches for
+   * since the last one. Null when a canonical text there is no longer JSON.
+   */
+  scanSegment(fromSeq: number, checkpoints: AuditCheckpoint[]): Promise<ChainScan | null>;
+  /** The stored hash of each of these seqs that exists. */
+  hashesAt(seqs: number[]): Promise<Map<number, string>>;
   listCheckpoints(): Promise<AuditCheckpoint[]>;
+  /** The checkpoint with the highest seq in the table, if any. */
+  latestCheckpoint(): Promise<AuditCheckpoint | null>;
   /** Stores a checkpoint unless one exists for its seq; true when this call stored it. */
   insertCheckpoint(checkpoint: AuditCheckpoint): Promise<boolean>;
 }
 
 /** Where checkpoints are kept outside the database (a JSONL file by default). */
 export interface CheckpointSink {
+  /** Where it is, for messages (a file path). */
+  readonly location?: string;
   append(checkpoint: AuditCheckpoint): Promise<void>;
   readAll(): Promise<AuditCheckpoint[]>;
 }

@@ -77,7 +77,12 @@ export interface AuditCheckpoint {
   signature: string;
 }
 
-export const TAMPER_KINDS = ["edited", "deleted", "reordered", "truncated", "forged-checkpoint"] as const;
+/**
+ * What verification found. `missing-checkpoints`: the signed evidence that must
+ * exist is gone (the checkpoint file, or every checkpoint of an old chain), so
+ * the chain cannot be vouched for (docs/spec/audit.md#verification).
+ */
+export const TAMPER_KINDS = ["edited", "deleted", "reordered", "truncated", "forged-checkpoint", "missing-checkpoints"] as const;
 export type TamperKind = (typeof TAMPER_KINDS)[number];
 
 export interface VerificationResult {

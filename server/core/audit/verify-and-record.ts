@@ -5,7 +5,7 @@ import type { AuditStore, CheckpointSink } from "./ports";
 import { TAMPER_KINDS, type VerificationResult } from "./types";
 import { verifyAuditLog } from "./verify-audit-log";
 
-export const VERIFICATION_ACTION = "audit.verified";
+export const VERIFICATION_ACTION = "audit.verified";  // also audit-log.ts (a refused checkpoint's verdict)
 
 /** The payload of a verification event, as `verifyAndRecord` writes it: the verdict itself. */
 export const ZVerificationPayload = z.looseObject({
@@ -31,7 +31,8 @@ export function verificationOf(payload: unknown): VerificationResult | null {
  * check, so it is never part of what it vouches for.
  */
 export async function verifyAndRecord(deps: { store: AuditStore; sink: CheckpointSink; publicKey: KeyObject; log: AuditLog; actor: string }): Promise<VerificationResult> {
-  const result = await verifyAuditLog(deps);
+  // The log knows how soon its events are signed, so how old an unsigned tail may be.
+  const result = await verifyAuditLog({ ...deps, unsigned: { now: deps.log.now(), graceMs: deps.log.unsignedGraceMs } });
   await deps.log.append({
     category: "SYSTEM_HEALTH",
     severity: result.valid ? "INFO" : "CRITICAL",

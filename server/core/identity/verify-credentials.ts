@@ -11,9 +11,30 @@ export async function verifyCredentials(deps: { identities: IdentityStore; hashe
   return { kind: "user", userId: user.id, email: user.email, name: user.name, role: user.role, actor: userActor(user.email) };
 }
 
-/** The principal for a session's user id, read fresh so a role change or a disabled account counts at once. */
-export async function principalOfUser(deps: { identities: IdentityStore }, userId: string): Promise<Principal | null> {
-  const user = await deps.identities.findUserById(userId);
-  if (!user || user.disabledAt) return null;
-  return { kind: "user", userId: user.id, email: user.email, name: user.name, role: user.role, actor: userActor(user.email) };
+/** What a session cookie claims, as next-auth decoded it: the user id and the session epoch it was signed in at. */
+export interface SessionClaims {
+  uid?: unknown;
+  epoch?: unknown;
+  [claim: string]: unknown;
+}
+
+export type SessionCheck = { ok: true; principal: Principal & { kind: "user" } } | { ok: false; reason: "invalid" | "unknown-user" | "disabled" | "account-changed"; message: string };
+
+/**
+ * The principal for a session, read fresh so a role change counts at once; a
+ * session signed in before the account was last disabled, enabled or given
+ * another role (its epoch is not the user's) is signed out
+ * (docs/security.md#offboarding-users-sessions-and-tokens). The API
+ * (server/http/authenticate.ts) and the console's session callback both ask here.
+ */
+export async function principalOfSession(deps: { identities: IdentityStore }, claims: SessionClaims): Promise<SessionCheck> {
+  const uid = typeof claims.uid === "string" ? claims.uid : null;
+  if (!uid) return { ok: false, reason: "invalid", message: "The session is not valid (expired, or signed with another secret): sign in again" };
+  const user = await deps.identities.findUserById(uid);
+  if (!user) return { ok: false, reason: "unknown-user", message: "The signed-in user no longer exists" };
+  if (user.disabledAt) return { ok: false, reason: "disabled", message: "Signed out because the account was disabled" };
+  if (claims.epoch !== user.sessionEpoch) {
+    return { ok: false, reason: "account-changed", message: "Signed out because the account was changed (disabled, enabled or given another role) since this session began: sign in again" };
+  }
+  return { ok: true, principal: { kind: "user", userId: user.id, email: user.email, name: user.name, role: user.role, actor: userActor(user.email) } };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AuditEventInput } from "../audit/types";
 import { AppError } from "../errors";
 import { operationEvent, transitionEvent } from "./audit-events";
+import { fourEyesRefusal } from "./four-eyes";
 import { causesOf, compareEvidence, evaluateEvidenceNow, reviewRefreshOf } from "./fresh-evidence";
 import type { OrchestratorDeps } from "./orchestrator-deps";
 import type { OperationRecord, ReviewRecord } from "./ports";
@@ -29,7 +30,8 @@ export interface ReviewDecision {
 
 /**
  * Approves or rejects a paused operation. The requester cannot decide their
- * own operation. Of two concurrent decisions (approve and reject, or a cancel)
+ * own operation, nor through a token they created, nor as the creator of the
+ * token that requested it. Of two concurrent decisions (approve and reject, or a cancel)
  * exactly one wins: the review row changes only while it is PENDING, and the
  * loser is told who decided first. Approval first re-evaluates conflicts and
  * gates against the present: evidence worse than what the reviewer was shown
@@ -53,9 +55,7 @@ export async function decideReview(deps: OrchestratorDeps, input: unknown): Prom
       reviewStatus: last?.status ?? null,
     });
   }
-  if (sameActor(d.actor, op.actor)) {
-    throw new AppError("FORBIDDEN", `${d.actor} requested operation ${op.id} and cannot ${d.decision === "APPROVE" ? "approve" : "reject"} it; another approver must decide`, { operationId: op.id, requester: op.actor });
-  }
+  await assertFourEyes(deps, op, d.actor, d.decision);
   if (d.evidenceHash && d.evidenceHash !== review.evidenceHash) {
     throw new AppError("CONFLICT", `The evidence of review ${review.id} was re-evaluated since you were shown it (hash ${d.evidenceHash.slice(0, 12)}… is now ${review.evidenceHash.slice(0, 12)}…); read it again before deciding`, {
       reviewId: review.id,
@@ -152,7 +152,21 @@ function lostRace(operationId: string): AppError {
   return new AppError("VERSION_CONFLICT", `Operation ${operationId} was decided or changed by someone else at the same moment; reload it to see the decision that stands`, { operationId });
 }
 
-/** Case and surrounding space do not make a different person. */
-function sameActor(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
+/**
+ * The requester does not decide: not under the same actor name, and not
+ * through a token they created or as the creator of the token that asked
+ * (the rule itself is the pure fourEyesRefusal).
+ */
+async function assertFourEyes(deps: OrchestratorDeps, op: OperationRecord, decider: string, decision: "APPROVE" | "REJECT"): Promise<void> {
+  const [requesterPeople, deciderPeople] = await Promise.all([deps.people.peopleOf(op.actor), deps.people.peopleOf(decider)]);
+  const refusal = fourEyesRefusal({ actor: op.actor, people: requesterPeople }, { actor: decider, people: deciderPeople });
+  if (!refusal) return;
+  const verb = decision === "APPROVE" ? "approve" : "reject";
+  throw new AppError(
+    "FORBIDDEN",
+    refusal === "same-actor"
+      ? `${decider} requested operation ${op.id} and cannot ${verb} it; another approver must decide`
+      : `${decider} and ${op.actor}, who requested operation ${op.id}, are the same person (an API token acts for the user who created it), so ${decider} cannot ${verb} it; another approver must decide`,
+    { operationId: op.id, requester: op.actor, rule: refusal },
+  );
 }

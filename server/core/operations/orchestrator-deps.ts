@@ -13,6 +13,7 @@ import type { NeighbourhoodLoader } from "./neighbourhood-loader";
 import type { TransitionCommitter } from "./transition-committer";
 import type { ExecutionMode, OperationState, OperationType } from "./types";
 import type { ExecutionLeaseStore } from "../execution/ports";
+import type { ActorPeople } from "../identity/actor-people";
 
 /** Told after a change commits: the console's live updates and the notifier listen here. */
 export interface OperationEvent {
@@ -44,6 +45,8 @@ export interface OrchestratorDeps {
   executorFor: (op: { type: OperationType; execution: ExecutionMode }) => OperationExecutor;
   /** The leases of operations their submitters carry out (docs/execution.md). */
   leases: ExecutionLeaseStore;
+  /** The people behind an actor name, for four-eyes: a token's creator is its requester too. */
+  people: ActorPeople;
   clock: Clock;
   config: OrchestratorConfig;
   newId: () => string;

@@ -5,6 +5,7 @@ import { EXPORT_FORMAT } from "../../core/audit/export-format";
 import { exportAuditLog } from "../../core/audit/export-audit-log";
 import { queryAuditEventsPage, ZAuditQuerySchema } from "../../core/audit/query-audit-events";
 import { verifyAndRecord } from "../../core/audit/verify-and-record";
+import { SingleFlight } from "../single-flight";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS } from "./responses";
 
@@ -37,18 +38,24 @@ export const auditStatisticsEndpoint = endpoint({
   },
 });
 
+const verifications = new SingleFlight<Awaited<ReturnType<typeof verifyAndRecord>>>();
+
 export const verifyAuditEndpoint = endpoint({
   operationId: "verifyAuditChain",
   method: "POST",
   path: "/api/v1/audit/verify",
   summary: "Verify the audit chain",
-  description: "Checks every event's hash and link and the signed checkpoints; says where the chain broke. The result is itself recorded.",
+  description:
+    "Checks every event's hash and link and the signed checkpoints; says where the chain broke. The result is itself recorded. One verification runs at a time per server: a request made while one is running waits for it and answers its verdict (`joined: true`).",
   tags: ["audit"],
   access: "VIEWER",
   responses: { 200: { description: "The verdict", schema: ZAuditVerification }, ...AUTH_ERRORS },
   async handler({ container, principal }) {
-    const result = await verifyAndRecord({ store: container.audit.store, sink: container.audit.sink, publicKey: container.audit.publicKey, log: container.audit.log, actor: principal!.actor });
-    return { status: 200, body: result };
+    // A full scan of the chain: a burst of requests (any viewer may ask) shares one run instead of one scan each.
+    const { value, joined } = await verifications.do("chain", () =>
+      verifyAndRecord({ store: container.audit.store, sink: container.audit.sink, publicKey: container.audit.publicKey, log: container.audit.log, actor: principal!.actor }),
+    );
+    return { status: 200, body: { ...value, joined } };
   },
 });
 

@@ -2,8 +2,9 @@ import "server-only";
 import type { Endpoint } from "../endpoint";
 import { auditStatisticsEndpoint, exportAuditEndpoint, queryAuditEventsEndpoint, verifyAuditEndpoint } from "./audit";
 import { getBlastRadiusEndpoint, getTopologyEndpoint } from "./graph";
-import { createApiTokenEndpoint, createUserEndpoint, listApiTokensEndpoint, listUsersEndpoint, revokeApiTokenEndpoint, whoAmIEndpoint } from "./identity";
+import { createApiTokenEndpoint, createUserEndpoint, listApiTokensEndpoint, listUsersEndpoint, revokeApiTokenEndpoint, updateUserEndpoint, whoAmIEndpoint } from "./identity";
 import { forceReleaseLockEndpoint, listLocksEndpoint, lockStatisticsEndpoint } from "./locks";
+import { linkOidcIdentityEndpoint, listOidcIdentitiesEndpoint, unlinkOidcIdentityEndpoint } from "./oidc-identities";
 import { metricsEndpoint, openApiEndpoint } from "./meta";
 import { liveEventsEndpoint } from "./live";
 import {
@@ -102,6 +103,10 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   revokeApiTokenEndpoint,
   listUsersEndpoint,
   createUserEndpoint,
+  updateUserEndpoint,
+  listOidcIdentitiesEndpoint,
+  linkOidcIdentityEndpoint,
+  unlinkOidcIdentityEndpoint,
   liveEventsEndpoint,
   openApiDocumentEndpoint,
   metricsEndpoint,
@@ -155,6 +160,10 @@ export {
   listApiTokensEndpoint,
   listLocksEndpoint,
   listUsersEndpoint,
+  updateUserEndpoint,
+  listOidcIdentitiesEndpoint,
+  linkOidcIdentityEndpoint,
+  unlinkOidcIdentityEndpoint,
   queryAuditEventsEndpoint,
   revokeApiTokenEndpoint,
   verifyAuditEndpoint,

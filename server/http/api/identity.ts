@@ -1,8 +1,10 @@
 import "server-only";
 import { ZIdParams } from "@/lib/api/common";
-import { ZApiToken, ZApiTokenList, ZCreateApiTokenRequest, ZCreatedApiToken, ZCreateUserRequest, ZPrincipal, ZUser, ZUserList } from "@/lib/api/identity";
+import { ZApiToken, ZApiTokenList, ZCreateApiTokenRequest, ZCreatedApiToken, ZCreateUserRequest, ZPrincipal, ZUpdateUserRequest, ZUser, ZUserChange, ZUserList } from "@/lib/api/identity";
+import { changeUser } from "../../core/identity/change-user";
 import { createApiToken } from "../../core/identity/create-api-token";
 import type { ApiTokenRecord, UserRecord } from "../../core/identity/ports";
+import { personOf } from "../../core/identity/principal";
 import { revokeApiToken } from "../../core/identity/revoke-api-token";
 import { saveUser } from "../../core/identity/save-user";
 import { endpoint } from "../endpoint";
@@ -62,14 +64,16 @@ export const createApiTokenEndpoint = endpoint({
   method: "POST",
   path: "/api/v1/tokens",
   summary: "Create an API token",
-  description: "The token is in this answer and nowhere else: only its SHA-256 is stored. It acts as token:<name> with the given role.",
+  description:
+    "The token is in this answer and nowhere else: only its SHA-256 is stored. It acts as token:<name> with the given role, and expires after expiresInDays (API_TOKEN_DEFAULT_TTL_DAYS when absent, at most API_TOKEN_MAX_TTL_DAYS: more is refused with 422).",
   tags: ["identity"],
   access: "ADMIN",
   body: ZCreateApiTokenRequest,
   responses: { 201: { description: "The new token", schema: ZCreatedApiToken }, ...AUTH_ERRORS, ...CONFLICT },
   async handler({ container, principal, body }) {
     const p = principal!;
-    const created = await createApiToken({ identities: container.identity.store, audit: container.audit.log, now: container.clock.now() }, body, {
+    const lifetimes = { defaultDays: container.env.API_TOKEN_DEFAULT_TTL_DAYS, maxDays: container.env.API_TOKEN_MAX_TTL_DAYS };
+    const created = await createApiToken({ identities: container.identity.store, audit: container.audit.log, now: container.clock.now(), lifetimes }, body, {
       userId: p.kind === "user" ? p.userId : null,
       actor: p.actor,
     });
@@ -116,7 +120,27 @@ export const createUserEndpoint = endpoint({
   body: ZCreateUserRequest,
   responses: { 201: { description: "The new user", schema: ZUser }, ...AUTH_ERRORS, ...CONFLICT },
   async handler({ container, principal, body }) {
-    const user = await saveUser({ identities: container.identity.store, hasher: container.identity.hasher, audit: container.audit.log }, body, { actor: principal!.actor, mode: "insert" });
+    const user = await saveUser({ identities: container.identity.store, hasher: container.identity.hasher, audit: container.audit.log, now: container.clock.now() }, body, { actor: principal!.actor, mode: "insert" });
     return { status: 201, body: userView(user) };
+  },
+});
+
+export const updateUserEndpoint = endpoint({
+  operationId: "updateUser",
+  method: "PATCH",
+  path: "/api/v1/users/{id}",
+  summary: "Disable, enable or re-role a user",
+  description:
+    "Each change raises the user's session epoch, so every session they hold is signed out on its next request; a disable or a role change also revokes every API token they created. " +
+    "The change, its audit events (with before and after, and the reason) and the revocations commit together. Nobody disables their own account, and the last enabled admin is neither disabled nor demoted (409).",
+  tags: ["identity"],
+  access: "ADMIN",
+  params: ZIdParams,
+  body: ZUpdateUserRequest,
+  responses: { 200: { description: "The user after the change, what changed and the tokens revoked", schema: ZUserChange }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
+  async handler({ container, principal, params, body }) {
+    const p = principal!;
+    const result = await changeUser({ identities: container.identity.store, audit: container.audit.log, now: container.clock.now() }, params.id, body, { actor: p.actor, personId: personOf(p) });
+    return { status: 200, body: { user: userView(result.user), changes: result.changes, revokedTokens: result.revokedTokens.map(tokenView) } };
   },
 });
