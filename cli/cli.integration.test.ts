@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedSignalSource } from "../server/adapters/signals/simulated-signal-source";
+import { insertApiToken } from "../server/testing/identity";
 import { startApiHarness, type ApiHarness } from "../server/testing/api";
 import type { FetchLike } from "./api-client";
 import { EXIT } from "./exit-codes";
@@ -64,12 +65,15 @@ async function control(id: string, action: "pause" | "resume" | "abort", reason:
 
 beforeAll(async () => {
   api = await startApiHarness("cli");
+  // The pipeline's token, made by the admin; the approver's own token, made for the approver. A token counts as
+  // its creator for four-eyes (docs/security.md#offboarding-users-sessions-and-tokens), so an admin-made
+  // approver token could not decide what the admin-made pipeline token requested.
   const admin = await api.as("ADMIN");
-  for (const role of ["operator", "approver"] as const) {
-    const response = await api.fetch("/api/v1/tokens", { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ name: `cli-${role}`, role: role.toUpperCase() }) });
-    expect(response.status).toBe(201);
-    tokens[role] = ((await response.json()) as { token: string }).token;
-  }
+  const response = await api.fetch("/api/v1/tokens", { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ name: "cli-operator", role: "OPERATOR" }) });
+  expect(response.status).toBe(201);
+  tokens.operator = ((await response.json()) as { token: string }).token;
+  const approver = await api.container.identity.store.findUserByEmail("approver@interlock.local");
+  tokens.approver = (await insertApiToken(api.container.identity.store, { name: "cli-approver", role: "APPROVER", createdById: approver!.id })).secret;
   const openapi = await (await api.fetch("/api/v1/openapi.json")).text();
   supportsExternal = openapi.includes("leaseSeconds");
 });
