@@ -1,5 +1,6 @@
 // Sign-in throttling on the built server (docs/security.md#sign-in-abuse), on
-// each store (the Postgres project keeps its counts on Redis): the 31st wrong
+// the Postgres project, whose counts are kept on Redis (playwright.config.ts runs
+// it there only; each store's counting has its own contract suite): the 31st wrong
 // password in a minute for an account is answered 429 before next-auth runs,
 // a success clears the account's count, and the sign-in page says what is
 // throttled and for how long. Accounts of its own (an email no user has, and

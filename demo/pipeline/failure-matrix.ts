@@ -342,9 +342,18 @@ export const FAILURE_SCENARIOS: readonly FailureScenario[] = [
     run: async (env) => {
       const processes = env.workerProcesses;
       if (!processes.available) return verdict(false, `Not run: ${processes.reason}`);
-      // A worker of its own in another process submits the change and drives it (its
-      // submission wakes its own worker first); the row kills that process after canary 10%.
-      const worker = await processes.start({ type: "REMEDIATION", service: "invoice-service", actor: MATRIX_ACTOR, actorKind: "AUTOMATION", params: { version: "5.1.0", strategy: "canary", incident: "matrix-15" } });
+      // A worker of its own in another process submits the change and drives it; the row
+      // kills that process after canary 10%. The demo's own worker stands aside until the
+      // process has claimed the operation, so the crash always hits the process that drives
+      // it (any worker may claim any runnable operation), then comes back to recover it.
+      await env.orchestrator.stop();
+      let worker: Awaited<ReturnType<typeof processes.start>>;
+      try {
+        worker = await processes.start({ type: "REMEDIATION", service: "invoice-service", actor: MATRIX_ACTOR, actorKind: "AUTOMATION", params: { version: "5.1.0", strategy: "canary", incident: "matrix-15" } });
+        await waitForClaim(env, worker);
+      } finally {
+        await env.orchestrator.start();
+      }
       try {
         const id = worker.operationId;
         await waitForStep(env, id, "canary 10%");
@@ -484,6 +493,16 @@ async function notificationOf(env: DemoEnvironment, operationId: string, templat
     if (found.length > 0) return `${template} via ${[...new Set(found.map((n) => n.channel))].join(", ")}`;
     if (Date.now() > deadline) return null;
     await sleep(100);
+  }
+}
+
+/** Resolves once the worker process has claimed its operation, or the operation came to rest, or a minute passed (the row then says what happened). */
+async function waitForClaim(env: DemoEnvironment, worker: { operationId: string; drives(id: string): boolean }, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!worker.drives(worker.operationId) && Date.now() < deadline) {
+    const op = await env.orchestrator.get(worker.operationId);
+    if (op && atRest(op)) return;
+    await sleep(50);
   }
 }
 
