@@ -13,6 +13,11 @@ const e2eDatabaseUrl = (() => {
   return url.toString();
 })();
 
+/** Journeys run on one project only (see `projects`). */
+const EMBEDDED_ONLY = ["security-headers.spec.ts", "graph.spec.ts", "new-operation.spec.ts"];
+// overview-incidents-settings has a journey only the Postgres project can run (it writes to the database from outside the server).
+const POSTGRES_ONLY = ["sign-in-throttle.spec.ts", "offboarding.spec.ts", "incidents-rules.spec.ts", "alerting.spec.ts", "overview-incidents-settings.spec.ts"];
+
 export default defineConfig({
   testDir: "e2e",
   timeout: 60_000,
@@ -20,6 +25,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   forbidOnly: !!process.env.CI,
+  // On CI a journey that fails is run once more and reported as flaky, so one slow moment on a shared
+  // 2-core machine does not hide the rest of the run; a journey that fails twice fails the run.
+  retries: process.env.CI ? 1 : 0,
   reporter: [["list"]],
   // After the servers are up: settings every journey relies on (e2e/global-setup.ts).
   globalSetup: "./e2e/global-setup.ts",
@@ -32,11 +40,13 @@ export default defineConfig({
     trace: "retain-on-failure",
   },
   projects: [
-    // Journeys whose subject does not depend on the store run once, to keep the suite within CI's time:
-    // the security headers come from next.config.mjs alike on both, and sign-in throttling's stores
-    // (Redis, Postgres, PGlite) have their own contract suite, so its journey runs on the production pairing.
-    { name: "embedded", testIgnore: ["startup.spec.ts", "sign-in-throttle.spec.ts"], use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },
-    { name: "postgres", testIgnore: ["startup.spec.ts", "security-headers.spec.ts"], use: { baseURL: `http://127.0.0.1:${POSTGRES_PORT}` } },
+    // Both stores run the journeys that prove the built server end to end on each (the console, operations
+    // and their controls, locks and audit, the demo, the API, the CLI, metrics). Journeys about a page or a
+    // flow whose store-specific parts have their own contract suites in Vitest run once, to keep CI within
+    // its time: the embedded default for the pages, the production pairing (Postgres + Redis) for
+    // security-sensitive flows. The security headers come from next.config.mjs alike on both.
+    { name: "embedded", testIgnore: ["startup.spec.ts", ...POSTGRES_ONLY], use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },
+    { name: "postgres", testIgnore: ["startup.spec.ts", ...EMBEDDED_ONLY], use: { baseURL: `http://127.0.0.1:${POSTGRES_PORT}` } },
     // Start-up failures of the built server: run once, no store of their own.
     { name: "startup", testMatch: "startup.spec.ts" },
   ],

@@ -19,5 +19,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Two test files at a time: most integration suites wait on Postgres, Redis, timers and child
+    // processes rather than on the CPU, so two overlap well even on 2 cores (Vitest's default here is one).
+    maxWorkers: 2,
   },
 });
