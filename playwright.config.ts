@@ -14,9 +14,9 @@ const e2eDatabaseUrl = (() => {
 })();
 
 /** Journeys run on one project only (see `projects`). */
-const EMBEDDED_ONLY = ["security-headers.spec.ts", "graph.spec.ts", "new-operation.spec.ts"];
+const EMBEDDED_ONLY = ["security-headers.spec.ts", "graph.spec.ts", "new-operation.spec.ts", "halt-banner.spec.ts", "slack-link.spec.ts", "freezes.spec.ts"];
 // overview-incidents-settings has a journey only the Postgres project can run (it writes to the database from outside the server).
-const POSTGRES_ONLY = ["sign-in-throttle.spec.ts", "offboarding.spec.ts", "incidents-rules.spec.ts", "alerting.spec.ts", "overview-incidents-settings.spec.ts"];
+const POSTGRES_ONLY = ["sign-in-throttle.spec.ts", "offboarding.spec.ts", "incidents-rules.spec.ts", "alerting.spec.ts", "overview-incidents-settings.spec.ts", "approval-policy.spec.ts"];
 
 export default defineConfig({
   testDir: "e2e",

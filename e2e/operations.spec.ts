@@ -177,7 +177,9 @@ test.describe("operations and approvals", () => {
     await expect(timeline.last()).toContainText("Completed");
 
     const gates = page.getByTestId("gate-row");
-    await expect(gates).toHaveCount(6);
+    // The six threshold gates and FREEZE (no freeze window or halt holds it: docs/freezes.md#the-freeze-gate).
+    await expect(gates).toHaveCount(7);
+    await expect(page.locator('[data-testid="gate-row"][data-gate="FREEZE"]')).toContainText("No freeze window or halt holds this operation");
     await expect(page.locator('[data-testid="gate-row"][data-passed="false"]')).toHaveCount(0);
     await expect(page.locator('[data-testid="gate-row"][data-gate="BLAST_RADIUS"]')).toContainText("2.4% vs 20%");
 

@@ -17,6 +17,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/audit", label: "Audit trail", built: true },
   { href: "/incidents", label: "Incidents", built: true },
   { href: "/rules", label: "Rules", built: true },
+  { href: "/freezes", label: "Freezes", built: true },
   { href: "/demo", label: "Demo", built: true },
   { href: "/settings", label: "Settings", built: true },
 ];

@@ -40,6 +40,13 @@ import type { RemediationStore } from "./core/remediation/ports";
 import { PostgresIncidentStore } from "./adapters/postgres/incident-store";
 import { PostgresRemediationStore } from "./adapters/postgres/remediation-store";
 import { PrismaIncidentSettingsStore } from "./adapters/postgres/incident-settings-store";
+import { PostgresHaltStore } from "./adapters/postgres/halt-store";
+import type { HaltStore } from "./core/freezes/halt-store";
+import type { HaltReader } from "./core/freezes/ports";
+import { haltReader } from "./core/freezes/halts-in-force";
+import type { FreezeSource, FreezeWindowStore } from "./core/freezes/window-ports";
+import type { OperationStore } from "./core/operations/ports";
+import { PostgresFreezeWindowStore } from "./adapters/postgres/freeze-window-store";
 import { cachedSetting } from "./core/settings-cache";
 import { PrismaConflictPolicyStore } from "./adapters/postgres/conflict-policy-store";
 import { PostgresDeploymentLedger } from "./adapters/postgres/deployment-ledger";
@@ -58,6 +65,8 @@ import type { IdentityStore, PasswordHasher } from "./core/identity/ports";
 import { seedDemoUsers } from "./core/identity/seed-demo-users";
 import { accountsWithPublishedPasswords } from "./core/identity/published-passwords";
 import { PostgresIdentityStore } from "./adapters/postgres/identity-store";
+import { approvalDeps, PostgresApprovalStore } from "./adapters/postgres/approval-store";
+import type { ApprovalStore } from "./core/approvals/ports";
 import type { OidcIdentityStore } from "./core/identity/oidc-ports";
 import { PostgresOidcIdentityStore } from "./adapters/postgres/oidc-identity-store";
 import { describeOidcProvisioning, oidcConfigFromEnv } from "./adapters/auth/oidc-provider";
@@ -84,6 +93,11 @@ import type { NotificationStore } from "./core/notify/ports";
 import type { NotifyRouting } from "./core/notify/routing";
 import { getNotifyRouting, type NotifyRoutingStore } from "./core/notify/notify-routing-settings";
 import { PostgresNotificationStore } from "./adapters/postgres/notification-store";
+import { PostgresSlackStore } from "./adapters/postgres/slack-store";
+import type { SlackInteractivityConfig } from "./adapters/notify/notify-config";
+import type { SlackStore } from "./core/slack/ports";
+import type { SlackResponseMessage } from "./core/slack/slack-interaction";
+import { postToResponseUrl } from "./adapters/notify/slack-response-url";
 import { PrismaNotifyRoutingStore } from "./adapters/postgres/notify-routing-store";
 import { notifyChannelsFromEnv } from "./adapters/notify/notify-config";
 import { ChangeFeed } from "./core/live/change-feed";
@@ -126,6 +140,8 @@ export interface Container {
     channels: { channel: NotifyChannel; target: string }[];
     /** The console's public URL, for links in messages. */
     baseUrl: string;
+    /** Approve in Slack (docs/slack.md): the signing secret and allowed response_url origins when configured, and the Slack links and replay guard. */
+    slack: { interactivity: SlackInteractivityConfig | null; store: SlackStore; respond(url: string, message: SlackResponseMessage): Promise<void> };
   };
   /** What changed, for the console's live updates (one poller per process, shared by every open console). */
   changes: ChangeFeed;
@@ -136,6 +152,12 @@ export interface Container {
    * (docs/incidents.md); the incident settings as the intake reads them (5 s cache).
    */
   incidents: { store: IncidentStore; remediation: RemediationStore; intake: IntakeWriter; settings(): Promise<IncidentSettings>; invalidateSettings(): void };
+  /** Stop the line (docs/freezes.md#stop-the-line): the halts as stored, and those in force (manual and from open incidents) as the FREEZE gate and the banner read them. */
+  halts: { store: HaltStore; reader: HaltReader };
+  /** Change freeze windows (docs/freezes.md): the store, what the FREEZE gate reads (windows and halts), and the operations break-glass marks and wakes. */
+  freezes: { windows: FreezeWindowStore; source: FreezeSource; operations: Pick<OperationStore, "get" | "announceWork"> };
+  /** Approval policies, previews and the count of a review's approvals (docs/approvals.md). */
+  approvals: ApprovalStore;
   /** The read side of the API and the console. */
   queries: { operations: OperationQueries; incidents: IncidentQueries; kpis: KpiQueries };
   /** The run-time settings an admin edits in the console (the orchestrator reads them through a 5 s cache). */
@@ -194,12 +216,18 @@ async function buildContainer(): Promise<Container> {
     const neo4j = neo4jConfigFromEnv(process.env);
     const graph = neo4j ? Neo4jGraphStore.open(neo4j) : new PostgresGraphStore(db);
     const graphIndex = new CachedGraphIndex(graph, 30_000);
-    const { locks, signals, orchestrator, orchestratorConfig, policies, metrics } = await buildOrchestrator(env, db, graphIndex, audit.log, log);
+    // The incident settings are read by the halts in force (an open incident may halt its service), so before the orchestrator.
+    const incidentSettingsStore = new PrismaIncidentSettingsStore(db);
+    const incidentSettings = cachedSetting(() => getIncidentSettings({ incidentSettings: incidentSettingsStore }), 5_000);
+    const haltStore = new PostgresHaltStore(db);
+    const halts = { store: haltStore, reader: haltReader({ halts: haltStore, incidentSettings: () => incidentSettings.get() }) };
+    const freezeWindows = new PostgresFreezeWindowStore(db);
+    const freezes = { windows: freezeWindows, source: { windows: freezeWindows, halts: halts.reader }, operations: new PostgresOperationStore(db) };
+    const { locks, signals, orchestrator, orchestratorConfig, policies, metrics } = await buildOrchestrator(env, db, graphIndex, audit.log, log, freezes.source);
     const identity = await buildIdentity(env, db, audit.log, log);
     startChainVerification(env, audit, locks.manager, log);
     const queries = { operations: new PostgresOperationQueries(db), incidents: new PostgresIncidentQueries(db), kpis: new PostgresKpiQueries(db) };
-    const settings = { gates: new PrismaGateConfigStore(db), conflictPolicy: new PrismaConflictPolicyStore(db), incidents: new PrismaIncidentSettingsStore(db) };
-    const incidentSettings = cachedSetting(() => getIncidentSettings({ incidentSettings: settings.incidents }), 5_000);
+    const settings = { gates: new PrismaGateConfigStore(db), conflictPolicy: new PrismaConflictPolicyStore(db), incidents: incidentSettingsStore };
     const incidentStore = new PostgresIncidentStore(db);
     const remediation = new PostgresRemediationStore(db);
     const intake = new IntakeWriter({ incidents: incidentStore, remediation, audit: audit.log, clock: systemClock, newId: () => crypto.randomUUID() });
@@ -231,6 +259,9 @@ async function buildContainer(): Promise<Container> {
       queries,
       settings,
       incidents,
+      halts,
+      freezes,
+      approvals: new PostgresApprovalStore(db),
       notifications,
       changes: new ChangeFeed(new PostgresChangeSource(db), 1_000, (error) => log.warn({ err: error }, "live updates could not read the store")),
       onShutdown: (fn) => void shutdownHooks.push(fn),
@@ -270,7 +301,7 @@ export function buildAudit(env: Env, db: Database, log: Logger): Container["audi
  * changes through the deploy system's webhook or the simulated executors.
  * This process drives operations unless ORCHESTRATOR_WORKER=false.
  */
-async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraphIndex, auditLog: AuditLog, log: Logger) {
+async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraphIndex, auditLog: AuditLog, log: Logger, freezes: FreezeSource) {
   const lockStore: LockStore = env.REDIS_URL ? await openRedisLockStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresLockStore(db);
   const onBackgroundError = (error: unknown, context: string) => log.error({ err: error, context }, "background work failed");
   const metrics = createInterlockMetrics({ db, lockStore });
@@ -319,6 +350,8 @@ async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraph
       store: new PostgresOperationStore(db),
       leases: new PostgresExecutionLeaseStore(db),
       people: actorPeople(new PostgresIdentityStore(db)),
+      approvals: approvalDeps(db),
+      freezes,
       audit: auditLog,
       locks: manager,
       lockStore,
@@ -394,7 +427,8 @@ function buildNotifications(env: Env, db: Database, auditLog: AuditLog, operatio
     onBackgroundError: (error, context) => log.error({ err: error, context }, "notification work failed"),
   });
   log.info({ channels: [...channels.describe, { channel: "INBOX", target: "console" }] }, "notifications ready");
-  return { notifier, store, routing: () => routing.get(), routingStore, invalidateRouting: () => routing.invalidate(), channels: [...channels.describe, { channel: "INBOX", target: "console" }], baseUrl };
+  const slack = { interactivity: channels.slack, store: new PostgresSlackStore(db), respond: (url: string, message: SlackResponseMessage) => postToResponseUrl(url, message) };
+  return { notifier, store, routing: () => routing.get(), routingStore, invalidateRouting: () => routing.invalidate(), channels: [...channels.describe, { channel: "INBOX", target: "console" }], baseUrl, slack };
 }
 
 /** Sign-in and API tokens; on the embedded store, the demo users of the README. */

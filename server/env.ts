@@ -1,6 +1,7 @@
 import "server-only";
 import path from "node:path";
 import { z } from "zod";
+import { parseGroupMapping, parseGroupRoles } from "./core/identity/oidc-group-mapping";
 
 // Configuration, validated once at start-up. A bad value stops the process with
 // a message naming the variable and what is wrong with it; values are never
@@ -112,6 +113,9 @@ export const ZEnvSchema = z.object({
   OIDC_ALLOWED_DOMAINS: z.string().max(10_000).refine((v) => v.split(",").every((d) => /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(d.trim())), "must be comma-separated email domains, e.g. example.com,corp.example.com").optional(),
   OIDC_ALLOWED_GROUPS: z.string().max(10_000).refine((v) => v.split(",").every((g) => g.trim().length > 0), "must be comma-separated group names, none empty").optional(),
   OIDC_GROUPS_CLAIM: z.string().trim().min(1, "must not be empty").max(200).default("groups"),
+  // Roles and teams from the groups claim at every OIDC sign-in (docs/approvals.md#teams-from-oidc-groups): "sre-admins=ADMIN,sre=APPROVER", "payments-eng=payments".
+  OIDC_GROUP_ROLES: z.string().max(10_000).refine((v) => parseGroupRoles(v).problems.length === 0, { message: "must be comma-separated group=ROLE pairs, e.g. sre-admins=ADMIN,sre=APPROVER" }).optional(),
+  OIDC_GROUP_TEAMS: z.string().max(10_000).refine((v) => parseGroupMapping(v).problems.length === 0, { message: "must be comma-separated group=team pairs, e.g. payments-eng=payments" }).optional(),
   INTERLOCK_DEMO_USERS: booleanString.optional(),
   INTERLOCK_INSECURE_DEMO_USERS: booleanString.default(false),
   API_MAX_BODY_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1024, "must be at least 1024").max(10_485_760, "must be at most 10485760").default(65_536),

@@ -4,6 +4,8 @@ import { connection } from "next/server";
 import { AppNav } from "@/components/nav/app-nav";
 import { ConsoleProviders } from "@/components/console/providers";
 import { UserMenu } from "@/components/auth/user-menu";
+import { ChangeControlBanner } from "@/components/freezes/change-control-banner";
+import { StopTheLineButton } from "@/components/freezes/stop-the-line";
 import { consoleUser } from "@/server/http/console-session";
 import { getEnv } from "@/server/env";
 
@@ -21,11 +23,16 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             <p className="text-xs text-slate-400">Safety control plane</p>
           </div>
           <AppNav off={getEnv().INTERLOCK_DEMO ? [] : ["/demo"]} />
-          <div className="mt-auto pt-6">
+          <div className="mt-auto space-y-4 pt-6">
+            <StopTheLineButton />
             <UserMenu />
           </div>
         </aside>
-        <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
+        <main className="min-w-0 flex-1 px-8 py-6">
+          {/* What holds changes back now, on every page (docs/freezes.md#the-banner). */}
+          <ChangeControlBanner />
+          {children}
+        </main>
       </div>
     </ConsoleProviders>
   );

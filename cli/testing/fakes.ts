@@ -81,6 +81,7 @@ export function summary(overrides: Partial<OperationSummary> = {}): OperationSum
     queuedAt: null,
     control: null,
     preemptedBy: null,
+    breakGlass: null,
     reason: null,
     error: null,
     createdAt: at,

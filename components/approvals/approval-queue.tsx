@@ -69,6 +69,20 @@ function queueColumns(now: number): Column<TPendingReview>[] {
     { key: "severity", header: "Severity", cell: (r) => <SeverityBadge severity={r.severity} /> },
     { key: "reason", header: "Why it paused", className: "max-w-md text-slate-700", cell: (r) => r.reason },
     {
+      key: "approvals",
+      header: "Approvals",
+      className: "whitespace-nowrap text-xs",
+      cell: (r) =>
+        r.quorum ? (
+          <span data-testid="queue-quorum" title={[...r.quorum.approvals.map((a) => `approved by ${a.by}`), ...r.quorum.needed].join("\n") || undefined}>
+            {r.quorum.summary}
+            {r.quorum.approvals.length ? <span className="block text-slate-500">{r.quorum.approvals.map((a) => a.by).join(", ")}</span> : null}
+          </span>
+        ) : (
+          "—"
+        ),
+    },
+    {
       key: "waiting",
       header: "Waiting",
       className: "whitespace-nowrap tabular-nums",

@@ -311,6 +311,24 @@ function DecisionPanel({ detail, review, preselected }: { detail: TOperationDeta
   });
   const stale = decide.isError ? staleEvidenceOf(decide.error) : null;
 
+  // An approval that does not yet complete the policies' quorum: recorded, the operation stays paused.
+  if (decide.isSuccess && decide.data.quorum && !decide.data.quorum.met && decide.data.review.status === "PENDING") {
+    const q = decide.data.quorum;
+    return (
+      <section aria-labelledby="decision-heading" className="rounded-lg border border-emerald-200 bg-emerald-50 p-4">
+        <h2 id="decision-heading" className="text-base font-semibold text-emerald-950">
+          Approval recorded
+        </h2>
+        <div role="status" aria-live="polite" className="mt-1 space-y-1 text-sm text-emerald-950" data-testid="decision-result">
+          <p>
+            <span className="font-semibold" data-testid="quorum-summary">{q.summary}</span>. The operation stays paused until the rest approve. Approval id <span className="font-mono font-semibold" data-testid="approval-id">{decide.data.approvalId ?? "—"}</span>.
+          </p>
+          <QuorumDetails quorum={q} />
+        </div>
+      </section>
+    );
+  }
+
   // A decision made here: its answer and the operation's live state, which keeps moving.
   if (decide.isSuccess) {
     const r = decide.data;
@@ -365,6 +383,23 @@ function DecisionPanel({ detail, review, preselected }: { detail: TOperationDeta
   }
 
   const own = op.actor.trim().toLowerCase() === principal.email.trim().toLowerCase();
+  const quorum = detail.quorum ?? null;
+  const approvedAlready = quorum?.approvals.some((a) => a.by.trim().toLowerCase() === principal.email.trim().toLowerCase()) ?? false;
+  if (approvedAlready && quorum) {
+    return (
+      <section aria-labelledby="decision-heading" className="rounded-lg border border-emerald-200 bg-emerald-50 p-4">
+        <h2 id="decision-heading" className="text-base font-semibold text-emerald-950">
+          You approved this operation
+        </h2>
+        <div className="mt-1 space-y-1 text-sm text-emerald-950" data-testid="already-approved">
+          <p>
+            <span className="font-semibold" data-testid="quorum-summary">{quorum.summary}</span>: it waits for the rest before it continues.
+          </p>
+          <QuorumDetails quorum={quorum} />
+        </div>
+      </section>
+    );
+  }
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (choice && !own) decide.mutate(choice);
@@ -379,6 +414,14 @@ function DecisionPanel({ detail, review, preselected }: { detail: TOperationDeta
         <p className="mt-2 rounded border border-slate-300 bg-slate-100 px-3 py-2 text-sm text-slate-800" id="own-operation-note" data-testid="own-operation-note">
           You requested this operation, so you cannot approve or reject it: another approver must decide. (The server refuses a requester&apos;s own decision too.)
         </p>
+      ) : null}
+      {quorum && (quorum.required > 1 || quorum.policies.some((p) => p.policyId !== null)) ? (
+        <div className="mt-2 rounded border border-slate-200 bg-slate-50 px-3 py-2 text-sm" data-testid="quorum">
+          <p>
+            <span className="font-semibold" data-testid="quorum-summary">{quorum.summary}</span> so far.
+          </p>
+          <QuorumDetails quorum={quorum} />
+        </div>
       ) : null}
       <form onSubmit={onSubmit} className="mt-3 space-y-3" aria-describedby={own ? "own-operation-note" : undefined}>
         <fieldset disabled={disabled}>
@@ -435,5 +478,38 @@ function DecisionPanel({ detail, review, preselected }: { detail: TOperationDeta
         ) : null}
       </form>
     </section>
+  );
+}
+
+/** Who approved so far and what each approval policy still needs (docs/approvals.md#what-people-see). */
+function QuorumDetails({ quorum }: { quorum: NonNullable<TOperationDetail["quorum"]> }) {
+  return (
+    <div className="space-y-1 text-xs">
+      {quorum.approvals.length ? (
+        <p data-testid="quorum-approvers">
+          Approved by{" "}
+          {quorum.approvals.map((a, i) => (
+            <span key={a.by}>
+              {i > 0 ? ", " : ""}
+              <span className="font-medium">{a.by}</span> (<Time iso={a.at} />)
+            </span>
+          ))}
+          .
+        </p>
+      ) : null}
+      {quorum.policies.filter((p) => p.policyId !== null).length ? (
+        <ul className="list-inside list-disc">
+          {quorum.policies
+            .filter((p) => p.policyId !== null)
+            .map((p) => (
+              <li key={p.name}>
+                Policy <span className="font-medium">{p.name}</span>: {p.have} of {p.required} from {p.eligible}
+                {p.met ? " — met" : ""}
+              </li>
+            ))}
+        </ul>
+      ) : null}
+      {quorum.needed.length ? <p data-testid="quorum-needed">Still needed: {quorum.needed.join("; ")}.</p> : null}
+    </div>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { signOut } from "next-auth/react";
 import { usePrincipal } from "@/components/console/providers";
 
@@ -13,9 +14,14 @@ export function UserMenu() {
       <p className="truncate text-xs text-slate-400">
         {me.email} · <span className="uppercase">{me.role.toLowerCase()}</span>
       </p>
-      <button type="button" onClick={() => void signOut({ callbackUrl: "/signin" })} className="mt-2 text-xs text-slate-300 underline hover:text-white">
-        Sign out
-      </button>
+      <div className="mt-2 flex gap-3">
+        <Link href="/profile" className="text-xs text-slate-300 underline hover:text-white">
+          Profile
+        </Link>
+        <button type="button" onClick={() => void signOut({ callbackUrl: "/signin" })} className="text-xs text-slate-300 underline hover:text-white">
+          Sign out
+        </button>
+      </div>
     </div>
   );
 }

@@ -9,6 +9,7 @@ import type { TOperationDetail, TOperationSummary } from "@/lib/api/operations";
 import { queryKeys } from "@/lib/api/query-keys";
 import { DataTable } from "@/components/ui/data-table";
 import { OperationControls, OperationStatusNotes, RunCount } from "./operation-controls";
+import { BreakGlass, heldByFreeze } from "../freezes/break-glass";
 import { ExecutionLeasePanel } from "./execution-lease-panel";
 import { leasePollMs } from "./execution-lease";
 import { Card, EmptyNote, ErrorBox, LoadingBlock, PassFail, ResultText, SeverityBadge, StateBadge, Time, formatDuration, messageOf, observedVsThreshold, shortId } from "./common";
@@ -63,7 +64,7 @@ export function OperationDetailView({ id }: { id: string }) {
         <Conflicts conflicts={d.conflicts} />
       </div>
       <Locks locks={d.locks} />
-      {d.review ? <ReviewSummary review={d.review} /> : null}
+      {d.review ? <ReviewSummary review={d.review} quorum={d.quorum ?? null} /> : null}
       <Steps steps={d.steps} />
       <AuditEvents events={d.auditEvents} truncated={d.auditEventsTruncated} operationId={d.operation.id} />
     </div>
@@ -137,6 +138,7 @@ function OperationHeader({ detail }: { detail: Detail }) {
           {outcome.summary}
         </p>
       ) : null}
+      <BreakGlass op={op} held={heldByFreeze(op, detail.gateResults)} />
       <OperationControls op={op} />
       <CancelControl op={op} />
     </header>
@@ -393,7 +395,7 @@ function Locks({ locks }: { locks: Detail["locks"] }) {
   );
 }
 
-function ReviewSummary({ review }: { review: NonNullable<Detail["review"]> }) {
+function ReviewSummary({ review, quorum }: { review: NonNullable<Detail["review"]>; quorum: Detail["quorum"] | null }) {
   return (
     <Card
       title="Review"
@@ -417,6 +419,13 @@ function ReviewSummary({ review }: { review: NonNullable<Detail["review"]> }) {
         </Item>
       </dl>
       <p className="mt-3 text-sm">{review.reason}</p>
+      {quorum ? (
+        <p className="mt-1 text-sm" data-testid="review-quorum">
+          <span className="font-semibold">{quorum.summary}</span>
+          {quorum.approvals.length ? ` (${quorum.approvals.map((a) => a.by).join(", ")})` : ""}
+          {quorum.needed.length ? `. Still needed: ${quorum.needed.join("; ")}` : ""}
+        </p>
+      ) : null}
       {review.notes ? (
         <p className="mt-1 text-sm text-slate-600">
           <span className="font-medium">Notes: </span>

@@ -80,9 +80,16 @@ function CreateUser() {
 }
 
 /** A change an admin is about to make to a user, waiting for its reason. */
-type PendingChange = { user: User; change: { disabled: boolean } | { role: Role } };
+type PendingChange = { user: User; change: { disabled: boolean } | { role: Role } | { teams: string[] } };
 
 function describeChange({ user, change }: PendingChange): { title: string; consequence: string; confirm: string } {
+  if ("teams" in change) {
+    return {
+      title: `Set the teams of ${user.email}?`,
+      consequence: `Teams: ${change.teams.length ? change.teams.join(", ") : "none"} (were ${user.teams.length ? user.teams.join(", ") : "none"}). Approval policies that draw on a team count their approvals from then on; nobody is signed out.`,
+      confirm: "Set teams",
+    };
+  }
   if ("role" in change) {
     return {
       title: `Make ${user.email} ${roleLabel(change.role).toLowerCase()}?`,
@@ -106,7 +113,7 @@ function ChangeUserDialog({ pending, onClose }: { pending: PendingChange; onClos
     mutationFn: () => apiFetch<z.infer<typeof ZUserChange>>(`/api/v1/users/${pending.user.id}`, { method: "PATCH", body: { ...pending.change, reason } }),
     onSuccess: () => {
       // A change of your own account signs you out: the page reload sends you to sign in.
-      if (pending.user.id === principal.id) window.location.reload();
+      if (pending.user.id === principal.id && !("teams" in pending.change)) window.location.reload();
       void client.invalidateQueries({ queryKey: queryKeys.users() });
       void client.invalidateQueries({ queryKey: queryKeys.apiTokens() });
       onClose();
@@ -188,6 +195,7 @@ export function UserSettings() {
                 </select>
               ),
             },
+            { key: "teams", header: "Teams", className: "text-xs", cell: (u) => <TeamsCell user={u} onSet={(teams) => setPending({ user: u, change: { teams } })} /> },
             { key: "signIn", header: "Sign-in", className: "text-xs", cell: (u) => (u.signIn === "password" ? "Password" : "SSO") },
             {
               key: "status",
@@ -231,6 +239,29 @@ export function UserSettings() {
       {pending && <ChangeUserDialog key={`${pending.user.id}-${JSON.stringify(pending.change)}`} pending={pending} onClose={() => setPending(null)} />}
       <CreateUser />
     </div>
+  );
+}
+
+/** A user's teams (the topology's team names), comma-separated; approval policies draw on them (docs/approvals.md#teams). */
+function TeamsCell({ user, onSet }: { user: User; onSet: (teams: string[]) => void }) {
+  const [value, setValue] = useState(user.teams.join(", "));
+  const teams = [...new Set(value.split(",").map((t) => t.trim()).filter(Boolean))];
+  const changed = teams.join(",") !== user.teams.join(",");
+  return (
+    <form
+      className="flex items-center gap-1"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (changed) onSet(teams);
+      }}
+    >
+      <input aria-label={`Teams of ${user.email}`} className={`${INPUT} w-36`} placeholder="no team" value={value} onChange={(e) => setValue(e.target.value)} />
+      {changed ? (
+        <button type="submit" className="rounded border border-slate-300 px-2 py-0.5 hover:bg-slate-100" aria-label={`Set teams of ${user.email}`}>
+          Set
+        </button>
+      ) : null}
+    </form>
   );
 }
 

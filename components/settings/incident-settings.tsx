@@ -2,7 +2,8 @@
 
 // The incident settings (docs/incidents.md#settings): the manual-MTTR baseline
 // the incident pages and the demo compare with, and how Alertmanager's alerts
-// become incidents (grouping, the service and severity labels). Saved with
+// become incidents (grouping, the service and severity labels), and whether an
+// open incident halts its service's changes (docs/freezes.md#halts-from-incidents). Saved with
 // PUT /api/v1/settings/incidents; the severity map and default severity, not
 // edited here, are sent back as they are so that saving keeps them.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -19,6 +20,7 @@ function IncidentSettingsForm({ initial, defaults }: { initial: TIncidentSetting
   const [groupBy, setGroupBy] = useState(initial.intake.groupBy.join(", "));
   const [serviceLabel, setServiceLabel] = useState(initial.intake.serviceLabel);
   const [severityLabel, setSeverityLabel] = useState(initial.intake.severityLabel);
+  const [haltOn, setHaltOn] = useState<string>(initial.haltOnIncidentSeverity ?? "");
   const [savedAt, setSavedAt] = useState<number | null>(null);
   const save = useMutation({
     mutationFn: () =>
@@ -36,6 +38,7 @@ function IncidentSettingsForm({ initial, defaults }: { initial: TIncidentSetting
             severityMap: initial.intake.severityMap,
             defaultSeverity: initial.intake.defaultSeverity,
           },
+          haltOnIncidentSeverity: haltOn === "" ? null : haltOn,
         },
       }),
     onMutate: () => setSavedAt(null),
@@ -83,6 +86,20 @@ function IncidentSettingsForm({ initial, defaults }: { initial: TIncidentSetting
           Severity values: {severityMap.length ? severityMap.map(([k, v]) => `${k} → ${v}`).join(", ") : "none mapped"}; any other value → {initial.intake.defaultSeverity}. Changed through the API.
         </p>
       </fieldset>
+      <label className="block border-t border-slate-100 pt-3 text-sm">
+        <span className="block text-slate-700">Stop the line during incidents</span>
+        <select className={`${INPUT} w-64`} value={haltOn} onChange={(e) => setHaltOn(e.target.value)} aria-label="Halt changes while an incident is open">
+          <option value="">Off</option>
+          {(["CRITICAL", "ERROR", "WARNING", "INFO"] as const).map((s) => (
+            <option key={s} value={s}>
+              {s === "CRITICAL" ? "CRITICAL incidents" : `${s} incidents or worse`}
+            </option>
+          ))}
+        </select>
+        <span className="mt-1 block text-xs text-slate-500">
+          While such an incident is unresolved on a service, new deployments, config changes and maintenance of that service halt; rollbacks and remediations still run. Default {defaults.haltOnIncidentSeverity ?? "off"}.
+        </span>
+      </label>
       <FormError error={save.error} />
       <div className="flex items-center gap-3">
         <button type="submit" className={PRIMARY} disabled={save.isPending}>

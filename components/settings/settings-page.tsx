@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { can, usePrincipal } from "../console/providers";
 import { TokenSettings, UserSettings } from "./identity-settings";
+import { ApprovalPolicySettings } from "./approval-policies";
 import { IncidentSettings } from "./incident-settings";
 import { NotificationSettings } from "./notification-settings";
 import { ConflictPolicySettings, GateSettings } from "./safety-settings";
@@ -52,6 +53,9 @@ export function SettingsPage() {
       </Section>
       <Section id="notifications" title="Notification channels" description="Where messages of each severity go, and who hears about reviews nobody answers.">
         <NotificationSettings />
+      </Section>
+      <Section id="approval-policies" title="Approval policies" description="How many distinct people must approve a paused operation, by service, team, tier and type, and from which roles and teams. Every matching policy must be met; the requester never counts.">
+        <ApprovalPolicySettings />
       </Section>
       <Section id="users" title="Users" description="People who sign in to the console, with their role. Disabling someone or changing their role signs them out everywhere and revokes the API tokens they created.">
         <UserSettings />

@@ -25,6 +25,7 @@ import { PostgresDeploymentLedger } from "../../server/adapters/postgres/deploym
 import { PostgresGateHistory } from "../../server/adapters/postgres/gate-history";
 import { PostgresGraphStore } from "../../server/adapters/postgres/postgres-graph-store";
 import { PostgresIdentityStore } from "../../server/adapters/postgres/identity-store";
+import { approvalDeps } from "../../server/adapters/postgres/approval-store";
 import { PostgresLockStore } from "../../server/adapters/postgres/lock-store";
 import { applyMigrations } from "../../server/adapters/postgres/migrate";
 import { PrismaAuditStore } from "../../server/adapters/postgres/audit-store";
@@ -123,6 +124,7 @@ export async function openDemoSandbox(options: DemoSandboxOptions): Promise<Demo
         store: new PostgresOperationStore(db),
         leases: new PostgresExecutionLeaseStore(db),
         people: actorPeople(new PostgresIdentityStore(db)),
+        approvals: approvalDeps(db),
         audit: log,
         locks,
         lockStore,

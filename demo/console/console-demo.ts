@@ -6,6 +6,7 @@ import { PostgresDeploymentLedger } from "../../server/adapters/postgres/deploym
 import { PostgresGateHistory } from "../../server/adapters/postgres/gate-history";
 import { PostgresExecutionLeaseStore } from "../../server/adapters/postgres/execution-lease-store";
 import { PostgresIdentityStore } from "../../server/adapters/postgres/identity-store";
+import { approvalDeps } from "../../server/adapters/postgres/approval-store";
 import { actorPeople } from "../../server/core/identity/actor-people";
 import { PostgresOperationStore } from "../../server/adapters/postgres/operation-store";
 import { SimulatedSignalSource } from "../../server/adapters/signals/simulated-signal-source";
@@ -212,6 +213,7 @@ async function besideTheServer(container: Container, onBackgroundError: (error: 
       store: new PostgresOperationStore(db),
       leases: new PostgresExecutionLeaseStore(db),
       people: actorPeople(new PostgresIdentityStore(db)),
+      approvals: approvalDeps(db),
       audit: container.audit.log,
       locks,
       lockStore,

@@ -28,6 +28,7 @@ import { PrismaGateConfigStore } from "../../server/adapters/postgres/gate-confi
 import { PostgresLockStore } from "../../server/adapters/postgres/lock-store";
 import { PostgresExecutionLeaseStore } from "../../server/adapters/postgres/execution-lease-store";
 import { PostgresIdentityStore } from "../../server/adapters/postgres/identity-store";
+import { approvalDeps } from "../../server/adapters/postgres/approval-store";
 import { actorPeople } from "../../server/core/identity/actor-people";
 import { PostgresOperationStore } from "../../server/adapters/postgres/operation-store";
 import { PostgresGraphStore } from "../../server/adapters/postgres/postgres-graph-store";
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
       store,
       leases: new PostgresExecutionLeaseStore(db),
       people: actorPeople(new PostgresIdentityStore(db)),
+      approvals: approvalDeps(db),
       audit,
       locks,
       lockStore,

@@ -8,6 +8,7 @@ export const ZPrincipal = z
     name: z.string(),
     role: ZRole,
     email: z.string().nullable(),
+    slackUserId: z.string().nullable().meta({ description: "The Slack member id linked to this user (Approve in Slack: docs/slack.md); null for tokens and unlinked users" }),
   })
   .meta({ id: "Principal" });
 
@@ -40,7 +41,7 @@ export const ZCreatedApiToken = z
   .meta({ id: "CreatedApiToken" });
 
 export const ZUser = z
-  .object({ id: z.uuid(), email: z.string(), name: z.string(), role: ZRole, disabledAt: ZTimestamp.nullable(), createdAt: ZTimestamp, signIn: z.enum(["password", "sso"]) })
+  .object({ id: z.uuid(), email: z.string(), name: z.string(), role: ZRole, disabledAt: ZTimestamp.nullable(), createdAt: ZTimestamp, signIn: z.enum(["password", "sso"]), teams: z.array(z.string()).meta({ description: "The teams the person belongs to, for approval policies (docs/approvals.md#teams)" }), slackUserId: z.string().nullable().optional().meta({ description: "The linked Slack member id (docs/slack.md)" }) })
   .meta({ id: "User" });
 export const ZUserList = z.object({ users: z.array(ZUser) }).meta({ id: "UserList" });
 export const ZCreateUserRequest = z
@@ -57,14 +58,16 @@ export const ZUpdateUserRequest = z
     disabled: z.boolean().optional().meta({ description: "true disables the user (sessions signed out, their API tokens revoked); false enables them" }),
     role: ZRole.optional().meta({ description: "A new role (sessions signed out, their API tokens revoked)" }),
     reason: z.string().trim().min(1).max(1000).meta({ description: "Why: kept in the audit trail" }),
+    slackUserId: z.string().nullable().optional().meta({ description: "Link the user's Slack member id (U… or W…), or null to unlink (Approve in Slack: docs/slack.md)" }),
+    teams: z.array(z.string().trim().min(1).max(200)).max(100).optional().meta({ description: "The teams the person belongs to, replacing their current ones (approval policies: docs/approvals.md#teams); audited, no sign-out" }),
   })
-  .refine((body) => body.disabled !== undefined || body.role !== undefined, { message: "give disabled, role or both", path: ["disabled"] })
+  .refine((body) => body.disabled !== undefined || body.role !== undefined || body.slackUserId !== undefined || body.teams !== undefined, { message: "give disabled, role, teams, slackUserId or several", path: ["disabled"] })
   .meta({ id: "UpdateUserRequest" });
 
 export const ZUserChange = z
   .object({
     user: ZUser,
-    changes: z.array(z.enum(["disabled", "enabled", "role"])).meta({ description: "What changed, in order; empty when the user already was as asked" }),
+    changes: z.array(z.enum(["disabled", "enabled", "role", "teams", "slack"])).meta({ description: "What changed, in order; empty when the user already was as asked" }),
     revokedTokens: z.array(ZApiToken).meta({ description: "The API tokens the user created that this change revoked" }),
   })
   .meta({ id: "UserChange" });

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { AUDIT_CATEGORIES, AUDIT_SEVERITIES } from "./audit";
 import { LOCK_MODES, LOCK_SCOPES } from "./locks";
+import { ZQuorum } from "./approvals";
 
 export const OPERATION_STATES = ["INIT", "LOCKED", "SAFETY_CHECK", "IN_PROGRESS", "PAUSED_FOR_HUMAN_REVIEW", "COMPLETED", "FAILED", "ROLLED_BACK", "CANCELLED"] as const;
 export const OPERATION_RESULTS = ["SUCCESS", "BLOCKED_BY_CONFLICT", "BLOCKED_BY_GATE", "PAUSED_FOR_REVIEW", "LOCK_TIMEOUT", "FAILED", "ROLLED_BACK", "CANCELLED", "ALREADY_RUNNING", "SUPERSEDED"] as const;
@@ -58,6 +59,10 @@ export const ZOperationSummary = z
       .nullable()
       .describe("A person's pending request to pause, resume or abort it, carried out at the next safe point"),
     preemptedBy: ZId.nullable().describe("The ROLLBACK (or CRITICAL operation) that took its service while it ran"),
+    breakGlass: z
+      .strictObject({ by: z.string(), role: z.enum(["VIEWER", "OPERATOR", "APPROVER", "ADMIN"]), reason: z.string(), at: ZDateTime })
+      .nullable()
+      .describe("Who let it through a change freeze or halt, with which role, why and when (docs/freezes.md#break-glass); null when nobody did"),
     reason: z.string().nullable().describe("Why it is where it is (paused, blocked, delayed, failed), as last recorded"),
     error: z.string().nullable(),
     createdAt: ZDateTime,
@@ -100,7 +105,7 @@ export const ZOperationStep = z
 export const ZOperationGateResult = z
   .strictObject({
     id: ZId,
-    gate: z.enum(SAFETY_GATES),
+    gate: z.enum([...SAFETY_GATES, "FREEZE"]).describe("One of the six threshold gates, or FREEZE: change freeze windows and halts (docs/freezes.md#the-freeze-gate)"),
     source: z
       .enum(["store", "prometheus", "simulated", "graph", "config"])
       .nullable()
@@ -223,6 +228,7 @@ export const ZOperationDetail = z
     gateResults: z.array(ZOperationGateResult),
     conflicts: z.array(ZOperationConflict),
     review: ZOperationReview.nullable().describe("The most recent review, whatever its status"),
+    quorum: ZQuorum.nullable().optional().describe("A pending review's count of approvals: \"1 of 2 approvals\", who gave them, each policy (docs/approvals.md)"),
     locks: z.array(ZOperationLock),
     auditEvents: z.array(ZOperationAuditEvent),
     auditEventsTruncated: z.boolean().describe("More events exist; page the audit API by operationId for the rest"),
@@ -247,7 +253,8 @@ export const ZPendingReview = z
     timeoutAt: ZDateTime.nullable(),
     operation: ZOperationSummary,
     conflicts: z.strictObject({ count: z.number().int(), highestSeverity: ZConflictSeverity.nullable(), types: z.array(z.enum(CONFLICT_TYPES)) }),
-    failedGates: z.array(z.strictObject({ gate: z.enum(SAFETY_GATES), observed: z.number().nullable(), threshold: z.number(), unit: z.string(), reason: z.string() })),
+    failedGates: z.array(z.strictObject({ gate: z.enum([...SAFETY_GATES, "FREEZE"]), observed: z.number().nullable(), threshold: z.number(), unit: z.string(), reason: z.string() })),
+    quorum: ZQuorum.optional().describe("The count of approvals so far (docs/approvals.md)"),
   })
   .meta({ id: "PendingReview" });
 

@@ -14,7 +14,7 @@ const ZOtherOperation = z.strictObject({ id: z.string(), type: z.enum(OPERATION_
 
 export const ZPlanGate = z
   .strictObject({
-    gate: z.enum(SAFETY_GATES),
+    gate: z.enum([...SAFETY_GATES, "FREEZE"]).describe("One of the six threshold gates, or FREEZE: change freeze windows and halts (docs/freezes.md#the-freeze-gate)"),
     passed: z.boolean(),
     skipped: z.boolean(),
     observed: z.number().nullable(),

@@ -30,6 +30,9 @@ export const queryKeys = {
   users: () => ["settings", "users"] as const,
   apiTokens: () => ["settings", "tokens"] as const,
   incidentSettings: () => ["settings", "incidents"] as const,
+  // What holds changes back now (the banner): under "incidents", the topic of both a halt called or lifted
+  // (a manual intervention) and an incident opened or resolved (which may hold a halt); polled too, for windows opening and closing.
+  changeControl: () => ["incidents", "change-control"] as const,
   // The demo is not a live topic: its runs live in one server's memory and are polled while they run.
   demoCatalog: () => ["demo", "scenarios"] as const,
   demoRuns: () => ["demo", "runs", "list"] as const,

@@ -70,11 +70,19 @@ export const ZIncidentSettings = z
       severityMap: z.record(z.string().min(1).max(50), z.enum(["INFO", "WARNING", "ERROR", "CRITICAL"])).describe("Severity label value → incident severity; unlisted values get defaultSeverity"),
       defaultSeverity: z.enum(["INFO", "WARNING", "ERROR", "CRITICAL"]),
     }),
+    haltOnIncidentSeverity: z
+      .enum(["INFO", "WARNING", "ERROR", "CRITICAL"])
+      .nullable()
+      .describe("While an incident of this severity or worse is unresolved on a service, new deployments, config changes and maintenance of that service halt (docs/freezes.md#halts-from-incidents); null: never"),
   })
   .meta({ id: "IncidentSettings" });
 
 export const ZIncidentSettingsInput = z
-  .strictObject({ manualMttrMinutes: z.number().optional(), intake: ZIncidentSettings.shape.intake.partial().optional() })
+  .strictObject({
+    manualMttrMinutes: z.number().optional(),
+    intake: ZIncidentSettings.shape.intake.partial().optional(),
+    haltOnIncidentSeverity: ZIncidentSettings.shape.haltOnIncidentSeverity.optional(),
+  })
   .meta({ id: "IncidentSettingsInput", description: "Every field optional: missing ones are kept from the defaults" });
 
 export const ZIncidentSettingsView = z.object({ settings: ZIncidentSettings, defaults: ZIncidentSettings }).meta({ id: "IncidentSettingsView" });

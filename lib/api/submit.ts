@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZQuorum } from "./approvals";
 import { EXECUTION_MODES, OPERATION_TYPES, ZOperationReview, ZOperationSummary } from "./operations";
 import { LOCK_PRIORITY_NAMES } from "./plan";
 
@@ -44,6 +45,10 @@ export const ZSubmitOperationRequest = z
       description: "`external`: you carry the change out yourself (the `interlock` CLI, a pipeline); at IN_PROGRESS you are granted an execution lease to heartbeat and report on (docs/execution.md). Default `internal`: Interlock's executor runs it.",
     }),
     leaseSeconds: z.int().min(10).max(3600).optional().meta({ description: "`external` only: how long the lease lasts without a heartbeat (default 60)" }),
+    breakGlass: z
+      .strictObject({ reason: z.string().trim().min(3).max(2000) })
+      .optional()
+      .meta({ description: "A hotfix during a change freeze: let it through every freeze window and halt whose break-glass role your role meets, with a mandatory reason; audited, notified at HIGH and marked on the operation (docs/freezes.md#break-glass)" }),
   })
   .meta({ id: "SubmitOperationRequest" });
 
@@ -66,7 +71,9 @@ export const ZDecisionRequest = z
   })
   .meta({ id: "DecisionRequest" });
 
-export const ZDecisionResult = z.strictObject({ operation: ZOperationSummary, review: ZOperationReview, approvalId: z.string().nullable() }).meta({ id: "DecisionResult" });
+export const ZDecisionResult = z
+  .strictObject({ operation: ZOperationSummary, review: ZOperationReview, approvalId: z.string().nullable(), quorum: ZQuorum.optional().describe("The count of approvals after this decision (docs/approvals.md)") })
+  .meta({ id: "DecisionResult" });
 
 export const ZCancelRequest = z.strictObject({ reason: z.string().trim().max(2000).optional() }).meta({ id: "CancelRequest" });
 

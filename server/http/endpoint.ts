@@ -6,7 +6,7 @@ import type { Principal } from "../core/identity/principal";
 import type { Container } from "../container";
 import type { Logger } from "../logger";
 import { assertSameOrigin, authenticate } from "./authenticate";
-import { readJsonBody, readNoBody } from "./read-body";
+import { readJsonBody, readNoBody, readRawBody } from "./read-body";
 import { route } from "./route";
 
 // Every API route is an `endpoint`: one declaration says who may call it, what
@@ -35,6 +35,8 @@ export interface EndpointContext<P, Q, H, B> {
   query: Q;
   headers: H;
   body: B;
+  /** The body's bytes as received, on endpoints that declare `rawBody` (nothing has parsed them). */
+  rawBody: Uint8Array | undefined;
   container: Container;
   log: Logger;
   requestId: string;
@@ -56,6 +58,8 @@ export interface Endpoint<P = unknown, Q = unknown, H = unknown, B = unknown> {
   query?: ZodType<Q>;
   headers?: ZodType<H>;
   body?: ZodType<B>;
+  /** Instead of a JSON body: the raw bytes of this content type, for a handler that verifies a signature over them first. */
+  rawBody?: { contentType: string; description: string };
   responses: Record<number, EndpointResponse>;
   handler(ctx: EndpointContext<P, Q, H, B>): Promise<EndpointResult>;
 }
@@ -96,9 +100,10 @@ export function serve<P, Q, H, B>(spec: Endpoint<P, Q, H, B>): ServedHandler {
       params: parsePart("path", spec.params, params),
       query: parsePart("query", spec.query, queryObject(new URL(request.url).searchParams)),
       headers: parsePart("header", spec.headers, headerObject(request.headers, spec.headers)),
-      body: spec.body ? parsePart("body", spec.body, await readJsonBody(request, container.env.API_MAX_BODY_BYTES)) : await readNoBody(request, container.env.API_MAX_BODY_BYTES),
+      body: spec.body ? parsePart("body", spec.body, await readJsonBody(request, container.env.API_MAX_BODY_BYTES)) : spec.rawBody ? undefined : await readNoBody(request, container.env.API_MAX_BODY_BYTES),
     };
-    const result = await spec.handler({ request, principal, ...input, container, log, requestId } as EndpointContext<P, Q, H, B>);
+    const rawBody = spec.rawBody ? await readRawBody(request, container.env.API_MAX_BODY_BYTES, spec.rawBody.contentType) : undefined;
+    const result = await spec.handler({ request, principal, ...input, rawBody, container, log, requestId } as EndpointContext<P, Q, H, B>);
     if (result instanceof Response) return result;
     const declared = spec.responses[result.status];
     if (!declared) throw new Error(`${spec.operationId} answered ${result.status}, which it does not declare`);

@@ -23,6 +23,7 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint<any, any, any,
         ...(e.headers ? { header: e.headers as never } : {}),
       },
       ...(e.body ? { requestBody: { required: true, content: { "application/json": { schema: e.body } } } } : {}),
+      ...(e.rawBody ? { requestBody: { required: true, description: e.rawBody.description, content: { [e.rawBody.contentType]: { schema: { type: "string" } } } } } : {}),
       responses: Object.fromEntries(
         Object.entries(e.responses).map(([status, r]) => [
           status,

@@ -46,6 +46,20 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
 }
 
 /**
+ * The request's body as the bytes received, for an endpoint that must check
+ * a signature over them before anything parses them (Slack's interactions:
+ * docs/slack.md). Refused with 415 unless its Content-Type is `contentType`,
+ * and with 413 past `maxBytes`, never read whole.
+ */
+export async function readRawBody(request: Request, maxBytes: number, contentType: string): Promise<Uint8Array> {
+  const type = request.headers.get("content-type") ?? "";
+  if (type.split(";")[0]!.trim().toLowerCase() !== contentType) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the body as ${contentType}${type ? ` (got ${type.slice(0, 100)})` : ""}`, { contentType: type.slice(0, 100) || null });
+  }
+  return readAtMost(request, maxBytes);
+}
+
+/**
  * For an endpoint that takes no body: nothing, or an empty JSON object, is
  * accepted; anything else is refused (422) instead of ignored, and a body over
  * `maxBytes` is refused as too large (413) without being read whole.

@@ -6,6 +6,7 @@ import { PostgresDeploymentLedger } from "../adapters/postgres/deployment-ledger
 import { PostgresGateHistory } from "../adapters/postgres/gate-history";
 import { PostgresExecutionLeaseStore } from "../adapters/postgres/execution-lease-store";
 import { PostgresIdentityStore } from "../adapters/postgres/identity-store";
+import { approvalDeps } from "../adapters/postgres/approval-store";
 import { actorPeople } from "../core/identity/actor-people";
 import { PostgresOperationStore } from "../adapters/postgres/operation-store";
 import { PostgresGraphStore } from "../adapters/postgres/postgres-graph-store";
@@ -54,6 +55,8 @@ export interface OrchestratorFixtureOptions {
   redisPrefix?: string;
   /** Share another fixture's signals (several orchestrators standing for processes that read the same production). */
   signals?: SimulatedSignalSource;
+  /** Freeze windows and halts for the FREEZE gate (docs/freezes.md); none by default. */
+  freezes?: OrchestratorParts["freezes"];
 }
 
 export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
@@ -85,7 +88,9 @@ export async function orchestratorFixture(options: OrchestratorFixtureOptions) {
     gateHistory: new PostgresGateHistory(db),
     leases: new PostgresExecutionLeaseStore(db),
     people: actorPeople(new PostgresIdentityStore(db)),
+    approvals: approvalDeps(db),
     executorFor: (type) => options.executors?.[type] ?? registry.forType(type),
+    ...(options.freezes ? { freezes: options.freezes } : {}),
     clock,
     config,
     newId: () => crypto.randomUUID(),

@@ -2,6 +2,7 @@ import "server-only";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { OidcAllowList } from "../../core/identity/oidc-sign-in";
 import type { Role } from "../../core/identity/roles";
+import { parseGroupMapping, parseGroupRoles, type GroupMapping } from "../../core/identity/oidc-group-mapping";
 
 // The OIDC provider next-auth signs people in with (docs/security.md#identity-oidc).
 // openid-client checks the ID token (signature from the issuer's JWKS, iss,
@@ -15,6 +16,8 @@ export interface OidcConfig {
   defaultRole: Role;
   /** Who gets an account on first sign-in; empty lists: nobody (only linked identities sign in). */
   allowList: OidcAllowList;
+  /** OIDC_GROUP_ROLES / OIDC_GROUP_TEAMS (docs/approvals.md#teams-from-oidc-groups). */
+  groupMapping?: { roles: GroupMapping<Role>[]; teams: GroupMapping<string>[] | null };
 }
 
 /** OIDC_* variables as the auth options take them; null when OIDC is not configured. */
@@ -26,6 +29,8 @@ export function oidcConfigFromEnv(env: {
   OIDC_ALLOWED_DOMAINS?: string;
   OIDC_ALLOWED_GROUPS?: string;
   OIDC_GROUPS_CLAIM: string;
+  OIDC_GROUP_ROLES?: string;
+  OIDC_GROUP_TEAMS?: string;
 }): OidcConfig | null {
   if (!env.OIDC_ISSUER || !env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) return null;
   const list = (value: string | undefined) => (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
@@ -35,6 +40,9 @@ export function oidcConfigFromEnv(env: {
     clientSecret: env.OIDC_CLIENT_SECRET,
     defaultRole: env.OIDC_DEFAULT_ROLE,
     allowList: { domains: list(env.OIDC_ALLOWED_DOMAINS).map((d) => d.toLowerCase()), groups: list(env.OIDC_ALLOWED_GROUPS), groupsClaim: env.OIDC_GROUPS_CLAIM },
+    ...(env.OIDC_GROUP_ROLES || env.OIDC_GROUP_TEAMS
+      ? { groupMapping: { roles: parseGroupRoles(env.OIDC_GROUP_ROLES).pairs, teams: env.OIDC_GROUP_TEAMS ? parseGroupMapping(env.OIDC_GROUP_TEAMS).pairs : null } }
+      : {}),
   };
 }
 

@@ -3,7 +3,6 @@ import type { Account, Profile, User } from "next-auth";
 import type { OidcIdentityStore } from "../../core/identity/oidc-ports";
 import type { OidcRefusalReason } from "../../core/identity/oidc-sign-in";
 import { signInWithOidc, type OidcSignInDeps } from "../../core/identity/sign-in-with-oidc";
-import type { IdentityStore } from "../../core/identity/ports";
 import type { Logger } from "../../logger";
 import type { OidcSignInErrorCode } from "@/lib/oidc-sign-in-errors";
 import type { OidcConfig } from "./oidc-provider";
@@ -24,7 +23,7 @@ const ERROR_CODES: Record<OidcRefusalReason, OidcSignInErrorCode> = {
 };
 
 export interface OidcSignInCallbackDeps {
-  identities: Pick<IdentityStore, "findUserByEmail" | "findUserById">;
+  identities: OidcSignInDeps["identities"];
   oidcIdentities: OidcIdentityStore;
   audit: OidcSignInDeps["audit"];
   oidc: OidcConfig;
@@ -36,7 +35,7 @@ export async function oidcSignInCallback(deps: OidcSignInCallbackDeps, params: {
   const claims = (params.profile ?? {}) as Record<string, unknown>;
   const result = await signInWithOidc(
     { identities: deps.identities, oidcIdentities: deps.oidcIdentities, audit: deps.audit, now: deps.now?.() ?? new Date() },
-    { issuer: deps.oidc.issuer, allowList: deps.oidc.allowList, defaultRole: deps.oidc.defaultRole },
+    { issuer: deps.oidc.issuer, allowList: deps.oidc.allowList, defaultRole: deps.oidc.defaultRole, ...(deps.oidc.groupMapping ? { groupMapping: deps.oidc.groupMapping } : {}) },
     claims,
   );
   if (!result.ok) {

@@ -174,4 +174,28 @@ describe("OIDC sign-in through next-auth against a local identity provider", () 
     await api.container.db.query("UPDATE users SET disabled_at = now() WHERE id = $1", [contractorId]);
     expect(await signIn({ sub: "grp-1", email: "contractor@partner.example", email_verified: true, groups: ["sre-team"] })).toEqual({ location: "/signin?error=OidcAccountDisabled", signedInAs: null });
   });
+  it("OIDC_GROUP_ROLES and OIDC_GROUP_TEAMS set the role and teams at every sign-in, audited (docs/approvals.md#teams-from-oidc-groups)", async () => {
+    const config = oidcConfigFromEnv({ ...api.container.env, OIDC_GROUP_ROLES: "sre-admins=ADMIN,sre=APPROVER", OIDC_GROUP_TEAMS: "payments-eng=payments,id-eng=identity" })!;
+    const authOptions = buildAuthOptions({
+      identities: api.container.identity.store,
+      hasher: api.container.identity.hasher,
+      audit: api.container.audit.log,
+      secret: api.container.identity.secret,
+      oidc: config,
+      oidcIdentities: { store: api.container.identity.oidcIdentities, audit: api.container.audit.log },
+      log: getLogger(),
+    });
+    const claims = { sub: "grouped-1", email: "grouped@corp.example", email_verified: true };
+    expect((await signIn({ ...claims, groups: ["sre", "payments-eng"] }, { authOptions })).signedInAs).toMatchObject({ email: "grouped@corp.example", role: "APPROVER" });
+    const first = (await api.container.identity.store.findUserByEmail("grouped@corp.example"))!;
+    expect(first).toMatchObject({ role: "APPROVER", teams: ["payments"] });
+    expect((await signIn({ ...claims, groups: ["id-eng"] }, { authOptions })).signedInAs).toMatchObject({ role: "APPROVER" });
+    expect(await api.container.identity.store.findUserById(first.id)).toMatchObject({ role: "APPROVER", teams: ["identity"] });
+    expect((await signIn({ ...claims, groups: ["sre-admins", "id-eng"] }, { authOptions })).signedInAs).toMatchObject({ role: "ADMIN" });
+    const promoted = (await api.container.identity.store.findUserById(first.id))!;
+    expect(promoted.sessionEpoch).toBeGreaterThan(first.sessionEpoch);
+    await api.container.audit.log.settle();
+    const events = (await api.container.audit.store.query({ actor: "oidc-groups", limit: 50 })).events.filter((e) => e.payload.userId === first.id).map((e) => e.action);
+    expect(events.sort()).toEqual(["user.role_changed", "user.role_changed", "user.teams_changed", "user.teams_changed"]);
+  });
 });

@@ -699,8 +699,27 @@ describe("SmtpEmailSender", () => {
 
 describe("notifyChannelsFromEnv", () => {
   it("configures nothing when nothing is set, and treats empty variables as unset", () => {
-    expect(notifyChannelsFromEnv({})).toEqual({ senders: [], describe: [] });
-    expect(notifyChannelsFromEnv({ SLACK_WEBHOOK_URL: "", SMTP_URL: " ", NOTIFY_TIMEOUT_MS: "" })).toEqual({ senders: [], describe: [] });
+    expect(notifyChannelsFromEnv({})).toEqual({ senders: [], describe: [], slack: null });
+    expect(notifyChannelsFromEnv({ SLACK_WEBHOOK_URL: "", SMTP_URL: " ", NOTIFY_TIMEOUT_MS: "", SLACK_SIGNING_SECRET: "" })).toEqual({ senders: [], describe: [], slack: null });
+  });
+
+  it("turns on Slack interactivity with a signing secret: response_url on hooks.slack.com unless other origins are listed (docs/slack.md)", () => {
+    const secret = "0123456789abcdef0123456789abcdef";
+    expect(notifyChannelsFromEnv({ SLACK_SIGNING_SECRET: secret }).slack).toEqual({ signingSecret: secret, responseUrlOrigins: ["https://hooks.slack.com"] });
+    expect(notifyChannelsFromEnv({ SLACK_SIGNING_SECRET: secret, SLACK_RESPONSE_URL_ORIGINS: "https://hooks.slack.com, http://127.0.0.1:4567" }).slack?.responseUrlOrigins).toEqual(["https://hooks.slack.com", "http://127.0.0.1:4567"]);
+    for (const bad of ["http://hooks.slack.com", "https://hooks.slack.com/actions", "not an origin"]) {
+      expect(() => notifyChannelsFromEnv({ SLACK_SIGNING_SECRET: secret, SLACK_RESPONSE_URL_ORIGINS: bad }), bad).toThrow(/SLACK_RESPONSE_URL_ORIGINS/);
+    }
+    const error = (() => {
+      try {
+        notifyChannelsFromEnv({ SLACK_SIGNING_SECRET: "SHORTSECRET" });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error("accepted a short secret");
+    })();
+    expect(error.message).toMatch(/SLACK_SIGNING_SECRET/);
+    expect(error.message).not.toContain("SHORTSECRET");
   });
 
   it("builds every configured channel and describes each by host only", async () => {

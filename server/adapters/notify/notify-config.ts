@@ -20,6 +20,8 @@ export const DEFAULT_NOTIFY_TIMEOUT_MS = 5_000;
 export interface NotifyChannels {
   senders: ChannelSender[];
   describe: { channel: ChannelSender["channel"]; target: string }[];
+  /** Slack interactivity, when configured (docs/slack.md). */
+  slack: SlackInteractivityConfig | null;
 }
 
 const WEBHOOK_URL_MESSAGE = "must be an https:// URL (http:// is allowed only for localhost or 127.0.0.1)";
@@ -77,6 +79,14 @@ export const NOTIFY_ENV_FIELDS = {
     .regex(/^[A-Za-z0-9]{32}$/, { message: "must be the 32-character integration (routing) key" })
     .optional(),
   PAGERDUTY_EVENTS_URL: webhookUrl().optional(),
+  /** Slack app's signing secret: turns on Approve / Reject buttons in Slack and the interactivity endpoint (docs/slack.md). */
+  SLACK_SIGNING_SECRET: z.string().trim().min(16, "must be the Slack app's signing secret (Basic Information → App Credentials)").optional(),
+  /** Origins an interaction's response_url may have, comma-separated; http only for loopback hosts. */
+  SLACK_RESPONSE_URL_ORIGINS: z
+    .string()
+    .trim()
+    .refine((v) => parseOrigins(v) !== null, { message: "must be comma-separated origins such as https://hooks.slack.com (http:// only for localhost or 127.0.0.1)" })
+    .optional(),
   NOTIFY_TIMEOUT_MS: z.coerce
     .number({ message: "must be a number" })
     .int("must be a whole number")
@@ -84,6 +94,27 @@ export const NOTIFY_ENV_FIELDS = {
     .max(120_000, "must be at most 120000")
     .default(DEFAULT_NOTIFY_TIMEOUT_MS),
 };
+
+/** Where Slack sends interactions' replies: response_url is on this origin unless SLACK_RESPONSE_URL_ORIGINS says otherwise. */
+export const DEFAULT_SLACK_RESPONSE_URL_ORIGINS = ["https://hooks.slack.com"] as const;
+
+/** The origins in a comma-separated list (each an https origin, or http on a loopback host), or null when any is not one. */
+export function parseOrigins(value: string): string[] | null {
+  const out: string[] = [];
+  for (const entry of value.split(",").map((e) => e.trim())) {
+    if (entry === "" || !isHttpsOrLoopbackUrl(entry)) return null;
+    const url = new URL(entry);
+    if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) return null;
+    out.push(url.origin);
+  }
+  return out.length > 0 ? out : null;
+}
+
+/** Slack interactivity (the review buttons and their endpoint), when SLACK_SIGNING_SECRET is set. */
+export interface SlackInteractivityConfig {
+  signingSecret: string;
+  responseUrlOrigins: string[];
+}
 
 const ZNotifyEnv = z.object(NOTIFY_ENV_FIELDS).superRefine((env, ctx) => {
   if (!env.SMTP_URL) return;
@@ -109,10 +140,14 @@ export function notifyChannelsFromEnv(env: Record<string, string | undefined>): 
   }
   const config = result.data;
   const timeoutMs = config.NOTIFY_TIMEOUT_MS;
-  const channels: NotifyChannels = { senders: [], describe: [] };
+  const channels: NotifyChannels = { senders: [], describe: [], slack: null };
+  if (config.SLACK_SIGNING_SECRET) {
+    channels.slack = { signingSecret: config.SLACK_SIGNING_SECRET, responseUrlOrigins: config.SLACK_RESPONSE_URL_ORIGINS ? parseOrigins(config.SLACK_RESPONSE_URL_ORIGINS)! : [...DEFAULT_SLACK_RESPONSE_URL_ORIGINS] };
+  }
 
   if (config.SLACK_WEBHOOK_URL) {
-    channels.senders.push(new SlackWebhookSender({ url: config.SLACK_WEBHOOK_URL, timeoutMs }));
+    // With a signing secret, review messages carry Approve / Reject buttons that Slack posts back to Interlock.
+    channels.senders.push(new SlackWebhookSender({ url: config.SLACK_WEBHOOK_URL, timeoutMs, interactive: channels.slack !== null }));
     channels.describe.push({ channel: "SLACK", target: new URL(config.SLACK_WEBHOOK_URL).host });
   }
   if (config.TEAMS_WEBHOOK_URL) {

@@ -2,6 +2,7 @@ import "server-only";
 
 import type { ChannelSender } from "../../core/notify/ports";
 import type { NotificationMessage } from "../../core/notify/types";
+import { encodeReviewButtonValue, SLACK_REVIEW_ACTIONS } from "../../core/slack/slack-interaction";
 import { failureFor, isSuccess, postJson } from "./http-delivery";
 import { contextParts, escapeWithin, SEVERITY_EMOJI, truncate } from "./text";
 
@@ -17,6 +18,8 @@ export interface SlackWebhookConfig {
   url: string;
   /** Longest one POST may take. */
   timeoutMs: number;
+  /** Review decisions as buttons Slack posts back to Interlock (SLACK_SIGNING_SECRET set: docs/slack.md); else links to the console. */
+  interactive?: boolean;
 }
 
 /** Block Kit's limits (https://api.slack.com/reference/block-kit/blocks). */
@@ -49,8 +52,16 @@ function plainText(text: string, max: number) {
 
 type Block = Record<string, unknown> & { type: string };
 
+/** The confirmation dialog Slack shows before a decision is sent (Block Kit's confirm object: title ≤ 100, text ≤ 300, buttons ≤ 30). */
+function decisionConfirm(decision: "APPROVE" | "REJECT", message: NotificationMessage): Record<string, unknown> {
+  const what = message.service ? `${message.operationId ? "this operation" : "this change"} on ${message.service}` : "this operation";
+  return decision === "APPROVE"
+    ? { title: plainText("Approve this operation?", 100), text: plainText(`Interlock re-checks the evidence now and resumes ${what} if it is no worse than shown. You act as your linked Interlock user.`, 300), confirm: plainText("Approve", 30), deny: plainText("Cancel", 30), style: "primary" }
+    : { title: plainText("Reject this operation?", 100), text: plainText(`Rejecting fails ${what}; it will not run. You act as your linked Interlock user.`, 300), confirm: plainText("Reject", 30), deny: plainText("Cancel", 30), style: "danger" };
+}
+
 /** The webhook body for `message`: exported so tests and previews can see exactly what is sent. */
-export function slackPayload(message: NotificationMessage): { text: string; blocks: Block[] } {
+export function slackPayload(message: NotificationMessage, options: { interactive?: boolean } = {}): { text: string; blocks: Block[] } {
   const head: Block[] = [{ type: "header", text: plainText(`${SEVERITY_EMOJI[message.severity]} ${message.title}`, SLACK_LIMITS.headerText) }];
   // A section's text may not be empty.
   if (message.body.trim() !== "") head.push({ type: "section", text: mrkdwn(message.body, SLACK_LIMITS.sectionText) });
@@ -60,8 +71,24 @@ export function slackPayload(message: NotificationMessage): { text: string; bloc
   if (context.length > 0) {
     tail.push({ type: "context", elements: [mrkdwn(context.map((p) => `*${p.label}:* ${p.value}`).join(" · "), SLACK_LIMITS.contextText)] });
   }
+  // With interactivity, review decisions are buttons of their own block that post back to Interlock (docs/slack.md).
+  const decisions = options.interactive ? message.links.filter((l) => l.review) : [];
+  if (decisions.length > 0) {
+    tail.push({
+      type: "actions",
+      block_id: `interlock_review:${decisions[0]!.review!.operationId}`,
+      elements: decisions.map((link) => ({
+        type: "button",
+        text: plainText(link.label, SLACK_LIMITS.buttonText),
+        action_id: link.review!.decision === "APPROVE" ? SLACK_REVIEW_ACTIONS.APPROVE : SLACK_REVIEW_ACTIONS.REJECT,
+        value: encodeReviewButtonValue({ operationId: link.review!.operationId, evidenceHash: link.review!.evidenceHash }),
+        style: link.review!.decision === "APPROVE" ? "primary" : "danger",
+        confirm: decisionConfirm(link.review!.decision, message),
+      })),
+    });
+  }
   // A button whose URL Slack would refuse would fail the whole message (invalid_blocks): leave it out.
-  const links = message.links.filter((l) => l.url !== "" && l.url.length <= SLACK_LIMITS.buttonUrl).slice(0, SLACK_LIMITS.actionsElements);
+  const links = message.links.filter((l) => !decisions.includes(l) && l.url !== "" && l.url.length <= SLACK_LIMITS.buttonUrl).slice(0, SLACK_LIMITS.actionsElements);
   if (links.length > 0) {
     tail.push({
       type: "actions",
@@ -97,7 +124,7 @@ export class SlackWebhookSender implements ChannelSender {
   constructor(private readonly config: SlackWebhookConfig) {}
 
   async send(message: NotificationMessage, signal: AbortSignal): Promise<void> {
-    const answer = await postJson("Slack webhook", this.config.url, slackPayload(message), signal, this.config.timeoutMs);
+    const answer = await postJson("Slack webhook", this.config.url, slackPayload(message, { interactive: this.config.interactive }), signal, this.config.timeoutMs);
     if (!isSuccess(answer.status)) throw failureFor("Slack webhook", answer);
   }
 }

@@ -16,6 +16,7 @@ interface UserRow {
   disabled_at: Date | null;
   created_at: Date;
   session_epoch: number;
+  teams: string[] | null;
 }
 
 interface TokenRow {
@@ -30,7 +31,7 @@ interface TokenRow {
   expires_at: Date | null;
 }
 
-const USER_COLUMNS = "id, email, name, role, password_hash, disabled_at, created_at, session_epoch";
+const USER_COLUMNS = "id, email, name, role, password_hash, disabled_at, created_at, session_epoch, teams";
 const TOKEN_COLUMNS = "id, name, prefix, role, created_by_id, created_at, last_used_at, revoked_at, expires_at";
 const TOKEN_COLUMNS_OF_T = TOKEN_COLUMNS.split(", ").map((column) => `t.${column}`).join(", ");
 // "users" as a number: the advisory lock every change of users takes first.
@@ -49,6 +50,7 @@ function userOf(row: UserRow): UserRecord {
     disabledAt: toDate(row.disabled_at),
     createdAt: toDate(row.created_at)!,
     sessionEpoch: Number(row.session_epoch),
+    teams: row.teams ?? [],
   };
 }
 
@@ -168,6 +170,7 @@ export class PostgresIdentityStore implements IdentityStore {
     if (update.role !== undefined) set("role", update.role, `::"Role"`);
     if (update.passwordHash !== undefined) set("password_hash", update.passwordHash);
     if (update.disabledAt !== undefined) set("disabled_at", update.disabledAt);
+    if (update.teams !== undefined) set("teams", update.teams, "::text[]");
     if (update.raiseSessionEpoch) sets.push("session_epoch = session_epoch + 1");
     if (sets.length === 0) sets.push("id = id");
     const [row] = await sqlOf(tx).query<UserRow>(`UPDATE users SET ${sets.join(", ")} WHERE id = $1 RETURNING ${USER_COLUMNS}`, params);

@@ -5,6 +5,7 @@ import { GATE_SOURCES, type GateSource, type SafetyGate } from "../../core/gates
 import type { ReviewStatus } from "../../core/operations/ports";
 import type {
   OperationControlView,
+  BreakGlassView,
   ConflictView,
   ExecutionLeaseView,
   EscalationStep,
@@ -71,6 +72,7 @@ export function operationSummaryColumns(prefix = ""): string {
     `o.queued_at AS ${prefix}queued_at`,
     `o.control AS ${prefix}control`,
     `o.preempted_by::text AS ${prefix}preempted_by`,
+    `o.break_glass AS ${prefix}break_glass`,
     `o.reason AS ${prefix}reason`,
     `o.error AS ${prefix}error`,
     `o.created_at AS ${prefix}created_at`,
@@ -107,6 +109,7 @@ export function toOperationSummary(row: Row, prefix = ""): OperationSummary {
     queuedAt: isoOrNull(v("queued_at") as Date | string | null),
     control: controlOf(v("control")),
     preemptedBy: v("preempted_by") as string | null,
+    breakGlass: breakGlassOf(v("break_glass")),
     reason: v("reason") as string | null,
     error: v("error") as string | null,
     createdAt: iso(v("created_at") as Date | string),
@@ -114,6 +117,14 @@ export function toOperationSummary(row: Row, prefix = ""): OperationSummary {
     startedAt: isoOrNull(v("started_at") as Date | string | null),
     finishedAt: isoOrNull(v("finished_at") as Date | string | null),
   };
+}
+
+/** The stored break-glass mark ({by, role, reason, at}), or null. */
+function breakGlassOf(value: unknown): BreakGlassView | null {
+  if (value === null || value === undefined) return null;
+  const b = json<Record<string, unknown>>(value);
+  if (!b || typeof b !== "object" || typeof b.by !== "string") return null;
+  return { by: b.by, role: String(b.role) as BreakGlassView["role"], reason: String(b.reason ?? ""), at: iso(String(b.at)) };
 }
 
 /** The stored control request ({action, by, reason, at}), or null when none is pending or it does not read as one. */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { JsonValue } from "../../core/audit/types";
 import { CONFLICT_ACTIONS, CONFLICT_SEVERITIES, CONFLICT_TYPES, type BlastRadius, type Conflict } from "../../core/conflicts/types";
 import type { ExecutionStep } from "../../core/executors/ports";
+import type { BreakGlass } from "../../core/freezes/types";
 import type {
   LockRequirement,
   NewOperation,
@@ -32,7 +33,7 @@ export const WORK_CHANNEL = "interlock_operations";
 const OPERATION_COLUMNS = `o.id::text AS id, o.type::text AS type, s.name AS service, o.actor, o.actor_kind::text AS actor_kind,
   o.correlation_id, o.idempotency_key, o.params_hash, o.params, o.state::text AS state, o.result::text AS result, o.version,
   o.priority, o.reason, o.error, o.incident_id::text AS incident_id, o.source, o.execution, o.lease_seconds, o.seq::text AS seq, o.lease_owner, o.lease_expires_at,
-  o.attempt, o.not_before, o.resume_approved, o.resumes, o.queued_at, o.control, o.preempted_by::text AS preempted_by, o.lock_keys, o.conflict_check, o.outcome, o.created_at, o.updated_at,
+  o.attempt, o.not_before, o.resume_approved, o.resumes, o.queued_at, o.control, o.preempted_by::text AS preempted_by, o.break_glass, o.lock_keys, o.conflict_check, o.outcome, o.created_at, o.updated_at,
   o.started_at, o.finished_at`;
 
 interface OperationRow {
@@ -65,6 +66,7 @@ interface OperationRow {
   queued_at: Date | string | null;
   control: unknown;
   preempted_by: string | null;
+  break_glass: unknown;
   lock_keys: unknown;
   conflict_check: unknown;
   outcome: unknown;
@@ -112,6 +114,12 @@ const ZConflict = z.looseObject({
 }) satisfies z.ZodType<Conflict>;
 const ZStoredConflictCheck = z.looseObject({ conflicts: z.array(ZConflict).default([]) }) satisfies z.ZodType<StoredConflictCheck>;
 
+function breakGlassOf(value: unknown): BreakGlass | null {
+  if (value === null || value === undefined) return null;
+  const b = json<{ by: string; role: BreakGlass["role"]; reason: string; at: string }>(value);
+  return { by: b.by, role: b.role, reason: b.reason, at: new Date(b.at) };
+}
+
 function toOperation(row: OperationRow): OperationRecord {
   return {
     id: row.id,
@@ -144,6 +152,7 @@ function toOperation(row: OperationRow): OperationRecord {
     queuedAt: dateOrNull(row.queued_at),
     control: row.control === null ? null : json<OperationRecord["control"]>(row.control),
     preemptedBy: row.preempted_by,
+    breakGlass: breakGlassOf(row.break_glass),
     lockKeys: json<LockRequirement[]>(row.lock_keys),
     conflictCheck: row.conflict_check === null ? null : parseJson(ZStoredConflictCheck, row.conflict_check, `The conflict check of operation ${row.id}`),
     outcome: row.outcome === null ? null : json(row.outcome),
@@ -236,6 +245,7 @@ export class PostgresOperationStore implements OperationStore {
       source: op.source,
       execution: op.execution,
       lease_seconds: op.leaseSeconds,
+      break_glass: op.breakGlass ? { ...op.breakGlass, at: op.breakGlass.at.toISOString() } : null,
       created_at: op.createdAt.toISOString(),
     }));
     // ON CONFLICT DO NOTHING covers both unique keys (idempotency, in-flight):
@@ -243,12 +253,12 @@ export class PostgresOperationStore implements OperationStore {
     const inserted = await sql.query<{ id: string }>(
       `WITH w AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(id uuid, type text, service text, actor text, actor_kind text,
           correlation_id text, idempotency_key text, params_hash text, inflight_key text, params jsonb, priority int, lock_keys jsonb,
-          incident_id uuid, source text, execution text, lease_seconds int, created_at timestamptz)),
+          incident_id uuid, source text, execution text, lease_seconds int, break_glass jsonb, created_at timestamptz)),
         i AS (
           INSERT INTO operations (id, type, service_id, actor, actor_kind, correlation_id, idempotency_key, params_hash, inflight_key,
-            params, priority, lock_keys, incident_id, source, execution, lease_seconds, created_at, updated_at)
+            params, priority, lock_keys, incident_id, source, execution, lease_seconds, break_glass, created_at, updated_at)
           SELECT w.id, w.type::"OperationType", s.id, w.actor, w.actor_kind::"ActorKind", w.correlation_id, w.idempotency_key,
-            w.params_hash, w.inflight_key, w.params, w.priority, w.lock_keys, w.incident_id, w.source, w.execution, w.lease_seconds, w.created_at, w.created_at
+            w.params_hash, w.inflight_key, w.params, w.priority, w.lock_keys, w.incident_id, w.source, w.execution, w.lease_seconds, w.break_glass, w.created_at, w.created_at
           FROM w JOIN services s ON s.name = w.service
           -- An incident that does not exist skips its row (reported by the caller), not the batch.
           LEFT JOIN incidents inc ON inc.id = w.incident_id

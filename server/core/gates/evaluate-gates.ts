@@ -141,7 +141,7 @@ const CHECKS: Record<SafetyGate, GateCheck> = {
  */
 export function evaluateGates(input: GateInput, config: GateConfig): GateEvaluation {
   const results = SAFETY_GATES.map((gate) => evaluateGate(gate, config.gates[gate], input));
-  const failed = results.filter((r) => !r.passed).map((r) => r.gate);
+  const failed = SAFETY_GATES.filter((_, i) => !results[i]!.passed);
   const pauseFor = failed.filter((gate) => config.gates[gate].onFailure === "PAUSE_FOR_REVIEW");
   const blockBy = failed.filter((gate) => config.gates[gate].onFailure === "BLOCK");
   const decision: GateDecision = blockBy.length > 0 ? "BLOCK" : pauseFor.length > 0 ? "PAUSE_FOR_REVIEW" : "PASS";

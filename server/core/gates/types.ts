@@ -5,6 +5,14 @@
 export const SAFETY_GATES = ["ERROR_BUDGET", "BLAST_RADIUS", "RECENT_FAILURES", "COOLDOWN", "RESOURCE_CAPACITY", "INCIDENT_RATE"] as const;
 export type SafetyGate = (typeof SAFETY_GATES)[number];
 
+/**
+ * The gates a result may be recorded for: the six threshold gates above, and
+ * FREEZE — change freeze windows and halts (docs/freezes.md#the-freeze-gate),
+ * which has no threshold and is not configured in gates.config.
+ */
+export const RECORDED_GATES = [...SAFETY_GATES, "FREEZE"] as const;
+export type RecordedGate = (typeof RECORDED_GATES)[number];
+
 /** What a failing gate does to the operation (docs/gates.md). */
 export const GATE_FAILURE_ACTIONS = ["PAUSE_FOR_REVIEW", "BLOCK"] as const;
 export type GateFailureAction = (typeof GATE_FAILURE_ACTIONS)[number];
@@ -19,7 +27,7 @@ export const GATE_SOURCES = ["store", "prometheus", "simulated", "graph", "confi
 export type GateSource = (typeof GATE_SOURCES)[number];
 
 export interface GateResult {
-  gate: SafetyGate;
+  gate: RecordedGate;
   /** Where `observed` came from; absent on results recorded before sources were kept. */
   source?: GateSource;
   /** True for a gate that held, and for one that was skipped (exempt or disabled). */
@@ -47,9 +55,9 @@ export interface GateEvaluation {
   /** BLOCK if any failing gate blocks, else PAUSE_FOR_REVIEW if any failing gate pauses, else PASS. */
   decision: GateDecision;
   /** Every gate that failed (skipped gates never fail). */
-  failed: SafetyGate[];
+  failed: RecordedGate[];
   /** The failed gates whose onFailure is PAUSE_FOR_REVIEW. */
-  pauseFor: SafetyGate[];
+  pauseFor: RecordedGate[];
   /** The failed gates whose onFailure is BLOCK. */
-  blockBy: SafetyGate[];
+  blockBy: RecordedGate[];
 }

@@ -23,13 +23,15 @@ export const ZChangeUserInput = z
   .strictObject({
     disabled: z.boolean().optional(),
     role: z.enum(ROLES).optional(),
+    /** The teams the person belongs to, replacing the ones they had (docs/approvals.md#teams). */
+    teams: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
     /** Why: kept in the audit trail beside the change. */
     reason: z.string().trim().min(1, "say why (it is kept in the audit trail)").max(1000),
   })
-  .refine((input) => input.disabled !== undefined || input.role !== undefined, { message: "give disabled, role or both", path: ["disabled"] });
+  .refine((input) => input.disabled !== undefined || input.role !== undefined || input.teams !== undefined, { message: "give disabled, role, teams or several", path: ["disabled"] });
 export type ChangeUserInput = z.input<typeof ZChangeUserInput>;
 
-export type UserChangeKind = "disabled" | "enabled" | "role";
+export type UserChangeKind = "disabled" | "enabled" | "role" | "teams";
 
 export interface UserChangeResult {
   user: UserRecord;
@@ -53,12 +55,12 @@ export async function changeUser(
   input: ChangeUserInput,
   by: ChangedBy,
 ): Promise<UserChangeResult> {
-  const { disabled, role, reason } = parseInput(ZChangeUserInput, input, "user change");
+  const { disabled, role, teams, reason } = parseInput(ZChangeUserInput, input, "user change");
   let records: AuditRecord[] = [];
   const result = await deps.identities.changeUsers(async (tx) => {
     const user = await deps.identities.userForChange(tx, { id: userId });
     if (!user) throw new AppError("NOT_FOUND", `User ${userId} does not exist`, { userId });
-    const applied = await applyUserChange(deps.identities, tx, user, { disabled, role }, { ...by, reason, now: deps.now });
+    const applied = await applyUserChange(deps.identities, tx, user, { disabled, role, teams }, { ...by, reason, now: deps.now });
     if (applied.events.length > 0) records = await deps.audit.appendInTransaction(tx, applied.events);
     return applied;
   });
@@ -75,7 +77,7 @@ export async function applyUserChange(
   identities: IdentityStore,
   tx: StoreTransaction,
   user: UserRecord,
-  change: { disabled?: boolean; role?: Role },
+  change: { disabled?: boolean; role?: Role; teams?: string[] },
   context: ChangedBy & { reason: string; now: Date },
 ): Promise<UserChangeResult & { events: AuditEventInput[] }> {
   const steps: { kind: UserChangeKind; action: string; after: { role: Role; disabledAt: Date | null } }[] = [];
@@ -83,7 +85,14 @@ export async function applyUserChange(
   if (change.disabled === true && !state.disabledAt) steps.push({ kind: "disabled", action: "user.disabled", after: (state = { ...state, disabledAt: context.now }) });
   if (change.disabled === false && state.disabledAt) steps.push({ kind: "enabled", action: "user.enabled", after: (state = { ...state, disabledAt: null }) });
   if (change.role !== undefined && change.role !== state.role) steps.push({ kind: "role", action: "user.role_changed", after: (state = { ...state, role: change.role }) });
-  if (steps.length === 0) return { user, changes: [], revokedTokens: [], events: [] };
+  // Teams change who may count toward an approval, not what a session may do: no sign-out, no revocation.
+  const newTeams = change.teams === undefined ? null : [...new Set(change.teams)].sort();
+  const teamsChange = newTeams !== null && newTeams.join("\n") !== [...user.teams].sort().join("\n");
+  if (steps.length === 0 && !teamsChange) return { user, changes: [], revokedTokens: [], events: [] };
+  if (steps.length === 0) {
+    const updated = await identities.updateUser(tx, user.id, { teams: newTeams!, raiseSessionEpoch: false });
+    return { user: updated, changes: ["teams"], revokedTokens: [], events: [teamsEvent(user, newTeams!, context)] };
+  }
 
   if (steps.some((s) => s.kind === "disabled") && context.personId === user.id) {
     throw new AppError("CONFLICT", `You cannot disable your own account (${user.email}); another admin must`, { userId: user.id });
@@ -99,7 +108,7 @@ export async function applyUserChange(
     );
   }
 
-  const updated = await identities.updateUser(tx, user.id, { role: state.role, disabledAt: state.disabledAt, raiseSessionEpoch: true });
+  const updated = await identities.updateUser(tx, user.id, { role: state.role, disabledAt: state.disabledAt, ...(teamsChange ? { teams: newTeams! } : {}), raiseSessionEpoch: true });
   const revokes = steps.some((s) => s.kind === "disabled" || s.kind === "role");
   const revokedTokens = revokes ? await identities.revokeTokensCreatedBy(tx, user.id, context.now) : [];
   const view = (s: { role: Role; disabledAt: Date | null }) => ({ role: s.role, disabled: s.disabledAt !== null });
@@ -133,5 +142,16 @@ export async function applyUserChange(
       payload: { tokenId: token.id, name: token.name, role: token.role, prefix: token.prefix, createdById: user.id, reason: `${why}: ${context.reason}` },
     });
   }
-  return { user: updated, changes: steps.map((s) => s.kind), revokedTokens, events };
+  if (teamsChange) events.push(teamsEvent(user, newTeams!, context));
+  return { user: updated, changes: [...steps.map((s) => s.kind), ...(teamsChange ? (["teams"] as const) : [])], revokedTokens, events };
+}
+
+function teamsEvent(user: UserRecord, teams: string[], context: ChangedBy & { reason: string }): AuditEventInput {
+  return {
+    category: "MANUAL_INTERVENTION",
+    severity: "WARNING",
+    actor: context.actor,
+    action: "user.teams_changed",
+    payload: { userId: user.id, email: user.email, reason: context.reason, before: { teams: [...user.teams] }, after: { teams } },
+  };
 }

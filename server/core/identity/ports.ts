@@ -13,6 +13,8 @@ export interface UserRecord {
   createdAt: Date;
   /** Raised by every disable, enable and role change; a session signed in at another epoch is refused. */
   sessionEpoch: number;
+  /** The teams the person belongs to (the topology's `team` names), for approval policies (docs/approvals.md#teams). */
+  teams: string[];
 }
 
 export interface ApiTokenRecord {
@@ -38,6 +40,7 @@ export interface UserUpdate {
   role?: Role;
   passwordHash?: string | null;
   disabledAt?: Date | null;
+  teams?: string[];
   /** Raise the session epoch: every session of the user is signed out. */
   raiseSessionEpoch: boolean;
 }

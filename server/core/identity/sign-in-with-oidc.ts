@@ -9,9 +9,11 @@ import { decideOidcSignIn, readOidcClaims, type OidcAllowList, type OidcRefusalR
 import type { OidcIdentityStore, OidcUser } from "./oidc-ports";
 import type { IdentityStore } from "./ports";
 import type { Role } from "./roles";
+import { applyUserChange } from "./change-user";
+import { groupSync, type GroupMapping } from "./oidc-group-mapping";
 
 export interface OidcSignInDeps {
-  identities: Pick<IdentityStore, "findUserByEmail" | "findUserById">;
+  identities: Pick<IdentityStore, "findUserByEmail" | "findUserById"> & Partial<Pick<IdentityStore, "changeUsers" | "userForChange" | "countEnabledAdmins" | "updateUser" | "revokeTokensCreatedBy">>;
   oidcIdentities: OidcIdentityStore;
   audit: {
     append(input: AuditEventInput): Promise<unknown>;
@@ -27,7 +29,12 @@ export interface OidcSignInSettings {
   allowList: OidcAllowList;
   /** OIDC_DEFAULT_ROLE: the role of an account the allow-list creates. */
   defaultRole: Role;
+  /** OIDC_GROUP_ROLES and OIDC_GROUP_TEAMS (null: teams are not taken from groups): applied at every sign-in (docs/approvals.md#teams-from-oidc-groups). */
+  groupMapping?: { roles: readonly GroupMapping<Role>[]; teams: readonly GroupMapping<string>[] | null };
 }
+
+/** Who changed a user's role or teams from their groups claim, in the audit trail. */
+export const OIDC_GROUPS_ACTOR = "oidc-groups";
 
 export type OidcSignInResult = { ok: true; user: OidcUser; created: boolean } | { ok: false; reason: OidcRefusalReason; message: string };
 
@@ -47,7 +54,7 @@ export async function signInWithOidc(deps: OidcSignInDeps, settings: OidcSignInS
     const linkedUser = link ? await deps.identities.findUserById(link.userId) : null;
     const userWithEmail = link ? null : await deps.identities.findUserByEmail(person.email);
     const decision = decideOidcSignIn({ person, link, linkedUser, userWithEmail, allowList: settings.allowList, defaultRole: settings.defaultRole, now: deps.now });
-    if (decision.kind === "sign_in") return { ok: true, user: linkedUser!, created: false };
+    if (decision.kind === "sign_in") return { ok: true, user: await syncFromGroups(deps, settings, person.groups, linkedUser!.id, linkedUser!), created: false };
     if (decision.kind === "refuse") {
       return refuse(deps, decision.reason, decision.message, { ...seen, issuer: person.issuer, subject: person.subject, email: person.email, userId: decision.userId });
     }
@@ -68,7 +75,7 @@ export async function signInWithOidc(deps: OidcSignInDeps, settings: OidcSignInS
         return created;
       });
       deps.audit.committed(records);
-      return { ok: true, user, created: true };
+      return { ok: true, user: await syncFromGroups(deps, settings, person.groups, user.id, user), created: true };
     } catch (error) {
       if (attempt === 0 && error instanceof AppError && error.code === "CONFLICT") continue;
       throw error;
@@ -86,4 +93,37 @@ async function refuse(
   const payload: { [key: string]: JsonValue } = { provider: "oidc", reason, message, ...seen };
   await deps.audit.append({ category: "ACCESS", severity: "WARNING", actor: `oidc:${seen.subject ?? "unknown"}`, action: "session.sign_in_refused", payload });
   return { ok: false, reason, message };
+}
+
+/**
+ * Sets the user's role (the highest mapped; unchanged when no group maps) and
+ * teams (exactly the mapped ones, when a team mapping is configured) from the
+ * groups claim, through the same change as an admin's (audited, a role change
+ * signs other sessions out and revokes the user's tokens). The last enabled
+ * admin is not demoted this way: the role then stays and the teams still change.
+ */
+async function syncFromGroups(deps: OidcSignInDeps, settings: OidcSignInSettings, groups: string[], userId: string, signedIn: OidcUser): Promise<OidcUser> {
+  const ids = deps.identities;
+  if (!settings.groupMapping || !ids.changeUsers || !ids.userForChange) return signedIn;
+  const mapping = settings.groupMapping;
+  const attempt = async (keepRole: boolean) => {
+    let records: AuditRecord[] = [];
+    const user = await ids.changeUsers!(async (tx) => {
+      const current = await ids.userForChange!(tx, { id: userId });
+      if (!current) return null;
+      const change = groupSync(groups, current, mapping);
+      if (!change || (keepRole && !change.teams)) return current;
+      const applied = await applyUserChange(ids as IdentityStore, tx, current, keepRole ? { teams: change.teams } : change, { actor: OIDC_GROUPS_ACTOR, personId: null, reason: `groups claim at OIDC sign-in: ${groups.join(", ") || "(none)"}`, now: deps.now });
+      if (applied.events.length > 0) records = await deps.audit.appendInTransaction(tx, applied.events);
+      return applied.user;
+    });
+    deps.audit.committed(records);
+    return user;
+  };
+  try {
+    return (await attempt(false)) ?? signedIn;
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== "CONFLICT") throw error;
+    return (await attempt(true)) ?? signedIn;
+  }
 }

@@ -32,6 +32,12 @@ export const ZIncidentSettingsValue = z.strictObject({
     severityMap: z.record(z.string().min(1).max(50), SEVERITY),
     defaultSeverity: SEVERITY,
   }),
+  // While an incident of this severity or worse is unresolved on a service, its changes halt (docs/freezes.md#halts-from-incidents); null: never.
+  haltOnIncidentSeverity: SEVERITY.nullable(),
 });
 
-export const ZIncidentSettingsPatch = z.strictObject({ manualMttrMinutes: z.number().optional(), intake: ZIncidentSettingsValue.shape.intake.partial().optional() });
+export const ZIncidentSettingsPatch = z.strictObject({
+  manualMttrMinutes: z.number().optional(),
+  intake: ZIncidentSettingsValue.shape.intake.partial().optional(),
+  haltOnIncidentSeverity: SEVERITY.nullable().optional(),
+});

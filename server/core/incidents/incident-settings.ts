@@ -22,6 +22,8 @@ export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = {
     severityMap: { critical: "CRITICAL", page: "CRITICAL", high: "ERROR", error: "ERROR", warning: "WARNING", warn: "WARNING", info: "INFO", none: "INFO" },
     defaultSeverity: "WARNING",
   },
+  // Off: halts from incidents are a choice (docs/freezes.md#halts-from-incidents).
+  haltOnIncidentSeverity: null,
 };
 
 export interface IncidentSettingsStore extends AuditedSettingStore {
@@ -32,7 +34,11 @@ export interface IncidentSettingsStore extends AuditedSettingStore {
 export function parseIncidentSettings(input: unknown): IncidentSettings {
   const partial = ZIncidentSettingsPatch.safeParse(input ?? {});
   if (!partial.success) throw invalid(partial.error.issues);
-  const merged = { manualMttrMinutes: partial.data.manualMttrMinutes ?? DEFAULT_INCIDENT_SETTINGS.manualMttrMinutes, intake: { ...DEFAULT_INCIDENT_SETTINGS.intake, ...partial.data.intake } };
+  const merged = {
+    manualMttrMinutes: partial.data.manualMttrMinutes ?? DEFAULT_INCIDENT_SETTINGS.manualMttrMinutes,
+    intake: { ...DEFAULT_INCIDENT_SETTINGS.intake, ...partial.data.intake },
+    haltOnIncidentSeverity: partial.data.haltOnIncidentSeverity === undefined ? DEFAULT_INCIDENT_SETTINGS.haltOnIncidentSeverity : partial.data.haltOnIncidentSeverity,
+  };
   const full = ZIncidentSettingsValue.safeParse(merged);
   if (!full.success) throw invalid(full.error.issues);
   return full.data;

@@ -19,6 +19,8 @@ import {
   type OperationControlKind,
 } from "./templates";
 import type { NotificationMessage } from "./types";
+import { haltCalledMessage, haltLiftedMessage } from "./halt-messages";
+import { breakGlassMessage } from "./break-glass-messages";
 
 // Which committed audit events tell someone something, and what (docs/notifications.md).
 // The audit log is the notifier's outbox: a state change and its events commit
@@ -59,6 +61,9 @@ export const NOTIFIABLE_ACTIONS: readonly string[] = [
   "lock.order_violation",
   "incident.resolved",
   "remediation.breaker_tripped",
+  "halt.called",
+  "halt.lifted",
+  "operation.break_glass",
 ];
 
 /** Finished changes whose success is news (a verification's is not). */
@@ -95,6 +100,9 @@ export function eventNeeds(event: OutboxEvent): "nothing" | "event" | "operation
     case "lock.order_violation":
     case "incident.resolved":
     case "remediation.breaker_tripped":
+    case "halt.called":
+    case "halt.lifted":
+    case "operation.break_glass":
       return "event";
     case "operation.transition": {
       const to = transitionTarget(event);
@@ -137,7 +145,8 @@ function describeLocks(value: JsonValue | undefined): string {
  *   "critical operation failed" routed like the last escalation level instead;
  * - rolled back (ERROR); completed (INFO; not verifications);
  * - paused, aborted, preempted, superseded (WARNING), resumed (INFO);
- * - a lock-order violation (ERROR).
+ * - a lock-order violation (ERROR);
+ * - a halt called or lifted (ERROR, docs/freezes.md#who-is-told).
  */
 export function messagesForAuditEvent(event: OutboxEvent, detail: OperationDetail | null, links: ConsoleLinks): PlannedMessage[] {
   if (event.action === "lock.order_violation") {
@@ -161,6 +170,14 @@ export function messagesForAuditEvent(event: OutboxEvent, detail: OperationDetai
       links,
     );
     return [{ message }];
+  }
+  if (event.action === "halt.called" || event.action === "halt.lifted") {
+    const message = (event.action === "halt.called" ? haltCalledMessage : haltLiftedMessage)(event, links);
+    return message ? [{ message }] : [];
+  }
+  if (event.action === "operation.break_glass") {
+    const message = breakGlassMessage(event, links);
+    return message ? [{ message }] : [];
   }
   if (!detail || eventNeeds(event) !== "operation") return [];
   const critical = detail.operation.priority === LOCK_PRIORITIES.CRITICAL;

@@ -158,6 +158,7 @@ describe("messages from committed audit events", () => {
       queuedAt: null,
       control: null,
       preemptedBy: null,
+      breakGlass: null,
       reason: null,
       error: null,
       createdAt: "2026-01-01T00:00:00.000Z",

@@ -79,8 +79,8 @@ export function humanReviewRequiredMessage(detail: OperationDetail, links: Conso
     ...message,
     fields: [...message.fields, ...(review ? [{ label: "Review", value: review.id }, { label: "Evidence hash", value: review.evidenceHash.slice(0, 16) }] : [])],
     links: [
-      { label: "Approve", url: `${links.baseUrl}/approvals/${detail.operation.id}?decision=approve`, style: "primary" },
-      { label: "Reject", url: `${links.baseUrl}/approvals/${detail.operation.id}?decision=reject`, style: "danger" },
+      { label: "Approve", url: `${links.baseUrl}/approvals/${detail.operation.id}?decision=approve`, style: "primary", ...(review ? { review: { decision: "APPROVE" as const, operationId: detail.operation.id, evidenceHash: review.evidenceHash } } : {}) },
+      { label: "Reject", url: `${links.baseUrl}/approvals/${detail.operation.id}?decision=reject`, style: "danger", ...(review ? { review: { decision: "REJECT" as const, operationId: detail.operation.id, evidenceHash: review.evidenceHash } } : {}) },
       { label: "Open review", url: `${links.baseUrl}/approvals/${detail.operation.id}` },
     ],
   };
@@ -117,8 +117,8 @@ export function reviewEscalatedMessage(review: EscalatingReview, level: number, 
       { label: "Evidence hash", value: review.evidenceHash.slice(0, 16) },
     ],
     links: [
-      { label: "Approve", url: `${links.baseUrl}/approvals/${review.operationId}?decision=approve`, style: "primary" },
-      { label: "Reject", url: `${links.baseUrl}/approvals/${review.operationId}?decision=reject`, style: "danger" },
+      { label: "Approve", url: `${links.baseUrl}/approvals/${review.operationId}?decision=approve`, style: "primary", review: { decision: "APPROVE", operationId: review.operationId, evidenceHash: review.evidenceHash } },
+      { label: "Reject", url: `${links.baseUrl}/approvals/${review.operationId}?decision=reject`, style: "danger", review: { decision: "REJECT", operationId: review.operationId, evidenceHash: review.evidenceHash } },
       { label: "Open review", url: `${links.baseUrl}/approvals/${review.operationId}` },
     ],
     dedupKey: `review:${review.reviewId}`,

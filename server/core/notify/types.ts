@@ -22,6 +22,9 @@ export const NOTIFY_TEMPLATES = [
   "incident_resolved",
   "remediation_breaker_tripped",
   "repeats_merged",
+  "halt_called",
+  "halt_lifted",
+  "break_glass",
   "test",
 ] as const;
 export type NotifyTemplate = (typeof NOTIFY_TEMPLATES)[number];
@@ -31,6 +34,12 @@ export interface NotificationLink {
   url: string;
   /** How a chat button shows it: approve is primary, reject is danger. */
   style?: "primary" | "danger";
+  /**
+   * A review decision this link stands for: where the chat can post decisions
+   * back (Slack with a signing secret), it is a button that decides in place,
+   * carrying the operation and the evidence hash shown (docs/slack.md).
+   */
+  review?: { decision: "APPROVE" | "REJECT"; operationId: string; evidenceHash: string };
 }
 
 /** One message, rendered for every channel by its adapter. */

@@ -4,6 +4,8 @@ import type { Conflict, ConflictCheck } from "../conflicts/types";
 import { AppError, isAppError } from "../errors";
 import type { ExecutionContext, ExecutionOutcome } from "../executors/ports";
 import { assessGates } from "../gates/assess-gates";
+import { assessFreeze, type FreezeAssessment } from "../freezes/assess-freeze";
+import { FREEZE_HORIZON_MS } from "../freezes/evaluate-freeze";
 import type { Lease } from "../locks/lease";
 import { LOCK_PRIORITIES, type LockPriority } from "../locks/priority";
 import { lockAcquiredEvent, lockReleasedEvent, operationEvent, outcomeCategory, SEVERITY_OF_CONFLICT, transitionEvent } from "./audit-events";
@@ -127,6 +129,7 @@ export class OperationRun {
         return;
       }
       if (this.op.state === "INIT" && !(await this.checkConflicts())) return;
+      if ((BEFORE_EXECUTION.includes(this.op.state) || this.op.state === "PAUSED_FOR_HUMAN_REVIEW") && !(await this.checkFreeze())) return;
       if ((BEFORE_EXECUTION.includes(this.op.state) || this.op.state === "PAUSED_FOR_HUMAN_REVIEW") && !(await this.awaitTurn())) return;
       await this.lock();
       if (this.op.state === "INIT") {
@@ -222,6 +225,73 @@ export class OperationRun {
     // Conflict events are recorded once, when the operation leaves INIT, not at every look while it waits in line.
     this.pendingEvents.push(...conflictEvents);
     return true;
+  }
+
+  // ── freeze windows and halts ─────────────────────────────────────
+
+  /**
+   * The FREEZE gate before its turn in line and before any lock
+   * (docs/freezes.md#what-a-freeze-does): nothing waits for a window while
+   * holding a lock. BLOCK fails it; QUEUE gives it back until the freeze ends;
+   * PAUSE goes on to the gates, which read the freeze again and pause there
+   * (the state table pauses only from SAFETY_CHECK). Work that has started
+   * (a person paused it part-way) is never held: running changes finish.
+   */
+  private async checkFreeze(): Promise<boolean> {
+    if (!this.deps.freezes || this.op.startedAt !== null) return true;
+    const now = this.deps.clock.now();
+    const freeze = await assessFreeze(this.deps.freezes, this.op, now);
+    const { decision } = freeze.verdict;
+    if (decision === "PASS") return true;
+    if (decision === "BLOCK" && this.op.state !== "PAUSED_FOR_HUMAN_REVIEW") {
+      await this.finish("FAILED", "BLOCKED_BY_GATE", freeze.verdict.reason, { gateResults: [freeze.result], events: [this.freezeEvent(freeze)] });
+      return false;
+    }
+    // An approved review resumes from PAUSED, which cannot pause or block again: it waits instead.
+    if (decision === "PAUSE" && this.op.state !== "PAUSED_FOR_HUMAN_REVIEW") return true;
+    await this.waitOutFreeze(freeze, now);
+    return false;
+  }
+
+  /**
+   * Gives the operation back until the freeze may have ended: the end of the
+   * deny occurrence or the next opening of an allow window, looked at again at
+   * least every minute (a window changed or deleted, a break-glass); a halt
+   * has no end and is looked at every 10 s. Not a place in line: the line's
+   * wait limit does not count it, the horizon does (docs/freezes.md#queued-waits).
+   */
+  private async waitOutFreeze(freeze: FreezeAssessment, now: Date): Promise<void> {
+    const { verdict } = freeze;
+    const halted = verdict.holds.some((h) => h.kind === "HALT");
+    const neverOpens = verdict.holds.some((h) => h.kind !== "HALT" && h.until === null);
+    if (neverOpens || (verdict.until !== null && verdict.until.getTime() - now.getTime() > FREEZE_HORIZON_MS)) {
+      const reason = `${verdict.reason} It would wait past the ${Math.round(FREEZE_HORIZON_MS / 86_400_000)}-day horizon a freeze wait may last`;
+      await this.finish("FAILED", "BLOCKED_BY_GATE", reason, { gateResults: [freeze.result], events: [this.freezeEvent(freeze)] });
+      return;
+    }
+    const recheck = halted || verdict.until === null ? 10_000 : Math.min(Math.max(verdict.until.getTime() - now.getTime(), 0), 60_000);
+    const notBefore = new Date(now.getTime() + recheck);
+    if (verdict.reason !== this.op.reason) {
+      // Once per distinct reason, with the conflict events of this look (as a wait in line records them).
+      await this.deps.audit.appendMany([...this.pendingEvents.splice(0), this.freezeEvent(freeze)]);
+    }
+    this.pendingEvents = [];
+    this.releaseReason = "frozen";
+    // The line's clock restarts when the freeze ends: time frozen is not time waited behind other work.
+    if (this.op.queuedAt !== null) await this.deps.store.leaveLine(this.op.id);
+    await this.deps.store.releaseClaim(this.owner, this.op.id, notBefore, verdict.reason, { refundAttempt: true });
+    this.deps.publish({ operationId: this.op.id, service: this.op.service, type: this.op.type, state: this.op.state, kind: "frozen", at: now });
+  }
+
+  private freezeEvent(freeze: FreezeAssessment): AuditEventInput {
+    const { verdict } = freeze;
+    return operationEvent(this.op, "SAFETY_GATES", verdict.decision === "BLOCK" ? "ERROR" : "WARNING", "operation.frozen", {
+      decision: verdict.decision,
+      until: verdict.until?.toISOString() ?? null,
+      reason: verdict.reason,
+      breakGlassRole: verdict.breakGlassRole,
+      holds: verdict.holds.map((h) => ({ kind: h.kind, ids: h.ids, name: h.name, reason: h.reason, by: h.by, since: h.since.toISOString(), until: h.until?.toISOString() ?? null, timeZone: h.timeZone, action: h.action, effect: h.effect })),
+    });
   }
 
   // ── its turn for the service ─────────────────────────────────────
@@ -354,11 +424,20 @@ export class OperationRun {
   private async checkGates(): Promise<boolean> {
     const now = this.deps.clock.now();
     const blast = (this.op.conflictCheck?.blastRadius ?? null) as { score?: number; totalServices?: number } | null;
-    const evaluation = await assessGates(
+    const assessed = await assessGates(
       { gateConfig: this.deps.gateConfig, signals: this.deps.signals, history: this.deps.gateHistory },
       { id: this.op.id, type: this.op.type, service: this.op.service, blastRadiusPct: estimatedImpactPct(blast) },
       now,
     );
+    // The freeze again: one may have begun while it took its locks (docs/freezes.md#the-freeze-gate).
+    const freeze = this.deps.freezes ? await assessFreeze(this.deps.freezes, this.op, now) : null;
+    if (freeze?.verdict.decision === "QUEUE") {
+      // Waiting must not hold locks: they are let go (run's finally) and it waits in SAFETY_CHECK, then takes them again.
+      this.releaseReason = "frozen before the change started";
+      await this.waitOutFreeze(freeze, now);
+      return false;
+    }
+    const evaluation = freeze ? withFreeze(assessed, freeze) : assessed;
     const gateEvent = operationEvent(this.op, "SAFETY_GATES", evaluation.decision === "PASS" ? "INFO" : evaluation.decision === "BLOCK" ? "ERROR" : "WARNING", "safety_gates.checked", {
       allPassed: evaluation.failed.length === 0,
       decision: evaluation.decision,
@@ -673,6 +752,17 @@ export class OperationRun {
       if (!(writeError instanceof Superseded)) this.deps.onBackgroundError(writeError, `recording the failure of operation ${this.op.id}`);
     }
   }
+}
+
+/** The six gates' evaluation with the FREEZE result beside them: a freeze that blocks blocks, one that pauses pauses. */
+function withFreeze(evaluation: Awaited<ReturnType<typeof assessGates>>, freeze: FreezeAssessment): Awaited<ReturnType<typeof assessGates>> {
+  const results = [...evaluation.results, freeze.result];
+  const { decision } = freeze.verdict;
+  if (decision === "PASS") return { ...evaluation, results };
+  const failed = [...evaluation.failed, "FREEZE" as const];
+  const blockBy = decision === "BLOCK" ? [...evaluation.blockBy, "FREEZE" as const] : evaluation.blockBy;
+  const pauseFor = decision === "PAUSE" ? [...evaluation.pauseFor, "FREEZE" as const] : evaluation.pauseFor;
+  return { results, failed, blockBy, pauseFor, decision: blockBy.length > 0 ? "BLOCK" : pauseFor.length > 0 ? "PAUSE_FOR_REVIEW" : "PASS" };
 }
 
 function conflictSummary(check: ConflictCheck): OperationChanges["conflictCheck"] {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { JsonValue } from "../audit/types";
 import type { Conflict } from "../conflicts/types";
 import { assessGates } from "../gates/assess-gates";
+import { assessFreeze } from "../freezes/assess-freeze";
 import type { GateEvaluation } from "../gates/types";
 import { checkConflictsNow, estimatedImpactPct } from "./check-conflicts-now";
 import type { OrchestratorDeps } from "./orchestrator-deps";
@@ -27,11 +28,14 @@ export interface FreshEvidence {
 export async function evaluateEvidenceNow(deps: OrchestratorDeps, op: OperationRecord, previousCauses: readonly PauseCause[], now: Date): Promise<FreshEvidence> {
   // As if it arrived now: it would start now, beside whatever is in flight now, including work submitted after it paused.
   const { check } = await checkConflictsNow(deps, { ...op, seq: undefined }, now);
-  const gates = await assessGates(
+  const assessed = await assessGates(
     { gateConfig: deps.gateConfig, signals: deps.signals, history: deps.gateHistory },
     { id: op.id, type: op.type, service: op.service, blastRadiusPct: estimatedImpactPct(check.blastRadius) },
     now,
   );
+  // The FREEZE gate too (docs/freezes.md#approving-during-a-freeze): an approval during a freeze is refused unless break-glass let it through.
+  const freeze = deps.freezes ? (await assessFreeze(deps.freezes, op, now)).result : null;
+  const gates: GateEvaluation = freeze ? { ...assessed, results: [...assessed.results, freeze], failed: freeze.passed ? assessed.failed : [...assessed.failed, "FREEZE"] } : assessed;
   const pausingGates = gates.results.filter((r) => !r.passed);
   const fromConflictsAndGates = pauseReasonOf(check.conflicts, pausingGates, reviewRequestedIn(op.params));
   // A person's pause is not something a re-evaluation can find again: keep it.
@@ -105,6 +109,11 @@ export function compareEvidence(before: { [key: string]: JsonValue }, after: { [
   const oldGates = gatesOf(before);
   for (const [gate, g] of gatesOf(after)) {
     const was = oldGates.get(gate);
+    if (gate === "FREEZE" && !g.passed) {
+      // Not a figure that may be judged: only break-glass (a role named by the window or halt) lets a change through a freeze.
+      if (was && !was.passed) changes.push(`FREEZE still holds it: ${g.reason}; break glass to let it through`);
+      worse = true;
+    }
     if (!g.passed && (!was || was.passed)) {
       changes.push(`${gate} now fails: ${g.reason}`);
       worse = true;

@@ -1,3 +1,4 @@
+import type { QuorumView } from "./approval-quorum";
 import { z } from "zod";
 import type { JsonValue } from "../audit/types";
 import { AppError } from "../errors";
@@ -37,6 +38,8 @@ export interface OperationDetail extends Omit<OperationDetailRecord, "conflictCh
   /** The conflict check's decision and blast radius (the conflicts themselves are in `conflicts`). */
   conflictCheck: JsonObject | null;
   locks: OperationLockView[];
+  /** A pending review's count of approvals; the API adds it (docs/approvals.md#what-people-see). */
+  quorum?: QuorumView | null;
 }
 
 /** An operation with its transitions, steps, gate results, conflicts, latest review, lock grants and audit events. */

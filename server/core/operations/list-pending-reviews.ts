@@ -1,3 +1,4 @@
+import type { QuorumView } from "./approval-quorum";
 import { z } from "zod";
 import type { Clock } from "../clock";
 import { CONFLICT_SEVERITIES, type ConflictSeverity, type ConflictType } from "../conflicts/types";
@@ -37,6 +38,8 @@ export interface PendingReview {
   nextEscalation: { level: number; at: string; inMs: number } | null;
   /** When the review expires unanswered (the operation then fails). */
   timeoutAt: string | null;
+  /** The count of approvals so far; the API adds it (docs/approvals.md#what-people-see). */
+  quorum?: QuorumView;
   operation: OperationSummary;
   conflicts: { count: number; highestSeverity: ConflictSeverity | null; types: ConflictType[] };
   failedGates: PendingReviewRecord["failedGates"];

@@ -14,6 +14,8 @@ import type { TransitionCommitter } from "./transition-committer";
 import type { ExecutionMode, OperationState, OperationType } from "./types";
 import type { ExecutionLeaseStore } from "../execution/ports";
 import type { ActorPeople } from "../identity/actor-people";
+import type { FreezeSource } from "../freezes/window-ports";
+import type { ApprovalDeps } from "../approvals/ports";
 
 /** Told after a change commits: the console's live updates and the notifier listen here. */
 export interface OperationEvent {
@@ -47,6 +49,10 @@ export interface OrchestratorDeps {
   leases: ExecutionLeaseStore;
   /** The people behind an actor name, for four-eyes: a token's creator is its requester too. */
   people: ActorPeople;
+  /** Freeze windows and halts, for the FREEZE gate (docs/freezes.md#the-freeze-gate); without it nothing is frozen. */
+  freezes?: FreezeSource;
+  /** Approval policies and the approvals of reviews: N of M (docs/approvals.md). */
+  approvals: ApprovalDeps;
   clock: Clock;
   config: OrchestratorConfig;
   newId: () => string;

@@ -4,6 +4,7 @@ import { pauseOperation } from "./pause-operation";
 import { planOperation, type OperationPlan } from "./plan-operation";
 import { refreshReviewEvidence, type EvidenceRefresh } from "./refresh-review-evidence";
 import { decideReview, type ReviewDecision } from "./decide-review";
+import type { Role } from "../identity/roles";
 import type { OperationEvent, OrchestratorDeps } from "./orchestrator-deps";
 import { OperationWorker } from "./operation-worker";
 import type { ExecutionStep, OperationExecutor } from "../executors/ports";
@@ -117,8 +118,8 @@ export class Orchestrator {
   }
 
   /** A person lets a paused operation go on: an approval of its review, on fresh evidence. */
-  async resume(input: { operationId: string; actor: string; reason: string }): Promise<ReviewDecision> {
-    return decideReview(this.deps, { operationId: input.operationId, actor: input.actor, decision: "APPROVE", notes: input.reason });
+  async resume(input: { operationId: string; actor: string; reason: string; role?: Role }): Promise<ReviewDecision> {
+    return decideReview(this.deps, { operationId: input.operationId, actor: input.actor, decision: "APPROVE", notes: input.reason, ...(input.role ? { role: input.role } : {}) });
   }
 
   /** A person stops a running or paused operation for good; what it changed is withdrawn. */

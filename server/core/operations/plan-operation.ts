@@ -3,6 +3,7 @@ import type { BlastRadius, Conflict } from "../conflicts/types";
 import { AppError } from "../errors";
 import type { GateResult } from "../gates/types";
 import { assessGates } from "../gates/assess-gates";
+import { assessFreeze } from "../freezes/assess-freeze";
 import { LOCK_PRIORITIES, type LockPriority } from "../locks/priority";
 import type { LockMode, LockScope } from "../locks/types";
 import { checkConflictsNow, estimatedImpactPct } from "./check-conflicts-now";
@@ -73,10 +74,13 @@ export async function planOperation(deps: OrchestratorDeps, input: unknown): Pro
   const blastRadiusPct = estimatedImpactPct(check.blastRadius);
   const gates = await assessGates({ gateConfig: deps.gateConfig, signals: deps.signals, history: deps.gateHistory }, { id: prepared.id, type: prepared.type, service: prepared.service, blastRadiusPct }, now);
   const { locks: held } = await deps.lockStore.snapshot();
+  // The FREEZE gate, as the orchestrator reads it before the line (docs/freezes.md#the-freeze-gate).
+  const freeze = deps.freezes ? await assessFreeze(deps.freezes, { ...prepared, breakGlass: prepared.breakGlass ?? null }, now) : null;
+  const frozen = freeze?.verdict.decision === "QUEUE" ? freeze.verdict : null;
 
   const line = check.line;
   const pausingConflicts = check.conflicts.filter((c) => c.action === "PAUSE_FOR_REVIEW");
-  const pausingGates = gates.results.filter((r) => gates.pauseFor.includes(r.gate));
+  const pausingGates = [...gates.results.filter((r) => gates.pauseFor.includes(r.gate)), ...(freeze?.verdict.decision === "PAUSE" ? [freeze.result] : [])];
   const requested = reviewRequestedIn(prepared.params);
   const pause = pauseReasonOf(check.conflicts, pausingGates, requested);
   const conflictBlocks = check.decision.action === "BLOCK" || line.verdict === "BLOCK";
@@ -90,6 +94,10 @@ export async function planOperation(deps: OrchestratorDeps, input: unknown): Pro
     verdict = "BLOCK";
     blockReasons = check.conflicts.filter((c) => c.action === "BLOCK").map((c) => c.explanation);
   } else if (check.decision.action === "DELAY") verdict = "DELAY";
+  else if (freeze?.verdict.decision === "BLOCK") {
+    verdict = "BLOCK";
+    blockReasons = [freeze.verdict.reason];
+  } else if (frozen) verdict = "DELAY";
   else if (line.verdict === "WAIT") verdict = "QUEUE";
   else if (gates.decision === "BLOCK") {
     verdict = "BLOCK";
@@ -100,14 +108,14 @@ export async function planOperation(deps: OrchestratorDeps, input: unknown): Pro
   const b = check.blastRadius;
   return {
     verdict,
-    summary: summarize(verdict, prepared.type, prepared.service, { line, notBefore: check.decision.notBefore, blockReasons, pauseCauses: pause.causes.map((c) => c.text), existing: holderOfKeys?.id ?? null }),
+    summary: frozen && verdict === "DELAY" ? `This ${prepared.type} of ${prepared.service} would wait for the freeze to end: ${frozen.reason}; the gates are checked then.` : summarize(verdict, prepared.type, prepared.service, { line, notBefore: check.decision.notBefore, blockReasons, pauseCauses: pause.causes.map((c) => c.text), existing: holderOfKeys?.id ?? null }),
     evaluatedAt: now.toISOString(),
     type: prepared.type,
     service: prepared.service,
     priority,
     conflicts: check.conflicts.map((c) => ({ type: c.type, severity: c.severity, action: c.action, explanation: c.explanation, recommendation: c.recommendation, conflictingOperationIds: c.conflictingOperationIds, affectedServices: c.affectedServices })),
-    gates: gates.results.map((g) => ({ ...g, source: g.source ?? (g.skipped ? "config" : "simulated") })),
-    gatesEvaluated: verdict === "RUN" || verdict === "PAUSE_FOR_REVIEW" || (verdict === "BLOCK" && !conflictBlocks),
+    gates: [...gates.results, ...(freeze ? [freeze.result] : [])].map((g) => ({ ...g, source: g.source ?? (g.skipped ? "config" : "simulated") })),
+    gatesEvaluated: verdict === "RUN" || verdict === "PAUSE_FOR_REVIEW" || (verdict === "BLOCK" && !conflictBlocks && freeze?.verdict.decision !== "BLOCK"),
     blastRadius: { score: b.score, percentage: b.percentage, affectedCount: b.affectedCount, totalServices: b.totalServices, depth: b.depth, direct: b.direct, sharedResource: b.sharedResource, downstream: b.downstream, upstream: b.upstream, estimatedImpactPct: blastRadiusPct },
     locks: prepared.lockKeys.map((key) => {
       const lock = held.find((l) => l.key.scope === key.scope && l.key.resource === key.resource);
@@ -124,7 +132,7 @@ export async function planOperation(deps: OrchestratorDeps, input: unknown): Pro
     supersedes: line.supersede.map(other),
     pauseCauses: verdict === "PAUSE_FOR_REVIEW" ? pause.causes.map((c) => c.text) : [],
     blockReasons,
-    notBefore: verdict === "DELAY" ? check.decision.notBefore : null,
+    notBefore: verdict === "DELAY" ? (frozen && check.decision.action !== "DELAY" ? (frozen.until?.toISOString() ?? null) : check.decision.notBefore) : null,
     alreadyRunning: duplicate ? { id: holderOfKeys.id, state: holderOfKeys.state } : null,
   };
 }

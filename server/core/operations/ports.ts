@@ -7,6 +7,7 @@ import type { Conflict, OperationRef } from "../conflicts/types";
 import type { ExecutionStep } from "../executors/ports";
 import type { GateResult } from "../gates/types";
 import type { LockKey, LockMode } from "../locks/types";
+import type { BreakGlass } from "../freezes/types";
 import type { Transition } from "./state-machine";
 import type { ActorKind, ExecutionMode, OperationParams, OperationSource, OperationResult, OperationSnapshot, OperationState, OperationType } from "./types";
 
@@ -45,6 +46,8 @@ export interface OperationRecord extends OperationSnapshot {
   control: OperationControl | null;
   /** The operation that took this one's service while it ran (preemption). */
   preemptedBy: string | null;
+  /** Who let it through a freeze (docs/freezes.md#break-glass); null when nobody did. */
+  breakGlass: BreakGlass | null;
   lockKeys: LockRequirement[];
   conflictCheck: StoredConflictCheck | null;
   outcome: { [key: string]: JsonValue } | null;
@@ -89,6 +92,8 @@ export interface NewOperation {
   source: OperationSource;
   execution: ExecutionMode;
   leaseSeconds: number | null;
+  /** A submission let through a freeze by its submitter (docs/freezes.md#break-glass). */
+  breakGlass?: BreakGlass | null;
   createdAt: Date;
 }
 

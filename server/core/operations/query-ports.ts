@@ -5,7 +5,7 @@
 // the matching zod schemas; a type test keeps the two equal).
 import type { AuditCategory, AuditSeverity, JsonValue } from "../audit/types";
 import type { ConflictAction, ConflictSeverity, ConflictType } from "../conflicts/types";
-import type { GateSource, SafetyGate } from "../gates/types";
+import type { GateSource, RecordedGate } from "../gates/types";
 import type { LockMode, LockScope } from "../locks/types";
 import type { Keyed, PageRequest } from "../pagination";
 import type { ReviewStatus } from "./ports";
@@ -48,6 +48,8 @@ export interface OperationSummary {
   control: OperationControlView | null;
   /** The ROLLBACK that took its service while it ran. */
   preemptedBy: string | null;
+  /** Who let it through a freeze (docs/freezes.md#break-glass); null when nobody did. */
+  breakGlass: BreakGlassView | null;
   /** Why it is where it is (paused, blocked, delayed, failed), as last recorded. */
   reason: string | null;
   /** The executor's or the run's failure message, if it failed. */
@@ -56,6 +58,13 @@ export interface OperationSummary {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+export interface BreakGlassView {
+  by: string;
+  role: "VIEWER" | "OPERATOR" | "APPROVER" | "ADMIN";
+  reason: string;
+  at: string;
 }
 
 export interface OperationControlView {
@@ -88,7 +97,7 @@ export interface OperationStepView {
 
 export interface GateResultView {
   id: string;
-  gate: SafetyGate;
+  gate: RecordedGate;
   /** Where `observed` came from (docs/gates.md); null for results recorded before sources were kept. */
   source: GateSource | null;
   passed: boolean;
@@ -218,7 +227,7 @@ export interface PendingReviewRecord {
   /** Every conflict recorded for the operation. */
   conflicts: { type: ConflictType; severity: ConflictSeverity; action: ConflictAction }[];
   /** The gates that failed (not skipped) in the operation's latest gate check. */
-  failedGates: { gate: SafetyGate; observed: number | null; threshold: number; unit: string; reason: string }[];
+  failedGates: { gate: RecordedGate; observed: number | null; threshold: number; unit: string; reason: string }[];
 }
 
 export interface OperationFilter {

@@ -32,8 +32,10 @@ export async function refreshReviewEvidence(deps: OrchestratorDeps, input: { ope
   const ok = await deps.store.transact(async (tx) => {
     if (!(await deps.store.refreshReview(tx, review.id, reviewRefreshOf(fresh)))) return false;
     if (changed) {
+      // Approvals given on better evidence than there now is no longer count (docs/approvals.md#evidence).
+      const voidedApprovals = worse ? await deps.approvals.reviews.voidApprovals(tx, review.id) : 0;
       await deps.audit.appendInTransaction(tx, [
-        operationEvent(op, "MANUAL_INTERVENTION", worse ? "WARNING" : "INFO", "review.evidence_refreshed", { reviewId: review.id, previousHash: review.evidenceHash, evidenceHash: fresh.hash, changes, worse, trigger: input.actor }, input.actor),
+        operationEvent(op, "MANUAL_INTERVENTION", worse ? "WARNING" : "INFO", "review.evidence_refreshed", { reviewId: review.id, previousHash: review.evidenceHash, evidenceHash: fresh.hash, changes, worse, trigger: input.actor, voidedApprovals }, input.actor),
       ]);
     }
     return true;

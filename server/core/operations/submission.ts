@@ -7,6 +7,7 @@ import { canonicalOrder } from "../locks/lock-order";
 import type { LockRequirement, NewOperation } from "./ports";
 import { ACTOR_KINDS, EXECUTION_MODES, OPERATION_SOURCES, OPERATION_TYPES, type OperationParams } from "./types";
 import { parseInput } from "../parse-input";
+import { ROLES } from "../identity/roles";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
 
@@ -61,6 +62,12 @@ export const ZSubmitOperationInput = z.strictObject({
   execution: z.enum(EXECUTION_MODES).default("internal"),
   /** An external execution's lease: how long it lasts without a heartbeat (docs/execution.md#the-lease). */
   leaseSeconds: z.int().min(MIN_LEASE_SECONDS).max(MAX_LEASE_SECONDS).optional(),
+  /**
+   * A hotfix submitted during a freeze: the submitter breaks glass with a
+   * reason; `role` is the submitting principal's, set by the server, never the
+   * client (docs/freezes.md#break-glass).
+   */
+  breakGlass: z.strictObject({ reason: z.string().trim().min(3).max(2000), role: z.enum(ROLES) }).optional(),
 });
 export type SubmitOperationInput = z.input<typeof ZSubmitOperationInput>;
 
@@ -111,6 +118,7 @@ export function prepareOperation(input: unknown, id: string, now: Date): NewOper
     source: op.source,
     execution: op.execution,
     leaseSeconds: op.execution === "external" ? (op.leaseSeconds ?? DEFAULT_LEASE_SECONDS) : null,
+    breakGlass: op.breakGlass ? { by: op.actor, role: op.breakGlass.role, reason: op.breakGlass.reason, at: now } : null,
     createdAt: now,
   };
 }

@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { GroupCommit } from "./group-commit";
 import type { NewOperation, OperationRecord, OperationStore } from "./ports";
 import { prepareOperation } from "./submission";
+import { breakGlassEvent } from "../freezes/break-glass-event";
 
 export interface SubmitOutcome {
   operation: OperationRecord;
@@ -71,7 +72,7 @@ export class OperationSubmitter {
       const events: AuditEventInput[] = [];
       outcomes.forEach((outcome, i) => {
         const op = ops[i]!;
-        if (outcome.created) events.push(submittedEvent(op));
+        if (outcome.created) events.push(submittedEvent(op), ...(op.breakGlass ? [breakGlassEvent({ ...op, state: "INIT" }, op.breakGlass, null)] : []));
         else if (outcome.existing) events.push(duplicateEvent(op, outcome.existing));
       });
       if (events.length > 0) records = await this.deps.audit.appendInTransaction(tx, events);

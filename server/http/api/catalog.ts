@@ -28,6 +28,7 @@ import { createRemediationRuleEndpoint, deleteRemediationRuleEndpoint, getRemedi
 import { getKpisEndpoint } from "./kpis";
 import { getDemoRunEndpoint, listDemoRunsEndpoint, listDemoScenariosEndpoint, startDemoRunEndpoint } from "./demo";
 import { getConflictPolicyEndpoint, getGateSettingsEndpoint, updateConflictPolicyEndpoint, updateGateSettingsEndpoint } from "./settings";
+import { createApprovalPolicyEndpoint, deleteApprovalPolicyEndpoint, getApprovalPolicyEndpoint, listApprovalPoliciesEndpoint, previewApprovalPolicyEndpoint, updateApprovalPolicyEndpoint } from "./approval-policies";
 import {
   approveOperationEndpoint,
   cancelOperationEndpoint,
@@ -44,6 +45,10 @@ import {
 } from "./operations";
 import { completeExecutionEndpoint, heartbeatEndpoint, reportStepEndpoint } from "./execution";
 import { argoRolloutsMeasurementEndpoint, flaggerWebhookEndpoint } from "./rollout-gates";
+import { callHaltEndpoint, changeControlEndpoint, liftHaltEndpoint, listHaltsEndpoint } from "./halts";
+import { updateMeEndpoint } from "./profile";
+import { breakGlassEndpoint, createFreezeWindowEndpoint, deleteFreezeWindowEndpoint, freezeCalendarEndpoint, getFreezeWindowEndpoint, listFreezeWindowsEndpoint, updateFreezeWindowEndpoint } from "./freezes";
+import { slackInteractionsEndpoint } from "./slack";
 
 // Every endpoint of /api/v1, in the order the OpenAPI document lists them. A
 // route file serves endpoints from here; server/http/api/routes.test.ts proves
@@ -64,10 +69,21 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   resumeOperationEndpoint,
   abortOperationEndpoint,
   refreshEvidenceEndpoint,
+  breakGlassEndpoint,
+  listFreezeWindowsEndpoint,
+  createFreezeWindowEndpoint,
+  freezeCalendarEndpoint,
+  getFreezeWindowEndpoint,
+  updateFreezeWindowEndpoint,
+  deleteFreezeWindowEndpoint,
   heartbeatEndpoint,
   reportStepEndpoint,
   completeExecutionEndpoint,
   listPendingReviewsEndpoint,
+  changeControlEndpoint,
+  listHaltsEndpoint,
+  callHaltEndpoint,
+  liftHaltEndpoint,
   listLocksEndpoint,
   forceReleaseLockEndpoint,
   lockStatisticsEndpoint,
@@ -84,6 +100,7 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   alertmanagerIntakeEndpoint,
   flaggerWebhookEndpoint,
   argoRolloutsMeasurementEndpoint,
+  slackInteractionsEndpoint,
   getIncidentSettingsEndpoint,
   updateIncidentSettingsEndpoint,
   listRemediationRulesEndpoint,
@@ -98,6 +115,7 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   getNotificationSettingsEndpoint,
   updateNotificationRoutingEndpoint,
   whoAmIEndpoint,
+  updateMeEndpoint,
   listApiTokensEndpoint,
   createApiTokenEndpoint,
   revokeApiTokenEndpoint,
@@ -115,6 +133,12 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   updateGateSettingsEndpoint,
   getConflictPolicyEndpoint,
   updateConflictPolicyEndpoint,
+  listApprovalPoliciesEndpoint,
+  createApprovalPolicyEndpoint,
+  previewApprovalPolicyEndpoint,
+  getApprovalPolicyEndpoint,
+  updateApprovalPolicyEndpoint,
+  deleteApprovalPolicyEndpoint,
   listDemoScenariosEndpoint,
   startDemoRunEndpoint,
   listDemoRunsEndpoint,
@@ -122,6 +146,12 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
 ];
 
 export {
+  slackInteractionsEndpoint,
+  updateMeEndpoint,
+  changeControlEndpoint,
+  listHaltsEndpoint,
+  callHaltEndpoint,
+  liftHaltEndpoint,
   flaggerWebhookEndpoint,
   argoRolloutsMeasurementEndpoint,
   heartbeatEndpoint,
@@ -132,6 +162,13 @@ export {
   resumeOperationEndpoint,
   abortOperationEndpoint,
   refreshEvidenceEndpoint,
+  breakGlassEndpoint,
+  listFreezeWindowsEndpoint,
+  createFreezeWindowEndpoint,
+  freezeCalendarEndpoint,
+  getFreezeWindowEndpoint,
+  updateFreezeWindowEndpoint,
+  deleteFreezeWindowEndpoint,
   liveEventsEndpoint,
   deliveriesEndpoint,
   getNotificationSettingsEndpoint,
@@ -173,6 +210,12 @@ export {
   updateGateSettingsEndpoint,
   getConflictPolicyEndpoint,
   updateConflictPolicyEndpoint,
+  listApprovalPoliciesEndpoint,
+  createApprovalPolicyEndpoint,
+  previewApprovalPolicyEndpoint,
+  getApprovalPolicyEndpoint,
+  updateApprovalPolicyEndpoint,
+  deleteApprovalPolicyEndpoint,
   listDemoScenariosEndpoint,
   startDemoRunEndpoint,
   listDemoRunsEndpoint,

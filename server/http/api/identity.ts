@@ -2,6 +2,7 @@ import "server-only";
 import { ZIdParams } from "@/lib/api/common";
 import { ZApiToken, ZApiTokenList, ZCreateApiTokenRequest, ZCreatedApiToken, ZCreateUserRequest, ZPrincipal, ZUpdateUserRequest, ZUser, ZUserChange, ZUserList } from "@/lib/api/identity";
 import { changeUser } from "../../core/identity/change-user";
+import { linkSlackAccount } from "../../core/identity/link-slack-account";
 import { createApiToken } from "../../core/identity/create-api-token";
 import type { ApiTokenRecord, UserRecord } from "../../core/identity/ports";
 import { personOf } from "../../core/identity/principal";
@@ -22,7 +23,7 @@ const tokenView = (t: ApiTokenRecord) => ({
   expiresAt: t.expiresAt?.toISOString() ?? null,
 });
 
-const userView = (u: UserRecord) => ({
+const userView = (u: UserRecord, slackUserId: string | null = null) => ({
   id: u.id,
   email: u.email,
   name: u.name,
@@ -30,6 +31,8 @@ const userView = (u: UserRecord) => ({
   disabledAt: u.disabledAt?.toISOString() ?? null,
   createdAt: u.createdAt.toISOString(),
   signIn: u.passwordHash ? ("password" as const) : ("sso" as const),
+  teams: u.teams,
+  slackUserId,
 });
 
 export const whoAmIEndpoint = endpoint({
@@ -40,9 +43,10 @@ export const whoAmIEndpoint = endpoint({
   tags: ["identity"],
   access: "VIEWER",
   responses: { 200: { description: "Who is calling and with which role", schema: ZPrincipal }, ...AUTH_ERRORS },
-  async handler({ principal }) {
+  async handler({ container, principal }) {
     const p = principal!;
-    return { status: 200, body: { kind: p.kind, actor: p.actor, name: p.name, role: p.role, email: p.kind === "user" ? p.email : null } };
+    const slackUserId = p.kind === "user" ? await container.notifications.slack.store.slackIdOf(p.userId) : null;
+    return { status: 200, body: { kind: p.kind, actor: p.actor, name: p.name, role: p.role, email: p.kind === "user" ? p.email : null, slackUserId } };
   },
 });
 
@@ -106,7 +110,8 @@ export const listUsersEndpoint = endpoint({
   access: "ADMIN",
   responses: { 200: { description: "Users by email", schema: ZUserList }, ...AUTH_ERRORS },
   async handler({ container }) {
-    return { status: 200, body: { users: (await container.identity.store.listUsers()).map(userView) } };
+    const slackIds = await container.notifications.slack.store.slackIds();
+    return { status: 200, body: { users: (await container.identity.store.listUsers()).map((u) => userView(u, slackIds.get(u.id) ?? null)) } };
   },
 });
 
@@ -140,7 +145,14 @@ export const updateUserEndpoint = endpoint({
   responses: { 200: { description: "The user after the change, what changed and the tokens revoked", schema: ZUserChange }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
   async handler({ container, principal, params, body }) {
     const p = principal!;
-    const result = await changeUser({ identities: container.identity.store, audit: container.audit.log, now: container.clock.now() }, params.id, body, { actor: p.actor, personId: personOf(p) });
-    return { status: 200, body: { user: userView(result.user), changes: result.changes, revokedTokens: result.revokedTokens.map(tokenView) } };
+    const { slackUserId, ...change } = body;
+    // The Slack link first (the part a conflict refuses), then the rest: each commits with its own audit event (docs/slack.md#linking).
+    const slack = slackUserId === undefined ? null : await linkSlackAccount({ identities: container.identity.store, slack: container.notifications.slack.store, audit: container.audit.log }, params.id, slackUserId, { actor: p.actor, isAdmin: true, reason: body.reason });
+    const result =
+      change.disabled !== undefined || change.role !== undefined || change.teams !== undefined
+        ? await changeUser({ identities: container.identity.store, audit: container.audit.log, now: container.clock.now() }, params.id, change, { actor: p.actor, personId: personOf(p) })
+        : { user: (await container.identity.store.findUserById(params.id))!, changes: [], revokedTokens: [] };
+    const changes = [...result.changes, ...(slack?.changed ? (["slack"] as const) : [])];
+    return { status: 200, body: { user: userView(result.user, await container.notifications.slack.store.slackIdOf(result.user.id)), changes, revokedTokens: result.revokedTokens.map(tokenView) } };
   },
 });

@@ -12,6 +12,9 @@ import { listPendingReviewsPage, ZListPendingReviewsQuery } from "../../core/ope
 import type { OperationRecord, ReviewRecord } from "../../core/operations/ports";
 import { endpoint } from "../endpoint";
 import { AUTH_ERRORS, CONFLICT, NOT_FOUND } from "./responses";
+import { quorumsOfReviews, quorumView } from "../../core/approvals/review-quorum";
+import { actorPeople } from "../../core/identity/actor-people";
+import { approvalDepsOf } from "./approval-policies";
 
 /** An operation as the write endpoints answer it: the same shape the list gives. */
 export function summaryOf(op: OperationRecord): z.infer<typeof ZOperationSummary> {
@@ -37,6 +40,7 @@ export function summaryOf(op: OperationRecord): z.infer<typeof ZOperationSummary
     queuedAt: op.queuedAt?.toISOString() ?? null,
     control: op.control,
     preemptedBy: op.preemptedBy,
+    breakGlass: op.breakGlass ? { ...op.breakGlass, at: op.breakGlass.at.toISOString() } : null,
     reason: op.reason,
     error: op.error,
     createdAt: op.createdAt.toISOString(),
@@ -96,6 +100,7 @@ export const submitOperationEndpoint = endpoint({
       // A person signed in to the console, or a tool with an API token (docs/incidents.md#sources).
       source: p.kind === "user" ? "CONSOLE" : "API",
       mayRaisePriority: hasRole(p.role, "APPROVER"),
+      breakGlass: body.breakGlass ? { reason: body.breakGlass.reason, role: p.role } : undefined,
       ...(headers["idempotency-key"] ? { idempotencyKey: headers["idempotency-key"] } : {}),
     });
     return {
@@ -132,7 +137,11 @@ export const getOperationEndpoint = endpoint({
   params: ZIdParams,
   responses: { 200: { description: "The operation in detail", schema: ZOperationDetail }, ...AUTH_ERRORS, ...NOT_FOUND },
   async handler({ container, params }) {
-    return { status: 200, body: await getOperationDetail({ queries: container.queries.operations }, { id: params.id }) };
+    const detail = await getOperationDetail({ queries: container.queries.operations }, { id: params.id });
+    // A pending review shows its count of approvals (docs/approvals.md#what-people-see).
+    const review = detail.review?.status === "PENDING" ? detail.review : null;
+    const quorum = review ? (await quorumsOfReviews({ approvals: approvalDepsOf(container), people: actorPeople(container.identity.store) }, [{ reviewId: review.id, operation: detail.operation }])).get(review.id)! : null;
+    return { status: 200, body: { ...detail, quorum } };
   },
 });
 
@@ -145,7 +154,7 @@ function decisionEndpoint(decision: "APPROVE" | "REJECT") {
     summary: decision === "APPROVE" ? "Approve a paused operation" : "Reject a paused operation",
     description:
       decision === "APPROVE"
-        ? "Lets the operation resume: a worker re-takes its locks and executes. The requester cannot approve their own operation (403). Of concurrent decisions exactly one wins; the other gets 409 naming who decided."
+        ? "Records an approval; once the approval policies that apply are met (N distinct approvers from the roles and teams they name: docs/approvals.md), the operation resumes: a worker re-takes its locks and executes. `quorum` says \"1 of 2 approvals\" and what is still needed. The requester cannot approve their own operation (403), nor can an approver no unmet policy draws on (403); a second approval by the same person is refused (409). Of concurrent decisions exactly one completes the quorum; a decision after the review was decided gets 409 naming who decided."
         : "Fails the operation. The requester cannot reject their own operation (403). Of concurrent decisions exactly one wins; the other gets 409.",
     tags: ["operations"],
     access: "APPROVER",
@@ -153,8 +162,8 @@ function decisionEndpoint(decision: "APPROVE" | "REJECT") {
     body: ZDecisionRequest,
     responses: { 200: { description: "The decision, recorded with its approval id", schema: ZDecisionResult }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
     async handler({ container, principal, params, body }) {
-      const result = await container.orchestrator.decide({ operationId: params.id, decision, actor: principal!.actor, ...body });
-      return { status: 200, body: { operation: summaryOf(result.operation), review: reviewOf(result.review), approvalId: result.approvalId } };
+      const result = await container.orchestrator.decide({ operationId: params.id, decision, actor: principal!.actor, role: principal!.role, ...body });
+      return { status: 200, body: { operation: summaryOf(result.operation), review: reviewOf(result.review), approvalId: result.approvalId, quorum: quorumView(result.quorum) } };
     },
   });
 }
@@ -191,7 +200,9 @@ export const listPendingReviewsEndpoint = endpoint({
   query: ZListPendingReviewsQuery,
   responses: { 200: { description: "One page of pending reviews", schema: ZPendingReviewPage }, ...AUTH_ERRORS },
   async handler({ container, query }) {
-    return { status: 200, body: await listPendingReviewsPage({ queries: container.queries.operations, clock: container.clock }, query) };
+    const page = await listPendingReviewsPage({ queries: container.queries.operations, clock: container.clock }, query);
+    const quorums = await quorumsOfReviews({ approvals: approvalDepsOf(container), people: actorPeople(container.identity.store) }, page.items.map((r) => ({ reviewId: r.id, operation: r.operation })));
+    return { status: 200, body: { ...page, items: page.items.map((r) => ({ ...r, quorum: quorums.get(r.id) })) } };
   },
 });
 
@@ -214,6 +225,7 @@ export const planOperationEndpoint = endpoint({
       actor: p.actor,
       actorKind: actorKindOf(p),
       mayRaisePriority: hasRole(p.role, "APPROVER"),
+      breakGlass: body.breakGlass ? { reason: body.breakGlass.reason, role: p.role } : undefined,
       ...(headers["idempotency-key"] ? { idempotencyKey: headers["idempotency-key"] } : {}),
     });
     return { status: 200, body: plan };
@@ -259,8 +271,8 @@ export const resumeOperationEndpoint = endpoint({
   body: ZControlRequest,
   responses: { 200: { description: "The decision, recorded with its approval id", schema: ZDecisionResult }, ...AUTH_ERRORS, ...NOT_FOUND, ...CONFLICT },
   async handler({ container, principal, params, body }) {
-    const result = await container.orchestrator.resume({ operationId: params.id, actor: principal!.actor, reason: body.reason });
-    return { status: 200, body: { operation: summaryOf(result.operation), review: reviewOf(result.review), approvalId: result.approvalId } };
+    const result = await container.orchestrator.resume({ operationId: params.id, actor: principal!.actor, role: principal!.role, reason: body.reason });
+    return { status: 200, body: { operation: summaryOf(result.operation), review: reviewOf(result.review), approvalId: result.approvalId, quorum: quorumView(result.quorum) } };
   },
 });
 

@@ -81,6 +81,20 @@ const POLICY: Record<string, Role | "public"> = {
   abortOperation: "APPROVER",
   refreshReviewEvidence: "APPROVER",
   listPendingReviews: "VIEWER",
+  // Stopping the line and lifting it is an approver's call, as is approving a risky change (docs/freezes.md#stop-the-line).
+  getChangeControl: "VIEWER",
+  listHalts: "VIEWER",
+  callHalt: "APPROVER",
+  liftHalt: "APPROVER",
+  // Freeze windows are an admin's settings; everyone may read them. Break-glass is open to operators, and the
+  // role each window or halt names is checked in the use case (403 naming it) (docs/freezes.md#break-glass).
+  listFreezeWindows: "VIEWER",
+  createFreezeWindow: "ADMIN",
+  freezeCalendar: "VIEWER",
+  getFreezeWindow: "VIEWER",
+  updateFreezeWindow: "ADMIN",
+  deleteFreezeWindow: "ADMIN",
+  breakGlass: "OPERATOR",
   listLocks: "VIEWER",
   forceReleaseLock: "ADMIN",
   getLockStatistics: "VIEWER",
@@ -104,6 +118,8 @@ const POLICY: Record<string, Role | "public"> = {
   // (or the Authorization header), so the framework lets it through and the handler refuses (401/403).
   flaggerWebhook: "public",
   argoRolloutsMeasurement: "OPERATOR",
+  // Slack cannot send a token: the request is authenticated by Slack's signature over its body (docs/slack.md).
+  slackInteractions: "public",
   // The console shows the manual baseline to everyone; only an admin changes how alerts become incidents.
   getIncidentSettings: "VIEWER",
   updateIncidentSettings: "ADMIN",
@@ -114,6 +130,8 @@ const POLICY: Record<string, Role | "public"> = {
   updateRemediationRule: "ADMIN",
   deleteRemediationRule: "ADMIN",
   whoAmI: "VIEWER",
+  // Everyone links their own Slack account; the handler refuses API tokens.
+  updateMe: "VIEWER",
   getInbox: "VIEWER",
   markNotificationRead: "VIEWER",
   listNotificationDeliveries: "ADMIN",
@@ -137,6 +155,12 @@ const POLICY: Record<string, Role | "public"> = {
   updateGateSettings: "ADMIN",
   getConflictPolicy: "ADMIN",
   updateConflictPolicy: "ADMIN",
+  listApprovalPolicies: "VIEWER",
+  getApprovalPolicy: "VIEWER",
+  createApprovalPolicy: "ADMIN",
+  updateApprovalPolicy: "ADMIN",
+  deleteApprovalPolicy: "ADMIN",
+  previewApprovalPolicy: "ADMIN",
   listDemoScenarios: "VIEWER",
   startDemoRun: "ADMIN",
   listDemoRuns: "VIEWER",

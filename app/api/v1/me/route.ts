@@ -1,7 +1,8 @@
 import { otherMethodsNotAllowed, serve } from "@/server/http/endpoint";
-import { whoAmIEndpoint } from "@/server/http/api/catalog";
+import { updateMeEndpoint, whoAmIEndpoint } from "@/server/http/api/catalog";
 
 export const GET = serve(whoAmIEndpoint);
+export const PATCH = serve(updateMeEndpoint);
 
 // Every other method gets 405 with the structured error body.
-export const { POST, PUT, PATCH, DELETE } = otherMethodsNotAllowed("GET");
+export const { POST, PUT, DELETE } = otherMethodsNotAllowed("GET", "PATCH");

@@ -1,0 +1,5 @@
+import { ProfilePage } from "@/components/profile/profile-page";
+
+export default function Profile() {
+  return <ProfilePage />;
+}

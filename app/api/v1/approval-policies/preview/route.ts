@@ -1,0 +1,7 @@
+import { otherMethodsNotAllowed, serve } from "@/server/http/endpoint";
+import { previewApprovalPolicyEndpoint } from "@/server/http/api/catalog";
+
+export const POST = serve(previewApprovalPolicyEndpoint);
+
+// Every other method gets 405 with the structured error body.
+export const { GET, PUT, PATCH, DELETE } = otherMethodsNotAllowed("POST");
