@@ -13,7 +13,7 @@ test.describe("the API", () => {
     await signIn(request, "approver@interlock.local", "interlock-approver");
     const me = await request.get("/api/v1/me");
     expect(me.status()).toBe(200);
-    expect(await me.json()).toEqual({ kind: "user", actor: "approver@interlock.local", name: "Ada Approver", role: "APPROVER", email: "approver@interlock.local" });
+    expect(await me.json()).toEqual({ kind: "user", actor: "approver@interlock.local", name: "Ada Approver", role: "APPROVER", email: "approver@interlock.local", slackUserId: null });
 
     const session = (await (await request.get("/api/auth/session")).json()) as { user?: { role?: string } };
     expect(session.user?.role).toBe("APPROVER");
