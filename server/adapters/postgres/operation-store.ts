@@ -370,7 +370,8 @@ export class PostgresOperationStore implements OperationStore {
             state = w.to_state::"OperationState",
             version = w.version,
             result = CASE WHEN w.clear_result THEN NULL ELSE COALESCE(w.result::"OperationResult", o.result) END,
-            reason = COALESCE(w.reason, o.reason),
+            -- Running again (clear_result): why it waited or paused no longer describes it.
+            reason = CASE WHEN w.clear_result THEN w.reason ELSE COALESCE(w.reason, o.reason) END,
             error = COALESCE(w.error, o.error),
             started_at = CASE WHEN w.started THEN COALESCE(o.started_at, w.at) ELSE o.started_at END,
             finished_at = CASE WHEN w.finished THEN w.at ELSE o.finished_at END,
