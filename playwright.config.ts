@@ -14,7 +14,7 @@ const e2eDatabaseUrl = (() => {
 })();
 
 /** Journeys run on one project only (see `projects`). */
-const EMBEDDED_ONLY = ["security-headers.spec.ts", "graph.spec.ts", "new-operation.spec.ts", "halt-banner.spec.ts", "slack-link.spec.ts", "freezes.spec.ts"];
+const EMBEDDED_ONLY = ["security-headers.spec.ts", "graph.spec.ts", "new-operation.spec.ts", "halt-banner.spec.ts", "slack-link.spec.ts", "freezes.spec.ts", "graph-sources.spec.ts"];
 // overview-incidents-settings has a journey only the Postgres project can run (it writes to the database from outside the server).
 const POSTGRES_ONLY = ["sign-in-throttle.spec.ts", "offboarding.spec.ts", "incidents-rules.spec.ts", "alerting.spec.ts", "overview-incidents-settings.spec.ts", "approval-policy.spec.ts"];
 
@@ -54,7 +54,9 @@ export default defineConfig({
   webServer: [
     {
       command: "node scripts/e2e-server.mjs",
-      env: { PORT: String(EMBEDDED_PORT), INTERLOCK_DATA_DIR: ".data/e2e", DATABASE_URL: "", E2E_FRESH: "pglite" },
+      env: { PORT: String(EMBEDDED_PORT), INTERLOCK_DATA_DIR: ".data/e2e", DATABASE_URL: "", E2E_FRESH: "pglite",
+        // graph-sources.spec.ts writes a catalog here (inside the data dir, so every run starts without one) and refreshes it by hand.
+        GRAPH_CATALOG_PATHS: ".data/e2e/catalog", GRAPH_REFRESH_INTERVAL: "0" },
       url: `http://127.0.0.1:${EMBEDDED_PORT}/api/ready`,
       timeout: 300_000,
       reuseExistingServer: false,

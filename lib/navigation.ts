@@ -14,6 +14,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/approvals", label: "Approvals", built: true },
   { href: "/locks", label: "Active locks", built: true },
   { href: "/graph", label: "Dependency graph", built: true },
+  { href: "/graph/sources", label: "Graph sources", built: true },
   { href: "/audit", label: "Audit trail", built: true },
   { href: "/incidents", label: "Incidents", built: true },
   { href: "/rules", label: "Rules", built: true },

@@ -93,7 +93,7 @@ const lines: string[] = [
   "Every figure here was measured, not typed: `npm run bench -- <name>` runs a benchmark three times, each in a fresh process on fresh databases, records every run's final JSON line in `bench/results/<name>.json`, and this page is rendered from those files by `npm run bench:docs`.",
   "",
   "```sh",
-  "npm run bench -- all            # every benchmark, 3 runs each (or: audit, conflicts, intake, locks, orchestrator, signin, store)",
+  "npm run bench -- all            # every benchmark, 3 runs each (or: audit, conflicts, graph, intake, locks, orchestrator, signin, store)",
   "npm run bench -- locks --quick  # a short check that a benchmark works; its figures are not recorded here",
   "npm run bench:docs              # render this page from bench/results/",
   "```",

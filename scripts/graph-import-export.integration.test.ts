@@ -46,7 +46,14 @@ describe("graph:import and graph:export on Postgres", () => {
     await client.connect();
     const { rows } = await client.query(`SELECT actor, action, payload FROM audit_events`);
     await client.end();
-    expect(rows).toEqual([{ actor: `cli:${os.userInfo().username}`, action: "topology.imported", payload: expect.objectContaining({ file: "topology.example.yaml", services: 42, removedServices: [] }) }]);
+    // One graph.changed event, through the same path as PUT /api/v1/graph (docs/graph-changes.md#graph-import).
+    expect(rows).toEqual([
+      {
+        actor: `cli:${os.userInfo().username}`,
+        action: "graph.changed",
+        payload: expect.objectContaining({ source: "FILE", origin: "topology.example.yaml", baseRevision: 0, revision: 1, summary: { added: 42 + 63 + 3, removed: 0, changed: 0 } }),
+      },
+    ]);
     expect(JSON.parse(run("audit-verify", [], env).stdout)).toMatchObject({ valid: true, checked: 1 });
     const out = path.join(dir, "out.yaml");
     const exported = run("graph-export", [out], env);
@@ -76,7 +83,12 @@ describe("graph:import and graph:export on Postgres", () => {
       cyclic,
       "services:\n  - { name: a, tier: 1, criticality: HIGH, team: t, dependsOn: [b] }\n  - { name: b, tier: 2, criticality: LOW, team: t, dependsOn: [a] }\n",
     );
-    expect(run("graph-import", [cyclic, "--dry-run"], env).stdout).toContain("Dry run: nothing was changed");
+    const dry = run("graph-import", [cyclic, "--dry-run"], env);
+    expect(dry.stdout).toContain("Dry run: nothing was changed");
+    // The dry run prints the diff against the stored graph.
+    expect(dry.stdout).toContain("Against revision 1 of");
+    expect(dry.stdout).toMatch(/services removed \(42\): /);
+    expect(dry.stdout).toContain("edges added (2): a -> b, b -> a");
     expect(run("graph-export", [], env).stdout).toBe(fs.readFileSync(EXAMPLE, "utf8"));
     const result = run("graph-import", [cyclic], env);
     expect(result.status).toBe(0);
@@ -103,6 +115,7 @@ describe("graph:import on the embedded store", () => {
         const refused = run("graph-import", [EXAMPLE], env);
         expect(refused.status).toBe(1);
         expect(refused.stderr).toMatch(/Cannot open the store: the embedded store at .* is in use by another Interlock process/);
+        expect(refused.stderr).toContain("set INTERLOCK_URL and INTERLOCK_TOKEN (an admin's API token) to import through it");
       } finally {
         release();
       }

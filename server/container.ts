@@ -16,6 +16,15 @@ import { auditPlacementWarnings } from "./adapters/audit/placement";
 import { neo4jConfigFromEnv } from "./adapters/neo4j/neo4j-config";
 import { Neo4jGraphStore } from "./adapters/neo4j/neo4j-graph-store";
 import { PostgresGraphStore } from "./adapters/postgres/postgres-graph-store";
+import { PostgresGraphChangeStore } from "./adapters/postgres/graph-change-store";
+import { PostgresGraphSourceStore } from "./adapters/postgres/graph-source-store";
+import { CatalogSource } from "./adapters/backstage-catalog/read-catalog";
+import { TracesSource } from "./adapters/prometheus/service-graph-source";
+import { applyGraphChange } from "./core/graph/apply-graph-change";
+import type { GraphSourceStore, SourceReader } from "./core/graph-sources/ports";
+import type { RemovalsPolicy } from "./core/graph-sources/plan-source-sync";
+import { refreshSources, type RefreshDeps } from "./core/graph-sources/refresh-sources";
+import { GraphRefreshScheduler } from "./core/graph-sources/refresh-scheduler";
 import { PrismaMarkerStore, PrismaTopologyStore } from "./adapters/postgres/topology-store";
 import { PrismaAuditStore } from "./adapters/postgres/audit-store";
 import { JsonlCheckpointSink } from "./adapters/audit/checkpoint-file-sink";
@@ -60,7 +69,7 @@ import { PrometheusSignalSource, prometheusSignalConfigFromEnv } from "./adapter
 import { SimulatedSignalSource } from "./adapters/signals/simulated-signal-source";
 import { WebhookExecutor, webhookExecutorConfigFromEnv } from "./adapters/executors/webhook-executor";
 import { loadRunbooksFile, withRunbooks } from "./adapters/executors/runbook-executor";
-import { assertSafeToServe, EnvError, getEnv, type Env } from "./env";
+import { assertSafeToServe, EnvError, getEnv, graphDurationMs, type Env } from "./env";
 import type { IdentityStore, PasswordHasher } from "./core/identity/ports";
 import { seedDemoUsers } from "./core/identity/seed-demo-users";
 import { accountsWithPublishedPasswords } from "./core/identity/published-passwords";
@@ -130,6 +139,22 @@ export interface Container {
   policies: { conflictPolicy(): Promise<ConflictPolicy>; gateConfig(): Promise<GateConfig> };
   /** The dependency graph indexed in memory, shared by the orchestrator and the API (reloaded every 30 s). */
   graphIndex: CachedGraphIndex;
+  /** The graph's one write path (docs/graph-changes.md): revision, provenance, incremental applies; always Postgres/PGlite. */
+  graphChanges: PostgresGraphChangeStore;
+  /** Neo4j when the graph is read from there: given each new topology after the Postgres commit (not atomic with it). */
+  graphMirror: GraphStore | null;
+  /**
+   * The graph's sources (docs/graph-sources.md): the configured readers (a
+   * Backstage catalog, the trace service graph), their runs and held changes,
+   * what a refresh runs on, and the schedule that refreshes them.
+   */
+  graphSources: {
+    readers: SourceReader[];
+    store: GraphSourceStore;
+    config: { ageOutMs: number; removals: RemovalsPolicy; refreshIntervalMs: number };
+    refreshDeps: RefreshDeps;
+    scheduler: GraphRefreshScheduler;
+  };
   /** Notifications (docs/notifications.md): the notifier, its store and routing, and the channels configured from env. */
   notifications: {
     notifier: Notifier;
@@ -215,7 +240,14 @@ async function buildContainer(): Promise<Container> {
     audit.log.startCheckpointTimer();
     const neo4j = neo4jConfigFromEnv(process.env);
     const graph = neo4j ? Neo4jGraphStore.open(neo4j) : new PostgresGraphStore(db);
-    const graphIndex = new CachedGraphIndex(graph, 30_000);
+    const graphChanges = new PostgresGraphChangeStore(db);
+    // Revision-aware (docs/graph-changes.md#freshness-across-processes): a change in another process is seen within ~1 s.
+    // On Postgres the graph and its revision are read in one snapshot; Neo4j is read after the revision (its mirror may lag).
+    const graphIndex = new CachedGraphIndex(graph, 30_000, {
+      revision: () => graphChanges.revision(),
+      loadRevisioned: neo4j ? undefined : () => graphChanges.loadRevisioned(),
+      onError: (error) => log.warn({ err: error }, "graph index refresh failed; the previous graph stays in use"),
+    });
     // The incident settings are read by the halts in force (an open incident may halt its service), so before the orchestrator.
     const incidentSettingsStore = new PrismaIncidentSettingsStore(db);
     const incidentSettings = cachedSetting(() => getIncidentSettings({ incidentSettings: incidentSettingsStore }), 5_000);
@@ -237,6 +269,7 @@ async function buildContainer(): Promise<Container> {
     orchestrator.onEvent(() => notifications.notifier.poke());
     if (env.ORCHESTRATOR_WORKER) await notifications.notifier.start();
     const probes: DependencyProbe[] = [{ name: "store", check: () => db.ping() }];
+    const graphSources = buildGraphSources(env, db, { changes: graphChanges, graphIndex, mirror: neo4j ? graph : null, audit: audit.log }, log);
     const shutdownHooks = (globalForContainer.__interlockShutdownHooks = [] as (() => Promise<void>)[]);
     return {
       env,
@@ -247,6 +280,9 @@ async function buildContainer(): Promise<Container> {
       markers,
       graph,
       graphIndex,
+      graphChanges,
+      graphMirror: neo4j ? graph : null,
+      graphSources,
       audit,
       locks,
       signals,
@@ -474,6 +510,60 @@ async function buildIdentity(env: Env, db: Database, auditLog: AuditLog, log: Lo
   return { store, hasher, secret, authOptions, signInAttempts, oidcIdentities, oidcIssuer: oidc?.issuer ?? null };
 }
 
+/**
+ * The graph's sources from configuration (docs/graph-sources.md#configuration):
+ * the catalog when GRAPH_CATALOG_PATHS is set, the traces when
+ * GRAPH_TRACES_PROMETHEUS_URL is; the catalog first, so traffic is matched to
+ * the services it declares. The schedule refreshes them at start-up and every
+ * GRAPH_REFRESH_INTERVAL (0: only on request); every replica may run it, the
+ * refresh is safe to run twice at once.
+ */
+function buildGraphSources(
+  env: Env,
+  db: Database,
+  graph: { changes: PostgresGraphChangeStore; graphIndex: CachedGraphIndex; mirror: GraphStore | null; audit: AuditLog },
+  log: Logger,
+): Container["graphSources"] {
+  const config = { ageOutMs: graphDurationMs(env.GRAPH_OBSERVED_AGE_OUT), removals: env.GRAPH_REMOVALS, refreshIntervalMs: graphDurationMs(env.GRAPH_REFRESH_INTERVAL) };
+  const readers: SourceReader[] = [];
+  if (env.GRAPH_CATALOG_PATHS) {
+    const catalog = new CatalogSource(env.GRAPH_CATALOG_PATHS.split(","));
+    readers.push({ source: "CATALOG", description: `Backstage catalog: ${catalog.paths.join(", ")}`, read: () => catalog.read() });
+  }
+  if (env.GRAPH_TRACES_PROMETHEUS_URL) {
+    const traces = new TracesSource({ url: env.GRAPH_TRACES_PROMETHEUS_URL, window: env.GRAPH_TRACES_WINDOW, minRequests: env.GRAPH_TRACES_MIN_REQUESTS, timeoutMs: 15_000 });
+    readers.push({
+      source: "TRACES",
+      description: `${traces.origin}; edges with at least ${env.GRAPH_TRACES_MIN_REQUESTS} requests; an edge not seen for ${env.GRAPH_OBSERVED_AGE_OUT} ages out`,
+      read: async () => ({ assertion: await traces.assertion() }),
+    });
+  }
+  const store = new PostgresGraphSourceStore(db);
+  const refreshDeps: RefreshDeps = {
+    readers,
+    graph: graph.changes,
+    applyChange: (request) => applyGraphChange({ changes: graph.changes, audit: graph.audit, clock: systemClock, graphIndex: graph.graphIndex, mirror: graph.mirror }, request),
+    store,
+    audit: graph.audit,
+    clock: systemClock,
+    newId: () => crypto.randomUUID(),
+    config,
+  };
+  const scheduler = new GraphRefreshScheduler(
+    async (trigger) => {
+      for (const run of await refreshSources(refreshDeps, { trigger, actor: "system" })) {
+        const level = run.outcome === "FAILED" || run.outcome === "REFUSED" ? "warn" : "info";
+        log[level]({ source: run.source, trigger, outcome: run.outcome, heldChangeId: run.heldChangeId, revision: run.revision }, `graph source refresh: ${run.message}`);
+      }
+    },
+    readers.length > 0 ? config.refreshIntervalMs : 0,
+    (error) => log.error({ err: error }, "graph source refresh failed to run"),
+  );
+  scheduler.start();
+  if (readers.length > 0) log.info({ sources: readers.map((r) => r.description), intervalMs: config.refreshIntervalMs, removals: config.removals }, "graph sources ready");
+  return { readers, store, config, refreshDeps, scheduler };
+}
+
 /** Closes the store if it was opened; for shutdown and tests. */
 export async function disposeContainer(): Promise<void> {
   const pending = globalForContainer.__interlockContainer;
@@ -485,6 +575,7 @@ export async function disposeContainer(): Promise<void> {
   globalForContainer.__interlockShutdownHooks = undefined;
   for (const hook of hooks.reverse()) await hook().catch((error: unknown) => container.log.error({ err: error }, "a shutdown hook failed"));
   await container.notifications.notifier.stop();
+  await container.graphSources.scheduler.stop();
   clearTimeout(globalForVerifier.__interlockFirstVerify);
   clearInterval(globalForVerifier.__interlockVerifier);
   await container.orchestrator.stop(10_000);

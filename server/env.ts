@@ -2,6 +2,7 @@ import "server-only";
 import path from "node:path";
 import { z } from "zod";
 import { parseGroupMapping, parseGroupRoles } from "./core/identity/oidc-group-mapping";
+import { parsePrometheusDuration } from "./core/graph-sources/traces/service-graph-query";
 
 // Configuration, validated once at start-up. A bad value stops the process with
 // a message naming the variable and what is wrong with it; values are never
@@ -56,8 +57,46 @@ export const ERROR_BUDGET_ENV_FIELDS = {
   ERROR_BUDGET_WINDOW: ZPrometheusDuration.default("1h"),
 };
 
+/**
+ * The graph's sources (docs/graph-sources.md#configuration). Durations are
+ * Prometheus durations (7d, 5m, 1h30m); GRAPH_REFRESH_INTERVAL=0 refreshes
+ * only on an admin's request.
+ */
+export const GRAPH_SOURCES_ENV_FIELDS = {
+  GRAPH_CATALOG_PATHS: z
+    .string()
+    .max(10_000, "must be at most 10000 characters")
+    .refine((v) => v.split(",").some((p) => p.trim() !== ""), "must be comma-separated Backstage catalog files or directories")
+    .optional(),
+  GRAPH_TRACES_PROMETHEUS_URL: z
+    .string()
+    .refine((v) => {
+      try {
+        const url = new URL(v);
+        return (url.protocol === "http:" || url.protocol === "https:") && !url.search && !url.hash;
+      } catch {
+        return false;
+      }
+    }, "must be Prometheus's http:// or https:// base URL without a query string (e.g. http://prometheus:9090)")
+    .optional(),
+  GRAPH_TRACES_WINDOW: ZPrometheusDuration.default("1h"),
+  GRAPH_TRACES_MIN_REQUESTS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000_000, "must be at most 1000000000").default(10),
+  GRAPH_OBSERVED_AGE_OUT: ZPrometheusDuration.default("7d"),
+  GRAPH_REFRESH_INTERVAL: z
+    .string()
+    .refine((v) => v === "0" || (parsePrometheusDuration(v) ?? 0) >= 10_000, "must be 0 (only on request) or a Prometheus duration of at least 10s, such as 5m or 1h")
+    .default("5m"),
+  GRAPH_REMOVALS: z.enum(["review", "auto"], { message: "must be review or auto" }).default("review"),
+};
+
+/** A duration of GRAPH_SOURCES_ENV_FIELDS in milliseconds ("0" is 0). */
+export function graphDurationMs(value: string): number {
+  return value === "0" ? 0 : (parsePrometheusDuration(value) ?? 0);
+}
+
 export const ZEnvSchema = z.object({
   ...ERROR_BUDGET_ENV_FIELDS,
+  ...GRAPH_SOURCES_ENV_FIELDS,
   ...NEO4J_ENV_FIELDS,
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: postgresUrl.optional(),
@@ -119,6 +158,8 @@ export const ZEnvSchema = z.object({
   INTERLOCK_DEMO_USERS: booleanString.optional(),
   INTERLOCK_INSECURE_DEMO_USERS: booleanString.default(false),
   API_MAX_BODY_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1024, "must be at least 1024").max(10_485_760, "must be at most 10485760").default(65_536),
+  // A whole topology document (PUT /api/v1/graph, POST /api/v1/graph/diff): 10,000 services and 40,000 edges are ~4 MB of JSON.
+  GRAPH_MAX_BODY_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(65_536, "must be at least 65536").max(268_435_456, "must be at most 268435456").default(16_777_216),
   // Sign-in throttling (docs/security.md#sign-in-abuse): attempts per account and per client address in a minute.
   // The client address comes from X-Forwarded-For only behind TRUST_PROXY_HOPS trusted proxies; with 0 every client shares one count.
   SIGN_IN_ACCOUNT_LIMIT: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(10_000, "must be at most 10000").default(30),

@@ -143,6 +143,33 @@ export const LAYOUTS: Layout[] = [
     notes: ["`target_met` in the JSON line is judged on the check with its neighbourhood read (p95 ≤ 10 ms), and is true only if every run met it."],
   },
   {
+    name: "graph",
+    title: "Graph changes",
+    needs: "Postgres",
+    what: [
+      "A synthetic topology of 10,000 services, 40,000 edges and 50 resource groups, with 1,000 operations in flight as real rows. Documents with 1 % of the graph changed (edges removed and added, services altered, a few services added and removed) are applied through the `PUT /api/v1/graph` use case (`applyTopologyDocument`): load, target, diff, the in-flight operations whose conflicts change, then one transaction with the incremental diff, the provenance, the revision and the `graph.changed` event (docs/graph-changes.md).",
+      "**Checks** are the orchestrator's conflict check (`checkConflictsNow`, neighbourhood read included) with a revision-aware `CachedGraphIndex`: p95 at rest, then p95 while **another process** applies such documents (each apply makes the checking process reload its index in the background; checks keep using the old index).",
+    ],
+    tables: [
+      {
+        title: "Apply and check",
+        columns: ["value"],
+        rows: [
+          { label: "**apply of a 1 % changed document** (ms, median of the applies) — target ≤ 2,000", keys: ["apply_ms"] },
+          { label: "apply in the other process, during checks (ms)", keys: ["apply_other_process_ms"] },
+          { label: "first apply of the whole graph into an empty store (ms)", keys: ["first_apply_ms"] },
+          { label: "elements changed per apply", keys: ["elements_per_apply"] },
+          { label: "check p50 at rest (ms)", keys: ["check_p50_ms_at_rest"] },
+          { label: "check p95 at rest (ms)", keys: ["check_p95_ms_at_rest"] },
+          { label: "check p50 during applies (ms)", keys: ["check_p50_ms_during_apply"] },
+          { label: "check p95 during applies (ms)", keys: ["check_p95_ms_during_apply"] },
+        ],
+      },
+    ],
+    ratios: [{ label: "check p95 during applies / at rest", key: "check_p95_ratio", target: "≤ 2", basis: SAME_RUN }],
+    notes: ["`target_met` in the JSON line is true only if every run met both targets."],
+  },
+  {
     name: "locks",
     title: "Locks",
     needs: "Redis and Postgres",

@@ -2,16 +2,19 @@
 
 import "@xyflow/react/dist/style.css";
 import { useQueries, useQuery } from "@tanstack/react-query";
-import { Background, Controls, MiniMap, Panel, ReactFlow, type Edge, type FitViewOptions, type NodeMouseHandler } from "@xyflow/react";
+import { Background, Controls, MiniMap, Panel, ReactFlow, type Edge, type EdgeMouseHandler, type FitViewOptions, type NodeMouseHandler } from "@xyflow/react";
 import { useId, useMemo, useRef, useState } from "react";
 import { ApiError, apiFetch, qs } from "@/lib/api/client";
 import type { TBlastRadius, TTopology } from "@/lib/api/graph";
+import type { TGraphProvenance } from "@/lib/api/graph-live";
 import type { TOperationPage } from "@/lib/api/operations";
 import { queryKeys } from "@/lib/api/query-keys";
 import { BLAST_SETS, BLAST_SET_LABEL, blastSets, inFlightOverlaps, namesInSet, servicesInOverlap, type InFlightOperation } from "./blast";
 import { buildEdges, buildNodes, inFlightByService, reuseUnchanged, type GraphFlowNode, type Highlight } from "./graph-elements";
-import { BLAST_STYLE, CRITICALITY_STYLE, NODE_TYPES } from "./graph-nodes";
+import { BLAST_STYLE, CRITICALITY_STYLE, EDGE_TYPES, NODE_TYPES } from "./graph-nodes";
 import { layoutTopology } from "./layout";
+import { EDGE_PROVENANCE_LABEL, indexProvenance } from "./provenance";
+import { EdgeSwatch, ProvenancePanel } from "./provenance-panel";
 
 export const IN_FLIGHT_STATES = ["INIT", "LOCKED", "SAFETY_CHECK", "IN_PROGRESS", "PAUSED_FOR_HUMAN_REVIEW"] as const;
 const IN_FLIGHT_LIMIT = 200;
@@ -38,10 +41,16 @@ const PADDING: FitViewOptions["padding"] = { top: "24px", left: "56px", right: "
 const OPENING_VIEW: FitViewOptions = { padding: PADDING, minZoom: 0.7 };
 const WHOLE_GRAPH: FitViewOptions = { padding: PADDING, minZoom: 0.02 };
 
+/** Where every element came from: one request for the whole graph (refetched on the "graph" topic), shared by the drawing and the panel. */
+const provenanceQuery = { queryKey: queryKeys.graphProvenance(), queryFn: ({ signal }: { signal: AbortSignal }) => apiFetch<TGraphProvenance>("/api/v1/graph/provenance", { signal }) };
+
 export function DependencyGraph({ initial = null }: { initial?: Subject } = {}) {
   const topology = useQuery({ queryKey: queryKeys.graph(), queryFn: ({ signal }) => apiFetch<TTopology>("/api/v1/graph", { signal }) });
+  // Fetched alongside the topology and awaited (or its failure) before the first drawing:
+  // drawing without it and again with it would lay out every edge twice (10,000 services: 30,000 edges).
+  const provenance = useQuery(provenanceQuery);
 
-  if (topology.isPending) {
+  if (topology.isPending || provenance.isPending) {
     return (
       <div role="status" className="flex h-[60vh] items-center justify-center rounded-lg border border-slate-200 bg-white text-sm text-slate-600">
         Loading the dependency graph …
@@ -67,6 +76,12 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
   const [filter, setFilter] = useState("");
   const [showMinimap, setShowMinimap] = useState(true);
   const [showGroups, setShowGroups] = useState(() => topology.resourceGroups.reduce((n, g) => n + g.members.length, 0) <= 300);
+  /** The edge whose provenance is shown (`from->to`); a click on a node clears it. */
+  const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
+
+  // Indexed once per answer: a selection is a Map lookup.
+  const provenance = useQuery(provenanceQuery);
+  const provenanceIndex = useMemo(() => (provenance.data ? indexProvenance(provenance.data) : null), [provenance.data]);
 
   // Layout once per topology: a selection never re-runs it.
   const layout = useMemo(() => layoutTopology(topology), [topology]);
@@ -108,12 +123,23 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
   const previousEdges = useRef<Edge[]>([]);
   const nodes = useMemo(() => (previousNodes.current = reuseUnchanged(previousNodes.current, buildNodes(topology, layout, highlight, showGroups))), [topology, layout, highlight, showGroups]);
   const edges = useMemo(
-    () => (previousEdges.current = reuseUnchanged(previousEdges.current, buildEdges(topology, highlight, { showGroups, labels: topology.services.length <= EDGE_LABEL_LIMIT }))),
-    [topology, highlight, showGroups],
+    () =>
+      (previousEdges.current = reuseUnchanged(
+        previousEdges.current,
+        buildEdges(topology, highlight, { showGroups, labels: topology.services.length <= EDGE_LABEL_LIMIT, provenance: provenanceIndex, selectedEdge }),
+      )),
+    [topology, highlight, showGroups, provenanceIndex, selectedEdge],
   );
 
   const onNodeClick: NodeMouseHandler<GraphFlowNode> = (_, node) => {
-    if (node.type === "service") setSubject({ kind: "service", service: node.id });
+    if (node.type === "service") {
+      setSubject({ kind: "service", service: node.id });
+      setSelectedEdge(null);
+    }
+  };
+  const onEdgeClick: EdgeMouseHandler = (_, edge) => {
+    const key = (edge.data as { key?: unknown } | undefined)?.key;
+    if (typeof key === "string") setSelectedEdge(key);
   };
 
   const needle = filter.trim().toLowerCase();
@@ -140,7 +166,10 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
           <select
             id={ids.service}
             value={selectedService}
-            onChange={(e) => setSubject(e.target.value ? { kind: "service", service: e.target.value } : null)}
+            onChange={(e) => {
+              setSubject(e.target.value ? { kind: "service", service: e.target.value } : null);
+              setSelectedEdge(null);
+            }}
             className="w-64 rounded border border-slate-300 bg-white px-2 py-1.5 font-mono text-sm"
           >
             <option value="">{needle ? `— ${listedServices.length} of ${serviceNames.length} match —` : `— choose one of ${serviceNames.length} —`}</option>
@@ -167,8 +196,11 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
         </div>
         <button
           type="button"
-          onClick={() => setSubject(null)}
-          disabled={!subject}
+          onClick={() => {
+            setSubject(null);
+            setSelectedEdge(null);
+          }}
+          disabled={!subject && !selectedEdge}
           className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-50"
         >
           Clear selection
@@ -186,7 +218,9 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
             nodes={nodes}
             edges={edges}
             nodeTypes={NODE_TYPES}
+            edgeTypes={EDGE_TYPES}
             onNodeClick={onNodeClick}
+            onEdgeClick={onEdgeClick}
             onlyRenderVisibleElements={topology.services.length > READABLE_GRAPH}
             nodesDraggable={false}
             nodesConnectable={false}
@@ -219,7 +253,16 @@ function GraphWorkspace({ topology, initial }: { topology: TTopology; initial: S
           </ReactFlow>
         </section>
 
-        <aside aria-label="Blast radius and in-flight operations" className="grid content-start items-start gap-4 lg:max-[1799px]:grid-cols-3">
+        <aside aria-label="Blast radius and in-flight operations" className="grid content-start items-start gap-4 lg:max-[1799px]:grid-cols-2 xl:max-[1799px]:grid-cols-4">
+          <ProvenancePanel
+            selection={selectedEdge ? { kind: "edge", key: selectedEdge } : subject?.kind === "service" ? { kind: "service", name: subject.service } : null}
+            topology={topology}
+            index={provenanceIndex}
+            isLoading={provenance.isPending}
+            error={provenance.isError ? provenance.error : null}
+            onSelectEdge={setSelectedEdge}
+            onRetry={() => void provenance.refetch()}
+          />
           <BlastPanel subject={subject} radius={radius.data ?? null} isLoading={subject !== null && radius.isPending} error={radius.isError ? radius.error : null} onRetry={() => void radius.refetch()} />
           <InFlightPanel operations={operations} overlaps={overlaps} truncated={Boolean(inFlight.data?.nextCursor)} isLoading={inFlight.isPending} error={inFlight.isError ? inFlight.error : null} onRetry={() => void inFlight.refetch()} onSelect={(id) => setSubject({ kind: "operation", operationId: id })} conflicted={conflicted} />
           <Legend strategy={layout.strategy} />
@@ -371,6 +414,20 @@ function Legend({ strategy }: { strategy: "dagre" | "layered" }) {
       <h2 id="legend-heading" className="text-base font-semibold text-slate-900">Legend</h2>
       <ul className="mt-2 space-y-1.5">
         <li>Arrows point from a service to what it depends on; solid: sync API, dashed: async event, dotted: data.</li>
+        <li>
+          Where an edge comes from (click one for its sources):
+          <ul className="mt-1 space-y-1" aria-label="Edge provenance">
+            {(["declared", "observed", "both"] as const).map((p) => (
+              <li key={p} className="flex items-center gap-2" data-testid="legend-provenance" data-provenance={p}>
+                <EdgeSwatch provenance={p} />
+                <span>
+                  {p === "declared" ? "declared only (file, console or catalog): single line, closed arrowhead" : p === "observed" ? "observed only (traces): teal single line, open arrowhead" : "declared and observed: double line"}
+                  <span className="sr-only"> ({EDGE_PROVENANCE_LABEL[p]})</span>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </li>
         <li className="flex flex-wrap items-center gap-1">
           Criticality (left stripe):
           {(Object.keys(CRITICALITY_STYLE) as (keyof typeof CRITICALITY_STYLE)[]).map((c) => (

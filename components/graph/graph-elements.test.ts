@@ -4,6 +4,7 @@ import type { TBlastRadius } from "@/lib/api/graph";
 import { blastSets, inFlightOverlaps, servicesInOverlap } from "./blast";
 import { NO_HIGHLIGHT, buildEdges, buildNodes, inFlightByService, reuseUnchanged, type Highlight, type ServiceFlowNode } from "./graph-elements";
 import { layoutTopology } from "./layout";
+import { indexProvenance } from "./provenance";
 
 const layout = layoutTopology(DEMO_TOPOLOGY);
 const radius: TBlastRadius = {
@@ -63,5 +64,35 @@ describe("buildNodes / buildEdges", () => {
     expect(selected.some((n, i) => n === before[i])).toBe(false); // every node changes: affected ones are coloured, the others dimmed
     const again = reuseUnchanged(selected, buildNodes(DEMO_TOPOLOGY, layout, { ...NO_HIGHLIGHT, sets: blastSets({ ...radius, upstream: [] }), active: true }, true));
     expect(again.filter((n, i) => n !== selected[i]).map((n) => n.id)).toEqual(["user-service"]);
+  });
+
+  it("draws each edge by its provenance: declared only, observed only (open arrowhead, labelled), both (double line); the selected edge strong", () => {
+    const at = "2026-12-07T10:00:00.000Z";
+    const row = (source: "FILE" | "TRACES") => ({ source, origin: source === "FILE" ? "topology.yaml" : "traces", firstSeenAt: at, lastSeenAt: at, evidence: source === "TRACES" ? { requests: 120, window: "1h" } : null });
+    const provenance = indexProvenance({
+      revision: 3,
+      services: [],
+      groups: [],
+      edges: [
+        { from: "user-service", to: "payment-service", sources: [row("FILE")], declared: true, observed: false },
+        { from: "order-service", to: "notification-service", sources: [row("TRACES")], declared: false, observed: true },
+        { from: "payment-service", to: "invoice-service", sources: [row("FILE"), row("TRACES")], declared: true, observed: true },
+      ],
+    });
+    const edges = buildEdges(DEMO_TOPOLOGY, NO_HIGHLIGHT, { showGroups: false, labels: true, provenance, selectedEdge: "payment-service->invoice-service" });
+    const by = new Map(edges.map((e) => [e.id, e]));
+    const declared = by.get("dep:user-service->payment-service")!;
+    const observed = by.get("dep:order-service->notification-service")!;
+    const both = by.get("dep:payment-service->invoice-service")!;
+    expect(declared).toMatchObject({ type: "default", markerEnd: { type: "arrowclosed" }, data: { provenance: "declared" } });
+    expect(declared.ariaLabel).toBe("user-service depends on payment-service (sync API, declared only)");
+    expect(observed).toMatchObject({ type: "default", markerEnd: { type: "arrow" }, label: "async · observed", data: { provenance: "observed" } });
+    expect(observed.style).toMatchObject({ strokeDasharray: "6 4" });
+    expect(both).toMatchObject({ type: "double", markerEnd: { type: "arrowclosed" }, zIndex: 2, data: { provenance: "both" } });
+    expect(Number(both.style!.strokeWidth)).toBeGreaterThan(Number(declared.style!.strokeWidth) + 2);
+    // Not in the provenance answer: drawn as before, and said so.
+    expect(by.get("dep:search-service->catalog-service")!).toMatchObject({ type: "default", data: { provenance: "unknown" } });
+    // Without provenance (still loading or failed) every edge is "unknown".
+    expect(new Set(buildEdges(DEMO_TOPOLOGY, NO_HIGHLIGHT, { showGroups: false, labels: false }).map((e) => e.data!.provenance))).toEqual(new Set(["unknown"]));
   });
 });

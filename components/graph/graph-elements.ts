@@ -5,6 +5,7 @@ import { MarkerType, type Edge, type Node } from "@xyflow/react";
 import type { TTopology } from "@/lib/api/graph";
 import { blastSetOf, edgeInRadius, groupInRadius, type BlastSet, type InFlightOperation } from "./blast";
 import { groupNodeId, type TopologyLayout } from "./layout";
+import { EDGE_LOOK, EDGE_PROVENANCE_LABEL, edgeKeyOf, edgeProvenance, type EdgeProvenance, type ProvenanceIndex } from "./provenance";
 
 type Service = TTopology["services"][number];
 type Group = TTopology["resourceGroups"][number];
@@ -68,41 +69,66 @@ export function buildNodes(topology: TTopology, layout: TopologyLayout, highligh
   return nodes;
 }
 
-const EDGE_COLOUR = { normal: "#94a3b8", strong: "#334155", group: "#a78bfa", groupStrong: "#7c3aed" } as const;
+const EDGE_COLOUR = { group: "#a78bfa", groupStrong: "#7c3aed" } as const;
 const DASH: Record<DependencyKind, string | undefined> = { SYNC_API: undefined, ASYNC_EVENT: "6 4", DATA: "2 3" };
 export const KIND_LABEL: Record<DependencyKind, string> = { SYNC_API: "sync API", ASYNC_EVENT: "async", DATA: "data" };
+/** Width of the white core of a double (declared and observed) edge, against its outer stroke. */
+export const DOUBLE_CORE = 0.4;
+
+export interface EdgeOptions {
+  showGroups: boolean;
+  labels: boolean;
+  /** Where each edge came from (docs/graph-sources.md); null while it loads or when it failed: every edge is drawn as "unknown". */
+  provenance?: ProvenanceIndex | null;
+  /** The edge whose provenance is shown (`from->to`): drawn strong and on top. */
+  selectedEdge?: string | null;
+}
 
 /**
  * Dependency edges point from the dependent to its dependency; ASYNC and DATA
- * edges are dashed/dotted and, when `labels` is on, labelled. Membership edges
- * are thin violet dashes without arrows. With a selection, edges inside the
- * radius are drawn strong and the rest faded.
+ * edges are dashed/dotted and, when `labels` is on, labelled. Their provenance
+ * sets the rest of the look (components/graph/provenance.ts EDGE_LOOK): a
+ * single line with a closed arrowhead when only declared, a teal single line
+ * with an open arrowhead when only observed, a double line when both.
+ * Membership edges are thin violet dashes without arrows. With a selection,
+ * edges inside the radius are drawn strong and the rest faded.
  */
-export function buildEdges(topology: TTopology, highlight: Highlight, options: { showGroups: boolean; labels: boolean }): Edge[] {
+export function buildEdges(topology: TTopology, highlight: Highlight, options: EdgeOptions): Edge[] {
   const names = new Set(topology.services.map((s) => s.name));
   const edges: Edge[] = [];
   const seen = new Set<string>();
   for (const { from, to, kind } of topology.dependencies) {
-    const id = `dep:${from}->${to}`;
+    const key = edgeKeyOf(from, to);
+    const id = `dep:${key}`;
     if (from === to || !names.has(from) || !names.has(to) || seen.has(id)) continue;
     seen.add(id);
+    const provenance: EdgeProvenance = options.provenance ? edgeProvenance(options.provenance.edges.get(key)) : "unknown";
+    const look = EDGE_LOOK[provenance];
+    const selected = options.selectedEdge === key;
     const inRadius = highlight.active && edgeInRadius(highlight.sets, from, to);
-    const faded = highlight.active && !inRadius;
-    const colour = inRadius ? EDGE_COLOUR.strong : EDGE_COLOUR.normal;
+    const strong = inRadius || selected;
+    const faded = highlight.active && !inRadius && !selected;
+    const colour = strong ? look.strongColour : look.colour;
+    const width = look.width + (selected ? 1.5 : inRadius ? 0.75 : 0);
+    // A double edge carries its arrowhead on the white core (drawn last, so the head covers both strokes); markers scale with their path's stroke.
+    const markerStroke = look.double ? width * DOUBLE_CORE : width;
+    const markerSize = 20 / markerStroke;
+    const label = [kind !== "SYNC_API" ? KIND_LABEL[kind] : null, provenance === "observed" ? "observed" : null].filter(Boolean).join(" · ");
     edges.push({
       id,
       source: from,
       target: to,
-      type: "default",
+      type: look.double ? "double" : "default",
       focusable: false,
-      ariaLabel: `${from} depends on ${to} (${KIND_LABEL[kind]})`,
-      markerEnd: { type: MarkerType.ArrowClosed, color: colour, width: 16, height: 16 },
-      style: { stroke: colour, strokeWidth: inRadius ? 2 : 1.25, strokeDasharray: DASH[kind], opacity: faded ? 0.15 : 1 },
-      zIndex: inRadius ? 1 : 0,
-      ...(options.labels && kind !== "SYNC_API"
-        ? { label: KIND_LABEL[kind], labelStyle: { fontSize: 10, fill: "#475569" }, labelBgStyle: { fill: "#f8fafc" }, labelBgPadding: [3, 1] as [number, number], labelBgBorderRadius: 3 }
+      className: "cursor-pointer",
+      ariaLabel: `${from} depends on ${to} (${KIND_LABEL[kind]}, ${EDGE_PROVENANCE_LABEL[provenance]})`,
+      markerEnd: { type: look.arrow === "open" ? MarkerType.Arrow : MarkerType.ArrowClosed, color: colour, width: markerSize, height: markerSize },
+      style: { stroke: colour, strokeWidth: width, strokeDasharray: DASH[kind], opacity: faded ? 0.15 : 1 },
+      zIndex: selected ? 2 : inRadius ? 1 : 0,
+      ...(options.labels && label
+        ? { label, labelStyle: { fontSize: 10, fill: "#475569" }, labelBgStyle: { fill: "#f8fafc" }, labelBgPadding: [3, 1] as [number, number], labelBgBorderRadius: 3 }
         : {}),
-      data: { kind },
+      data: { kind, provenance, key },
     });
   }
   if (options.showGroups) {

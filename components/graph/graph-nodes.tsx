@@ -1,9 +1,9 @@
 "use client";
 
-import { Handle, Position, useStore, type NodeProps } from "@xyflow/react";
+import { BaseEdge, EdgeText, Handle, Position, getBezierPath, useStore, type EdgeProps, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { BlastSet } from "./blast";
-import type { GroupFlowNode, ServiceFlowNode } from "./graph-elements";
+import { DOUBLE_CORE, type GroupFlowNode, type ServiceFlowNode } from "./graph-elements";
 
 // Blast-radius sets: border and fill per set (the legend uses the same swatches).
 export const BLAST_STYLE: Record<BlastSet, { node: string; swatch: string }> = {
@@ -95,3 +95,36 @@ function GroupNodeView({ data }: NodeProps<GroupFlowNode>) {
 export const ServiceNode = memo(ServiceNodeView);
 export const GroupNode = memo(GroupNodeView);
 export const NODE_TYPES = { service: ServiceNode, resourceGroup: GroupNode };
+
+/**
+ * An edge both declared and observed (components/graph/provenance.ts): a wide
+ * stroke with a white core reads as a double line, whatever the colour. The
+ * arrowhead sits on the core, drawn last, so it covers both strokes; the label
+ * goes on top of all.
+ */
+function DoubleEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, style, markerEnd, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, interactionWidth }: EdgeProps) {
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  const width = Number(style?.strokeWidth ?? 4);
+  return (
+    <>
+      <BaseEdge id={id} path={path} style={style} interactionWidth={interactionWidth} />
+      <path
+        d={path}
+        fill="none"
+        stroke="#ffffff"
+        strokeWidth={width * DOUBLE_CORE}
+        strokeDasharray={style?.strokeDasharray}
+        opacity={style?.opacity}
+        markerEnd={markerEnd}
+        pointerEvents="none"
+        data-testid="double-edge-core"
+      />
+      {label ? (
+        <EdgeText x={labelX} y={labelY} label={label} labelStyle={labelStyle} labelShowBg={labelShowBg} labelBgStyle={labelBgStyle} labelBgPadding={labelBgPadding} labelBgBorderRadius={labelBgBorderRadius} />
+      ) : null}
+    </>
+  );
+}
+
+export const DoubleEdge = memo(DoubleEdgeView);
+export const EDGE_TYPES = { double: DoubleEdge };

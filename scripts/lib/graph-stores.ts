@@ -22,10 +22,10 @@ export interface ScriptGraphStores {
   close(): Promise<void>;
 }
 
-export async function openScriptGraphStores(): Promise<ScriptGraphStores> {
+export async function openScriptGraphStores(options: { busyHint?: string } = {}): Promise<ScriptGraphStores> {
   const env = loadConfigOrExit();
   const neo4jConfig = neo4jConfigFromEnv(process.env);
-  const db = await openScriptDatabase(env);
+  const db = await openScriptDatabase(env, options);
   const postgres = new PostgresGraphStore(db);
   const neo4j = neo4jConfig ? Neo4jGraphStore.open(neo4jConfig) : null;
   return {

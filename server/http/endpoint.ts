@@ -60,6 +60,8 @@ export interface Endpoint<P = unknown, Q = unknown, H = unknown, B = unknown> {
   body?: ZodType<B>;
   /** Instead of a JSON body: the raw bytes of this content type, for a handler that verifies a signature over them first. */
   rawBody?: { contentType: string; description: string };
+  /** A larger body limit than API_MAX_BODY_BYTES, for the few endpoints that take a whole document (a topology). */
+  maxBodyBytes?: (env: Container["env"]) => number;
   responses: Record<number, EndpointResponse>;
   handler(ctx: EndpointContext<P, Q, H, B>): Promise<EndpointResult>;
 }
@@ -96,11 +98,12 @@ export function serve<P, Q, H, B>(spec: Endpoint<P, Q, H, B>): ServedHandler {
     // Each part is parsed here, once, with the schema the endpoint declares; the
     // handler gets the parsed values (dates as Dates, cursors decoded) and hands
     // them to use cases that take them as parsed, never parsing them again.
+    const bodyLimit = spec.maxBodyBytes?.(container.env) ?? container.env.API_MAX_BODY_BYTES;
     const input = {
       params: parsePart("path", spec.params, params),
       query: parsePart("query", spec.query, queryObject(new URL(request.url).searchParams)),
       headers: parsePart("header", spec.headers, headerObject(request.headers, spec.headers)),
-      body: spec.body ? parsePart("body", spec.body, await readJsonBody(request, container.env.API_MAX_BODY_BYTES)) : spec.rawBody ? undefined : await readNoBody(request, container.env.API_MAX_BODY_BYTES),
+      body: spec.body ? parsePart("body", spec.body, await readJsonBody(request, bodyLimit)) : spec.rawBody ? undefined : await readNoBody(request, bodyLimit),
     };
     const rawBody = spec.rawBody ? await readRawBody(request, container.env.API_MAX_BODY_BYTES, spec.rawBody.contentType) : undefined;
     const result = await spec.handler({ request, principal, ...input, rawBody, container, log, requestId } as EndpointContext<P, Q, H, B>);

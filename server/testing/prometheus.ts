@@ -6,6 +6,7 @@
 // start-and-await for the other Prometheus-family servers (alertmanager.ts).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { stringify as stringifyYaml } from "yaml";
@@ -157,4 +158,48 @@ export async function startDaemon(options: { name: string; bin: string; args: st
     throw error;
   }
   return running;
+}
+
+export interface RunningExporter {
+  /** host:port, as a scrape target. */
+  readonly target: string;
+  /** How many times /metrics has been served. */
+  scrapes(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A /metrics endpoint on a free port of 127.0.0.1 serving what `render` returns
+ * for the n-th scrape (1, 2, …), in Prometheus's text format. A test whose
+ * counters grow by a fixed amount per scrape gets rates and increases that do
+ * not depend on when the scrapes happen.
+ */
+export async function startMetricsExporter(render: (scrape: number) => string): Promise<RunningExporter> {
+  let served = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    served++;
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(render(served));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    target: `127.0.0.1:${port}`,
+    scrapes: () => served,
+    async stop() {
+      if (!server.listening) return;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** `values` as the inside of a text-format label set: backslash, double quote and line feed escaped. */
+export function metricLabels(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .join(",");
 }

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { DependencyGraph, type Subject } from "@/components/graph/dependency-graph";
 
 export const metadata = { title: "Dependency graph · Interlock" };
@@ -11,9 +12,14 @@ export default async function GraphPage({ searchParams }: { searchParams: Promis
   const initial: Subject = operation ? { kind: "operation", operationId: operation } : service ? { kind: "service", service } : null;
   return (
     <div className="space-y-4">
-      <header>
-        <h1 className="text-2xl font-semibold">Dependency graph</h1>
-        <p className="text-sm text-slate-600">Services, their dependencies and shared resources. Choose a service or an in-flight operation to see its blast radius.</p>
+      <header className="flex flex-wrap items-start justify-between gap-2">
+        <div>
+          <h1 className="text-2xl font-semibold">Dependency graph</h1>
+          <p className="text-sm text-slate-600">Services, their dependencies and shared resources. Choose a service or an in-flight operation to see its blast radius; click an edge to see where it came from.</p>
+        </div>
+        <Link href="/graph/sources" className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+          Sources, drift and apply a topology →
+        </Link>
       </header>
       <DependencyGraph initial={initial} />
     </div>

@@ -49,6 +49,24 @@ export class PrismaTopologyStore implements TopologyStore {
         data: topology.resourceGroups.flatMap((g) => g.members.map((m) => ({ groupId: idOf(groupIds, g.name), serviceId: idOf(serviceIds, m) }))),
         skipDuplicates: true,
       });
+      // What the seed adds is declared by a file (the demo topology) like an import, with the graph's
+      // provenance and a new revision, so the Sources page and other processes see it (docs/graph-changes.md#provenance).
+      const kinds = [
+        ...topology.services.map(() => "SERVICE"),
+        ...topology.dependencies.map(() => "EDGE"),
+        ...topology.resourceGroups.map(() => "GROUP"),
+      ];
+      const keys = [...topology.services.map((s) => s.name), ...topology.dependencies.map((d) => `${d.from}->${d.to}`), ...topology.resourceGroups.map((g) => g.name)];
+      await tx.$executeRawUnsafe(
+        `INSERT INTO graph_provenance (element_kind, element_key, source, origin, first_seen_at, last_seen_at, evidence)
+         SELECT k::"GraphElementKind", e, 'FILE', 'the demo topology, seeded at first start', now(), now(), NULL FROM unnest($1::text[], $2::text[]) AS p(k, e)
+         ON CONFLICT DO NOTHING`,
+        kinds,
+        keys,
+      );
+      if (services.count + dependencies.count + groups.count + members.count > 0) {
+        await tx.$executeRawUnsafe(`UPDATE graph_revision SET revision = revision + 1, changed_at = now() WHERE id = 1`);
+      }
       return { services: services.count, dependencies: dependencies.count, resourceGroups: groups.count, members: members.count };
     });
   }

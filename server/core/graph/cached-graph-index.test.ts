@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEMO_TOPOLOGY } from "../topology/demo-topology";
 import { CachedGraphIndex } from "./cached-graph-index";
+import { GraphIndex } from "./graph-index";
 import type { GraphStore } from "./ports";
 import type { GraphSnapshot } from "./types";
 
@@ -78,5 +79,86 @@ describe("CachedGraphIndex", () => {
     await expect(cache.current(t0)).rejects.toThrow("store down");
     store.fail = false;
     expect((await cache.current(t0)).serviceCount).toBe(42);
+  });
+});
+
+describe("CachedGraphIndex with a revision source", () => {
+  /** A revision source whose reads can be counted and held. */
+  function revisions(store: CountingStore) {
+    const state = { revision: 1, reads: 0, gate: Promise.resolve() as Promise<void> };
+    const source = {
+      checkEveryMs: 1_000,
+      revision: async () => {
+        state.reads++;
+        await state.gate;
+        return state.revision;
+      },
+      loadRevisioned: async () => {
+        const revision = state.revision;
+        return { revision, topology: await store.loadSnapshot() };
+      },
+    };
+    return { state, source };
+  }
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("reads the revision at most once per interval, off the check's path, and reloads in the background while the old index answers", async () => {
+    const store = new CountingStore();
+    const { state, source } = revisions(store);
+    const cache = new CachedGraphIndex(store, 30_000, source);
+    const first = await cache.current(t0);
+    expect(cache.revision).toBe(1);
+    for (let ms = 0; ms < 999; ms += 100) expect(await cache.current(later(ms))).toBe(first);
+    expect(state.reads).toBe(0);
+
+    state.revision = 2;
+    store.snapshot = { ...DEMO_TOPOLOGY, services: DEMO_TOPOLOGY.services.slice(0, 41), dependencies: [], resourceGroups: [] };
+    let open!: () => void;
+    store.gate = new Promise((resolve) => (open = resolve));
+    // The check that notices the new revision is answered from the old index; so is every check during the reload.
+    expect(await cache.current(later(1_000))).toBe(first);
+    await settle();
+    expect(state.reads).toBe(1);
+    expect(store.loads).toBe(2);
+    expect(await cache.current(later(1_100))).toBe(first);
+    open();
+    await settle();
+    const second = await cache.current(later(1_200));
+    expect(second.serviceCount).toBe(41);
+    expect(cache.revision).toBe(2);
+  });
+
+  it("takes a locally applied index with replace(), and ignores an older one", async () => {
+    const store = new CountingStore();
+    const { source } = revisions(store);
+    const cache = new CachedGraphIndex(store, 30_000, source);
+    await cache.current(t0);
+    const newer = GraphIndex.build({ ...DEMO_TOPOLOGY, services: DEMO_TOPOLOGY.services.slice(0, 40), dependencies: [], resourceGroups: [] });
+    cache.replace(newer, 5);
+    expect(await cache.current(later(10))).toBe(newer);
+    cache.replace(GraphIndex.build(DEMO_TOPOLOGY), 4);
+    expect(await cache.current(later(20))).toBe(newer);
+    expect(cache.revision).toBe(5);
+    expect(store.loads).toBe(1);
+  });
+
+  it("keeps the old index when a background check fails, and tries again at the next interval", async () => {
+    const store = new CountingStore();
+    const { state, source } = revisions(store);
+    const errors: unknown[] = [];
+    const cache = new CachedGraphIndex(store, 30_000, { ...source, onError: (e: unknown) => errors.push(e) });
+    const first = await cache.current(t0);
+    state.revision = 2;
+    store.fail = true;
+    expect(await cache.current(later(1_000))).toBe(first);
+    await settle();
+    await settle();
+    expect(errors).toHaveLength(1);
+    expect(await cache.current(later(1_500))).toBe(first);
+    store.fail = false;
+    await cache.current(later(2_000));
+    await settle();
+    await settle();
+    expect(cache.revision).toBe(2);
   });
 });

@@ -2,6 +2,8 @@ import "server-only";
 import type { Endpoint } from "../endpoint";
 import { auditStatisticsEndpoint, exportAuditEndpoint, queryAuditEventsEndpoint, verifyAuditEndpoint } from "./audit";
 import { getBlastRadiusEndpoint, getTopologyEndpoint } from "./graph";
+import { diffGraphEndpoint, getGraphProvenanceEndpoint, putGraphEndpoint } from "./graph-changes";
+import { approveHeldGraphChangeEndpoint, graphDriftEndpoint, listGraphSourcesEndpoint, refreshGraphSourcesEndpoint, rejectHeldGraphChangeEndpoint } from "./graph-sources";
 import { createApiTokenEndpoint, createUserEndpoint, listApiTokensEndpoint, listUsersEndpoint, revokeApiTokenEndpoint, updateUserEndpoint, whoAmIEndpoint } from "./identity";
 import { forceReleaseLockEndpoint, listLocksEndpoint, lockStatisticsEndpoint } from "./locks";
 import { linkOidcIdentityEndpoint, listOidcIdentitiesEndpoint, unlinkOidcIdentityEndpoint } from "./oidc-identities";
@@ -89,6 +91,14 @@ export const API_ENDPOINTS: readonly Endpoint<any, any, any, any>[] = [
   lockStatisticsEndpoint,
   getTopologyEndpoint,
   getBlastRadiusEndpoint,
+  putGraphEndpoint,
+  diffGraphEndpoint,
+  getGraphProvenanceEndpoint,
+  listGraphSourcesEndpoint,
+  refreshGraphSourcesEndpoint,
+  approveHeldGraphChangeEndpoint,
+  rejectHeldGraphChangeEndpoint,
+  graphDriftEndpoint,
   queryAuditEventsEndpoint,
   auditStatisticsEndpoint,
   verifyAuditEndpoint,
@@ -194,6 +204,14 @@ export {
   lockStatisticsEndpoint,
   getBlastRadiusEndpoint,
   getTopologyEndpoint,
+  putGraphEndpoint,
+  diffGraphEndpoint,
+  getGraphProvenanceEndpoint,
+  listGraphSourcesEndpoint,
+  refreshGraphSourcesEndpoint,
+  approveHeldGraphChangeEndpoint,
+  rejectHeldGraphChangeEndpoint,
+  graphDriftEndpoint,
   listApiTokensEndpoint,
   listLocksEndpoint,
   listUsersEndpoint,

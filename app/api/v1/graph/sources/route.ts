@@ -1,0 +1,7 @@
+import { otherMethodsNotAllowed, serve } from "@/server/http/endpoint";
+import { listGraphSourcesEndpoint } from "@/server/http/api/catalog";
+
+export const GET = serve(listGraphSourcesEndpoint);
+
+// Every other method gets 405 with the structured error body.
+export const { POST, PUT, PATCH, DELETE } = otherMethodsNotAllowed("GET");
