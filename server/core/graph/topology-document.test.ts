@@ -45,4 +45,21 @@ describe("topology documents", () => {
     expect(topologyFromDocument(null).ok).toBe(false);
     expect(topologyFromDocument({ services: {} })).toMatchObject({ ok: false, problems: [{ path: ["services"], problem: "must be a list of services" }] });
   });
+
+  it("reads the API's shape too (what GET /api/v1/graph answers), naming problems by the entry as written", () => {
+    const fromApi = topologyFromDocument(JSON.parse(JSON.stringify(DEMO_TOPOLOGY)));
+    expect(fromApi.ok).toBe(true);
+    if (fromApi.ok) expect(normalizeTopology(fromApi.topology)).toEqual(normalizeTopology(DEMO_TOPOLOGY));
+
+    const bad = topologyFromDocument({
+      services: [{ name: "a", tier: 1, criticality: "HIGH", team: "t" }],
+      dependencies: [{ from: "a", to: "ghost", kind: "SYNC_API" }],
+      resourceGroups: [{ name: "db", kind: "DATABASE", members: ["phantom"] }],
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.problems.map((p) => p.path)).toEqual([["dependencies", 0], ["resourceGroups", 0]]);
+      expect(bad.problems[0]!.problem).toContain("ghost");
+    }
+  });
 });

@@ -45,6 +45,45 @@ export const ZTopologyDocument = z.strictObject({
 });
 export type TopologyDocument = z.output<typeof ZTopologyDocument>;
 
+/**
+ * The other shape a file may have: the graph as the API answers it
+ * (GET /api/v1/graph: services, a list of edges, groups with their members),
+ * so an SRE can fetch the graph, edit it and import it back (docs/topology.md).
+ */
+const ZTopologyApiDocument = z.strictObject({
+  services: z.array(
+    z.strictObject({
+      name,
+      tier: z.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1"),
+      criticality: oneOf(CRITICALITIES),
+      team: name,
+      description: z.string({ message: "must be a string" }).default(""),
+    }),
+    { message: "must be a list of services" },
+  ),
+  dependencies: z.array(z.strictObject({ from: name, to: name, kind: oneOf(DEPENDENCY_KINDS).default("SYNC_API") }), { message: "must be a list of { from, to, kind }" }),
+  resourceGroups: z
+    .array(z.strictObject({ name, kind: oneOf(RESOURCE_KINDS), description: z.string({ message: "must be a string" }).default(""), members: z.array(name).default([]) }), {
+      message: "must be a list of resource groups",
+    })
+    .default([]),
+});
+
+function topologyFromApiDocument(value: unknown): DocumentParse {
+  const parsed = ZTopologyApiDocument.safeParse(value);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === "number" ? p : String(p))), problem: issue.message })) };
+  }
+  const topology: GraphSnapshot = parsed.data;
+  // Entries of the flattened topology are entries of this document: their paths point at the text as it is.
+  const problems: DocumentProblem[] = findTopologyProblems(topology).map((found) => {
+    const match = /^(services|dependencies|resourceGroups)\[(\d+)\]$/.exec(found.entry);
+    return { path: match ? [match[1]!, Number(match[2])] : [], problem: found.problem };
+  });
+  if (problems.length > 0) return { ok: false, problems: problems.sort((a, b) => comparePaths(a.path, b.path)) };
+  return { ok: true, topology };
+}
+
 export type { DocumentPath };
 
 export interface DocumentProblem {
@@ -60,9 +99,11 @@ export type DocumentParse = { ok: true; topology: GraphSnapshot } | { ok: false;
  * the entry that has it: bad field types (zod), then duplicate names, edges
  * to unknown services, unknown resource groups (findTopologyProblems, mapped
  * back from the flattened topology to the service entry that wrote them).
- * Cycles are not problems.
+ * Cycles are not problems. A document with a `dependencies` list is read in
+ * the API's shape instead (ZTopologyApiDocument).
  */
 export function topologyFromDocument(value: unknown): DocumentParse {
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && "dependencies" in value) return topologyFromApiDocument(value);
   const parsed = ZTopologyDocument.safeParse(value);
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === "number" ? p : String(p))), problem: issue.message })) };
