@@ -21,6 +21,7 @@ import {
 import type { NotificationMessage } from "./types";
 import { haltCalledMessage, haltLiftedMessage } from "./halt-messages";
 import { breakGlassMessage } from "./break-glass-messages";
+import { graphRemovalHeldMessage } from "./graph-messages";
 
 // Which committed audit events tell someone something, and what (docs/notifications.md).
 // The audit log is the notifier's outbox: a state change and its events commit
@@ -64,6 +65,7 @@ export const NOTIFIABLE_ACTIONS: readonly string[] = [
   "halt.called",
   "halt.lifted",
   "operation.break_glass",
+  "graph.removal_held",
 ];
 
 /** Finished changes whose success is news (a verification's is not). */
@@ -103,6 +105,7 @@ export function eventNeeds(event: OutboxEvent): "nothing" | "event" | "operation
     case "halt.called":
     case "halt.lifted":
     case "operation.break_glass":
+    case "graph.removal_held":
       return "event";
     case "operation.transition": {
       const to = transitionTarget(event);
@@ -146,7 +149,9 @@ function describeLocks(value: JsonValue | undefined): string {
  * - rolled back (ERROR); completed (INFO; not verifications);
  * - paused, aborted, preempted, superseded (WARNING), resumed (INFO);
  * - a lock-order violation (ERROR);
- * - a halt called or lifted (ERROR, docs/freezes.md#who-is-told).
+ * - a halt called or lifted (ERROR, docs/freezes.md#who-is-told);
+ * - a removal a graph source proposes, held for an admin (WARNING, admins'
+ *   inboxes, docs/graph-sources.md#held-changes).
  */
 export function messagesForAuditEvent(event: OutboxEvent, detail: OperationDetail | null, links: ConsoleLinks): PlannedMessage[] {
   if (event.action === "lock.order_violation") {
@@ -177,6 +182,10 @@ export function messagesForAuditEvent(event: OutboxEvent, detail: OperationDetai
   }
   if (event.action === "operation.break_glass") {
     const message = breakGlassMessage(event, links);
+    return message ? [{ message }] : [];
+  }
+  if (event.action === "graph.removal_held") {
+    const message = graphRemovalHeldMessage(event, links);
     return message ? [{ message }] : [];
   }
   if (!detail || eventNeeds(event) !== "operation") return [];

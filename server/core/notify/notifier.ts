@@ -57,8 +57,9 @@ export interface NotifierDeps {
   onBackgroundError: (error: unknown, context: string) => void;
 }
 
-/** Who reads a message in the console inbox: review requests go to those who can decide them. */
-function inboxRole(message: NotificationMessage): "VIEWER" | "APPROVER" {
+/** Who reads a message in the console inbox: review requests go to those who can decide them (a held graph change: admins). */
+export function inboxRole(message: NotificationMessage): "VIEWER" | "APPROVER" | "ADMIN" {
+  if (message.template === "graph_removal_held") return "ADMIN";
   return message.template === "human_review_required" || message.template === "review_escalated" ? "APPROVER" : "VIEWER";
 }
 

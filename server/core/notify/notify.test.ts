@@ -3,6 +3,7 @@ import { MAX_DELIVERY_ATTEMPTS, isThrottled, retryDelayMs } from "./delivery-pol
 import { escalationStep } from "./escalation-step";
 import type { OperationDetail } from "../operations/get-operation-detail";
 import { NOTIFIABLE_ACTIONS, eventNeeds, messagesForAuditEvent, type OutboxEvent } from "./messages-for-audit-event";
+import { inboxRole } from "./notifier";
 import { DEFAULT_NOTIFY_ROUTING, deliveriesFor, parseNotifyRouting, severityReachesAnyChannel } from "./routing";
 import { repeatsMergedMessage, reviewEscalatedMessage, testMessage } from "./templates";
 import type { NotificationMessage, NotifyChannel } from "./types";
@@ -231,6 +232,30 @@ describe("messages from committed audit events", () => {
       expect(NOTIFIABLE_ACTIONS).not.toContain(quiet);
       expect(eventNeeds(event(quiet))).toBe("nothing");
     }
+  });
+
+  it("tells a held graph removal once, at WARNING, to admins' inboxes, with what it removes and a link to the Sources page", () => {
+    const held = event("graph.removal_held", {
+      heldChangeId: "5e0c0a1e-7d1f-4c52-9a3a-0b5b7c2d9e11",
+      source: "CATALOG",
+      reason: "no longer declared by CATALOG, and no other source has them",
+      summary: { added: 0, removed: 3, changed: 0 },
+      diff: { services: { added: [], removed: [{ name: "legacy-billing" }], changed: [] }, edges: { added: [], removed: [{ from: "a", to: "b" }, { from: "c", to: "b" }], changed: [] }, groups: { added: [], removed: [], changed: [] } },
+    });
+    expect(NOTIFIABLE_ACTIONS).toContain("graph.removal_held");
+    expect(eventNeeds(held)).toBe("event");
+    const [planned] = messagesForAuditEvent(held, null, { baseUrl: "https://i.example" });
+    expect(planned!.message).toMatchObject({
+      template: "graph_removal_held",
+      severity: "WARNING",
+      title: "Graph change waits for review: the Backstage catalog would remove 1 service and 2 edges",
+      dedupKey: "graph_removal_held:5e0c0a1e-7d1f-4c52-9a3a-0b5b7c2d9e11",
+      links: [{ label: "Review on the Sources page", url: "https://i.example/graph/sources" }],
+    });
+    expect(planned!.message.body).toContain("no longer declared by CATALOG");
+    // Admins decide it, so their inboxes get it (a review request goes to approvers, the rest to everyone).
+    expect(inboxRole(planned!.message)).toBe("ADMIN");
+    expect(messagesForAuditEvent(event("graph.removal_held", {}), null, { baseUrl: "https://i.example" })).toEqual([]);
   });
 
   it("tells a review request once (from review.requested, not from the PAUSED transition of the same commit)", () => {

@@ -25,6 +25,7 @@ export const NOTIFY_TEMPLATES = [
   "halt_called",
   "halt_lifted",
   "break_glass",
+  "graph_removal_held",
   "test",
 ] as const;
 export type NotifyTemplate = (typeof NOTIFY_TEMPLATES)[number];
