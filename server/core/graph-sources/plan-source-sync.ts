@@ -3,7 +3,7 @@
 // `now` in; the change to apply at once, the removals to hold for review (or
 // to apply, with GRAPH_REMOVALS=auto) and what could not be applied out.
 import type { JsonValue } from "../audit/types";
-import { emptyDiff, isEmptyDiff } from "../graph/diff-topology";
+import { byEdge, emptyDiff, isEmptyDiff, sortDiff } from "../graph/diff-topology";
 import type { ProvenanceDelete, ProvenanceUpsert } from "../graph/graph-change-store";
 import { DECLARING_SOURCES, edgeKey, type ElementProvenance, type GraphElementKind, type GraphSource, type Provenance, type SourceAssertion, type TopologyDiff } from "../graph/live-graph-types";
 import type { DependencyKind, ResourceGroupSpec, ServiceSpec, TopologySpec } from "../topology/types";
@@ -65,25 +65,10 @@ export interface PlanSourceSyncInput {
 const SERVICE_FIELDS = ["tier", "criticality", "team", "description"] as const satisfies readonly (keyof ServiceSpec)[];
 
 const provenanceKey = (kind: GraphElementKind, key: string) => `${kind}\u0000${key}`;
-const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-const byEdge = <T extends { from: string; to: string }>(a: T, b: T) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0);
 const sortedUnique = (values: Iterable<string>) => [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 function provenanceIndex(provenance: ElementProvenance[]): Map<string, Provenance[]> {
   return new Map(provenance.map((p) => [provenanceKey(p.kind, p.key), p.sources]));
-}
-
-function sortDiff(diff: TopologyDiff): TopologyDiff {
-  diff.services.added.sort(byName);
-  diff.services.removed.sort(byName);
-  diff.services.changed.sort(byName);
-  diff.edges.added.sort(byEdge);
-  diff.edges.removed.sort(byEdge);
-  diff.edges.changed.sort(byEdge);
-  diff.groups.added.sort(byName);
-  diff.groups.removed.sort(byName);
-  diff.groups.changed.sort(byName);
-  return diff;
 }
 
 /**

@@ -66,8 +66,15 @@ export function diffTopology(before: TopologySpec, after: TopologySpec): Topolog
   }
   for (const g of before.resourceGroups) if (!groupsAfter.has(g.name)) diff.groups.removed.push(group(g));
 
-  const byName = (a: { name: string }, b: { name: string }) => byString(a.name, b.name);
-  const byEdge = (a: { from: string; to: string }, b: { from: string; to: string }) => byString(a.from, b.from) || byString(a.to, b.to);
+  return sortDiff(diff);
+}
+
+const byName = (a: { name: string }, b: { name: string }) => byString(a.name, b.name);
+/** Edges by `from`, then `to` (byte order, as the stores sort them). */
+export const byEdge = (a: { from: string; to: string }, b: { from: string; to: string }) => byString(a.from, b.from) || byString(a.to, b.to);
+
+/** Sorts every list of a diff in place (services and groups by name, edges by from then to) and returns it. */
+export function sortDiff(diff: TopologyDiff): TopologyDiff {
   diff.services.added.sort(byName);
   diff.services.removed.sort(byName);
   diff.services.changed.sort(byName);
