@@ -246,6 +246,8 @@ async function buildContainer(): Promise<Container> {
     const graphIndex = new CachedGraphIndex(graph, 30_000, {
       revision: () => graphChanges.revision(),
       loadRevisioned: neo4j ? undefined : () => graphChanges.loadRevisioned(),
+      // A few revisions behind: apply their diffs rather than read the whole graph (not with Neo4j, whose mirror may lag them).
+      diffsSince: neo4j ? undefined : (revision) => graphChanges.revisionDiffsSince(revision),
       onError: (error) => log.warn({ err: error }, "graph index refresh failed; the previous graph stays in use"),
     });
     // The incident settings are read by the halts in force (an open incident may halt its service), so before the orchestrator.

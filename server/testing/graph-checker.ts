@@ -4,7 +4,7 @@
 //   tsx --conditions=react-server server/testing/graph-checker.ts <databaseUrl> <minChecks>
 // stdin: "go" starts the checks; "done <revision>" says the last change is
 // committed: the checker stops once it has used that revision and run at least
-// <minChecks>. stdout: one JSON line { checks: [revision, candidate, key][] }.
+// <minChecks>. stdout: one JSON line { checks: [revision, candidate, key][], loads: { whole, caughtUp } }.
 import readline from "node:readline";
 import { openDatabase } from "../adapters/postgres/database";
 import { PostgresGraphChangeStore } from "../adapters/postgres/graph-change-store";
@@ -16,7 +16,7 @@ const [url, minArg] = process.argv.slice(2);
 const minChecks = Number(minArg);
 const db = await openDatabase({ kind: "postgres", url: url!, poolSize: 2 });
 const changes = new PostgresGraphChangeStore(db);
-const cache = new CachedGraphIndex(new PostgresGraphStore(db), 30_000, { revision: () => changes.revision(), loadRevisioned: () => changes.loadRevisioned(), checkEveryMs: 0 });
+const cache = new CachedGraphIndex(new PostgresGraphStore(db), 30_000, { revision: () => changes.revision(), loadRevisioned: () => changes.loadRevisioned(), diffsSince: (r) => changes.revisionDiffsSince(r), checkEveryMs: 0 });
 
 let started!: () => void;
 const go = new Promise<void>((resolve) => (started = resolve));
@@ -42,4 +42,4 @@ for (let i = 0; ; i++) {
 }
 await db.close();
 // Exit only once the line is written: a pipe is asynchronous, and exit() would cut it short.
-process.stdout.write(`${JSON.stringify({ checks })}\n`, () => process.exit(0));
+process.stdout.write(`${JSON.stringify({ checks, loads: cache.loads })}\n`, () => process.exit(0));

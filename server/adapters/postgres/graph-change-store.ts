@@ -4,7 +4,7 @@ import type { StoreTransaction } from "../../core/audit/ports";
 import type { JsonValue } from "../../core/audit/types";
 import type { OperationRef, OperationStateName, OperationType } from "../../core/conflicts/types";
 import { AppError } from "../../core/errors";
-import type { Declaration, GraphChangeStore, LiveGraph, ProvenanceDelete, ProvenanceUpsert } from "../../core/graph/graph-change-store";
+import { REVISION_DIFFS_KEPT, type Declaration, type GraphChangeStore, type LiveGraph, type ProvenanceDelete, type ProvenanceUpsert, type RevisionDiff } from "../../core/graph/graph-change-store";
 import { edgeKey, type ElementProvenance, type GraphElementKind, type GraphSource, type RevisionedTopology, type TopologyDiff } from "../../core/graph/live-graph-types";
 import { assertEveryEdgeStored } from "../../core/graph/normalize-topology";
 import type { Criticality, DependencyKind, ResourceKind, TopologySpec } from "../../core/topology/types";
@@ -55,6 +55,21 @@ export class PostgresGraphChangeStore implements GraphChangeStore {
 
   async setRevision(tx: StoreTransaction, revision: number, at: Date): Promise<void> {
     await sqlOf(tx).query(`UPDATE graph_revision SET revision = $1::bigint, changed_at = $2::timestamptz WHERE id = 1`, [String(revision), at.toISOString()]);
+  }
+
+  async recordRevisionDiff(tx: StoreTransaction, revision: number, diff: TopologyDiff): Promise<void> {
+    const sql = sqlOf(tx);
+    await sql.query(`INSERT INTO graph_revision_diffs (revision, diff) VALUES ($1::bigint, $2::jsonb)`, [String(revision), JSON.stringify(diff)]);
+    await sql.query(`DELETE FROM graph_revision_diffs WHERE revision <= $1::bigint`, [String(revision - REVISION_DIFFS_KEPT)]);
+  }
+
+  async revisionDiffsSince(revision: number): Promise<RevisionDiff[]> {
+    // As text, parsed here: the same on Postgres and PGlite whatever their JSON parsing.
+    const rows = await this.db.query<{ revision: string; diff: string }>(
+      `SELECT revision::text AS revision, diff::text AS diff FROM graph_revision_diffs WHERE revision > $1::bigint ORDER BY revision LIMIT $2`,
+      [String(revision), REVISION_DIFFS_KEPT],
+    );
+    return rows.map((r) => ({ revision: Number(r.revision), diff: JSON.parse(r.diff) as TopologyDiff }));
   }
 
   async applyDiff(tx: StoreTransaction, diff: TopologyDiff): Promise<void> {

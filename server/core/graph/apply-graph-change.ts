@@ -55,7 +55,7 @@ export interface ApplyGraphChangeDeps {
   audit: Pick<AuditLog, "appendInTransaction" | "committed">;
   clock: Clock;
   /** The process's CachedGraphIndex: handed the new graph after the commit, so its checks need no reload. */
-  graphIndex?: { replace(index: GraphIndex, revision: number): void; invalidate(): void } | null;
+  graphIndex?: { replace(index: GraphIndex, revision: number, topology?: TopologySpec): void; invalidate(): void } | null;
   /**
    * Neo4j, when the server reads the graph from there: given the whole new
    * topology after the Postgres commit. Not atomic with Postgres: if it fails,
@@ -96,6 +96,8 @@ export async function applyGraphChange(deps: ApplyGraphChangeDeps, request: Grap
     await writeProvenance(deps.changes, tx, request);
     const next = current + 1;
     await deps.changes.setRevision(tx, next, at);
+    // With the revision: another process catches its index up from it (docs/graph-changes.md#freshness-across-processes).
+    await deps.changes.recordRevisionDiff(tx, next, request.diff);
     const payload = graphChangedPayload({ diff: request.diff, source: request.source, origin: request.origin, actor: request.actor, baseRevision: current, revision: next });
     if (request.inFlight) {
       payload.inFlight = request.inFlight.slice(0, 100).map((c) => ({ operationId: c.operationId, service: c.service, type: c.type, before: c.before.map((x) => ({ ...x })), after: c.after.map((x) => ({ ...x })) }));
@@ -128,7 +130,7 @@ export async function applyGraphChange(deps: ApplyGraphChangeDeps, request: Grap
         });
       }
     }
-    deps.graphIndex?.replace(request.index ?? GraphIndex.build(after), revision);
+    deps.graphIndex?.replace(request.index ?? GraphIndex.build(after), revision, after);
   }
   return { baseRevision: request.baseRevision, revision, diff: request.diff, topology: after, auditSeq: records[0]?.seq ?? null };
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DEMO_TOPOLOGY } from "../topology/demo-topology";
 import { CachedGraphIndex } from "./cached-graph-index";
+import { diffTopology } from "./diff-topology";
+import type { RevisionDiff } from "./graph-change-store";
+import { normalizeTopology } from "./normalize-topology";
+import { perturbTopology } from "./perturb-topology";
 import { GraphIndex } from "./graph-index";
 import type { GraphStore } from "./ports";
 import type { GraphSnapshot } from "./types";
@@ -160,5 +164,51 @@ describe("CachedGraphIndex with a revision source", () => {
     await settle();
     await settle();
     expect(cache.revision).toBe(2);
+  });
+
+  it("catches up from the kept diffs when the revision moved, and reads the whole graph when they leave a gap or do not fit", async () => {
+    const base = normalizeTopology(DEMO_TOPOLOGY);
+    const store = new CountingStore();
+    store.snapshot = base;
+    const { state, source } = revisions(store);
+    const kept: RevisionDiff[] = [];
+    const cache = new CachedGraphIndex(store, 30_000, { ...source, diffsSince: async (r: number) => kept.filter((d) => d.revision > r) });
+    await cache.current(t0);
+    expect(cache.loads).toEqual({ whole: 1, caughtUp: 0 });
+
+    // Two revisions behind, both kept: applied to the graph held, no whole read.
+    const r2 = perturbTopology(base, { share: 0.1, seed: 2 });
+    const r3 = perturbTopology(r2, { share: 0.1, seed: 3 });
+    kept.push({ revision: 2, diff: diffTopology(base, r2) }, { revision: 3, diff: diffTopology(r2, r3) });
+    state.revision = 3;
+    store.snapshot = r3;
+    await cache.current(later(1_000));
+    await settle();
+    await settle();
+    expect(cache.revision).toBe(3);
+    expect(cache.loads).toEqual({ whole: 1, caughtUp: 1 });
+    const caughtUp = await cache.current(later(1_001));
+    const whole = GraphIndex.build(r3);
+    for (const s of r3.services) expect(Array.from(caughtUp.downstream(caughtUp.idOf(s.name)!, 3).nodes)).toEqual(Array.from(whole.downstream(whole.idOf(s.name)!, 3).nodes));
+
+    // Revision 4's diff was forgotten (only 5 is kept): a gap, so the whole graph is read.
+    const r5 = perturbTopology(r3, { share: 0.1, seed: 5 });
+    kept.push({ revision: 5, diff: diffTopology(r3, r5) });
+    state.revision = 5;
+    store.snapshot = r5;
+    await cache.current(later(2_000));
+    await settle();
+    await settle();
+    expect(cache.revision).toBe(5);
+    expect(cache.loads).toEqual({ whole: 2, caughtUp: 1 });
+
+    // A kept diff that does not fit the graph held: the whole graph is read.
+    kept.push({ revision: 6, diff: diffTopology(r2, r3) });
+    state.revision = 6;
+    await cache.current(later(3_000));
+    await settle();
+    await settle();
+    expect(cache.revision).toBe(6);
+    expect(cache.loads).toEqual({ whole: 3, caughtUp: 1 });
   });
 });

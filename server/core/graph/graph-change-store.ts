@@ -37,6 +37,15 @@ export interface Declaration {
 }
 
 /** The stored graph, its provenance and its revision, read in one snapshot. */
+/** The diff a revision applied (what graph_revision_diffs keeps). */
+export interface RevisionDiff {
+  revision: number;
+  diff: TopologyDiff;
+}
+
+/** How many recent revisions' diffs are kept: an index further behind reads the whole graph. */
+export const REVISION_DIFFS_KEPT = 64;
+
 export interface LiveGraph {
   revision: number;
   topology: TopologySpec;
@@ -66,6 +75,14 @@ export interface GraphChangeStore {
   declare(tx: StoreTransaction, declaration: Declaration): Promise<void>;
   /** Sets the revision to `revision` (the locked one + 1) at `at`. */
   setRevision(tx: StoreTransaction, revision: number, at: Date): Promise<void>;
+  /**
+   * Keeps the diff that produced `revision`, for other processes to catch up
+   * with, and forgets those older than the last REVISION_DIFFS_KEPT
+   * (docs/graph-changes.md#freshness-across-processes).
+   */
+  recordRevisionDiff(tx: StoreTransaction, revision: number, diff: TopologyDiff): Promise<void>;
+  /** The kept diffs of the revisions after `revision`, in order (possibly not starting at revision + 1, when older ones were forgotten). */
+  revisionDiffsSince(revision: number): Promise<RevisionDiff[]>;
   /** Every unfinished operation, with its place in line: the in-flight impact of a change. */
   inFlightOperations(): Promise<OperationRef[]>;
 }
