@@ -120,4 +120,17 @@ describe("inFlightConflictChanges", () => {
       expect(fast).toEqual(all);
     }
   });
+
+  it("gives the same diff whether the graphs are in order (one merge pass) or not (maps)", () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const before = normalizeTopology(generateSyntheticTopology({ services: 200, dependencies: 600, resourceGroups: 4, seed }));
+      const after = normalizeTopology(perturbTopology(before, { share: 0.08, seed: seed + 50 }));
+      const shuffle = <T>(list: T[]) => list.map((x, i) => [((i * 7919) % 1009) + i / 1e6, x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+      const unordered = (t: typeof before) => ({ ...t, services: shuffle(t.services), dependencies: shuffle(t.dependencies) });
+      const merged = diffTopology(before, after);
+      expect(diffSize(merged)).toBeGreaterThan(0);
+      expect(diffTopology(unordered(before), unordered(after))).toEqual(merged);
+      expect(diffTopology(before, unordered(after))).toEqual(merged);
+    }
+  });
 });

@@ -3,7 +3,7 @@
 // an admin previews, what the store applies row by row, and what the audit
 // event records. Pure.
 import { AppError } from "../errors";
-import type { ResourceGroupSpec, ServiceSpec, TopologySpec } from "../topology/types";
+import type { DependencySpec, ResourceGroupSpec, ServiceSpec, TopologySpec } from "../topology/types";
 import { edgeKey, type TopologyDiff } from "./live-graph-types";
 import { normalizeTopology } from "./normalize-topology";
 
@@ -22,32 +22,18 @@ export function emptyDiff(): TopologyDiff {
  * Everything `after` has that `before` has not, and the reverse; every list
  * sorted by name (edges by from, then to). The inputs need not be sorted:
  * only the (small) lists of the diff are, so a 1 % change to 40,000 edges
- * costs two passes, not two sorts of the whole graph.
+ * costs two passes, not two sorts of the whole graph. When both are in order
+ * already (the stored graph always is, and so is a normalized document),
+ * services and edges are compared in one merge pass, without building a map
+ * and a key string per element: the diff runs in the applying process beside
+ * other processes' conflict checks (docs/graph-changes.md#cost).
  */
 export function diffTopology(before: TopologySpec, after: TopologySpec): TopologyDiff {
   const diff = emptyDiff();
-  const service = (s: ServiceSpec): ServiceSpec => ({ name: s.name, tier: s.tier, criticality: s.criticality, team: s.team, description: s.description });
-
-  const servicesBefore = new Map(before.services.map((s) => [s.name, s]));
-  const servicesAfter = new Map(after.services.map((s) => [s.name, s]));
-  for (const s of after.services) {
-    const old = servicesBefore.get(s.name);
-    if (!old) diff.services.added.push(service(s));
-    else {
-      const fields = SERVICE_FIELDS.filter((f) => old[f] !== s[f]);
-      if (fields.length > 0) diff.services.changed.push({ name: s.name, before: service(old), after: service(s), fields });
-    }
-  }
-  for (const s of before.services) if (!servicesAfter.has(s.name)) diff.services.removed.push(service(s));
-
-  const edgesBefore = new Map(before.dependencies.map((d) => [edgeKey(d), d]));
-  const edgesAfter = new Map(after.dependencies.map((d) => [edgeKey(d), d]));
-  for (const d of after.dependencies) {
-    const old = edgesBefore.get(edgeKey(d));
-    if (!old) diff.edges.added.push({ from: d.from, to: d.to, kind: d.kind });
-    else if (old.kind !== d.kind) diff.edges.changed.push({ from: d.from, to: d.to, before: old.kind, after: d.kind });
-  }
-  for (const d of before.dependencies) if (!edgesAfter.has(edgeKey(d))) diff.edges.removed.push({ from: d.from, to: d.to, kind: d.kind });
+  if (inOrder(before.services, byName) && inOrder(after.services, byName)) diffServicesInOrder(before.services, after.services, diff);
+  else diffServices(before.services, after.services, diff);
+  if (inOrder(before.dependencies, byEdge) && inOrder(after.dependencies, byEdge)) diffEdgesInOrder(before.dependencies, after.dependencies, diff);
+  else diffEdges(before.dependencies, after.dependencies, diff);
 
   const group = (g: ResourceGroupSpec): ResourceGroupSpec => ({ name: g.name, kind: g.kind, description: g.description, members: [...g.members].sort(byString) });
   const groupsBefore = new Map(before.resourceGroups.map((g) => [g.name, g]));
@@ -70,6 +56,71 @@ export function diffTopology(before: TopologySpec, after: TopologySpec): Topolog
 }
 
 const byName = (a: { name: string }, b: { name: string }) => byString(a.name, b.name);
+const service = (s: ServiceSpec): ServiceSpec => ({ name: s.name, tier: s.tier, criticality: s.criticality, team: s.team, description: s.description });
+
+function inOrder<T>(list: readonly T[], compare: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < list.length; i++) if (compare(list[i - 1]!, list[i]!) >= 0) return false;
+  return true;
+}
+
+function compareService(old: ServiceSpec, s: ServiceSpec, diff: TopologyDiff): void {
+  const fields = SERVICE_FIELDS.filter((f) => old[f] !== s[f]);
+  if (fields.length > 0) diff.services.changed.push({ name: s.name, before: service(old), after: service(s), fields });
+}
+
+function diffServices(before: readonly ServiceSpec[], after: readonly ServiceSpec[], diff: TopologyDiff): void {
+  const servicesBefore = new Map(before.map((s) => [s.name, s]));
+  const servicesAfter = new Map(after.map((s) => [s.name, s]));
+  for (const s of after) {
+    const old = servicesBefore.get(s.name);
+    if (!old) diff.services.added.push(service(s));
+    else compareService(old, s, diff);
+  }
+  for (const s of before) if (!servicesAfter.has(s.name)) diff.services.removed.push(service(s));
+}
+
+/** Both lists by name, no name twice: one merge pass. */
+function diffServicesInOrder(before: readonly ServiceSpec[], after: readonly ServiceSpec[], diff: TopologyDiff): void {
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const order = i >= before.length ? 1 : j >= after.length ? -1 : byString(before[i]!.name, after[j]!.name);
+    if (order < 0) diff.services.removed.push(service(before[i++]!));
+    else if (order > 0) diff.services.added.push(service(after[j++]!));
+    else compareService(before[i++]!, after[j++]!, diff);
+  }
+}
+
+function diffEdges(before: readonly DependencySpec[], after: readonly DependencySpec[], diff: TopologyDiff): void {
+  const edgesBefore = new Map(before.map((d) => [edgeKey(d), d]));
+  const edgesAfter = new Map(after.map((d) => [edgeKey(d), d]));
+  for (const d of after) {
+    const old = edgesBefore.get(edgeKey(d));
+    if (!old) diff.edges.added.push({ from: d.from, to: d.to, kind: d.kind });
+    else if (old.kind !== d.kind) diff.edges.changed.push({ from: d.from, to: d.to, before: old.kind, after: d.kind });
+  }
+  for (const d of before) if (!edgesAfter.has(edgeKey(d))) diff.edges.removed.push({ from: d.from, to: d.to, kind: d.kind });
+}
+
+/** Both lists by from then to, no edge twice: one merge pass. */
+function diffEdgesInOrder(before: readonly DependencySpec[], after: readonly DependencySpec[], diff: TopologyDiff): void {
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const order = i >= before.length ? 1 : j >= after.length ? -1 : byEdge(before[i]!, after[j]!);
+    if (order < 0) {
+      const d = before[i++]!;
+      diff.edges.removed.push({ from: d.from, to: d.to, kind: d.kind });
+    } else if (order > 0) {
+      const d = after[j++]!;
+      diff.edges.added.push({ from: d.from, to: d.to, kind: d.kind });
+    } else {
+      const old = before[i++]!;
+      const d = after[j++]!;
+      if (old.kind !== d.kind) diff.edges.changed.push({ from: d.from, to: d.to, before: old.kind, after: d.kind });
+    }
+  }
+}
 /** Edges by `from`, then `to` (byte order, as the stores sort them). */
 export const byEdge = (a: { from: string; to: string }, b: { from: string; to: string }) => byString(a.from, b.from) || byString(a.to, b.to);
 

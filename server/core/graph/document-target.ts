@@ -27,9 +27,9 @@ export function documentTarget(document: TopologySpec, current: { topology: Topo
   const onlyObserved = new Set(
     current.provenance.filter((p) => p.kind === "EDGE" && p.sources.length > 0 && p.sources.every((s) => s.source === "TRACES")).map((p) => p.key),
   );
+  if (onlyObserved.size === 0) return { target: doc, keptObserved: [] };
   const services = new Set(doc.services.map((s) => s.name));
   const declared = new Set(doc.dependencies.map(edgeKey));
-  if (onlyObserved.size === 0) return { target: doc, keptObserved: [] };
   const keptObserved = normalizeTopology({
     services: [],
     resourceGroups: [],
