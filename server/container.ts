@@ -65,6 +65,8 @@ import { PostgresExecutionLeaseStore } from "./adapters/postgres/execution-lease
 import { actorPeople } from "./core/identity/actor-people";
 import { PostgresOperationStore } from "./adapters/postgres/operation-store";
 import { openRedisLockStore } from "./adapters/redis/lock-store";
+import { etcdLockStoreOptions } from "./adapters/etcd/etcd-config";
+import { openEtcdLockStore } from "./adapters/etcd/lock-store";
 import { PrometheusSignalSource, prometheusSignalConfigFromEnv } from "./adapters/signals/prometheus-signal-source";
 import { SimulatedSignalSource } from "./adapters/signals/simulated-signal-source";
 import { WebhookExecutor, webhookExecutorConfigFromEnv } from "./adapters/executors/webhook-executor";
@@ -128,7 +130,7 @@ export interface Container {
   /** The dependency graph: Neo4j when NEO4J_URI is set, else the store's own tables. */
   graph: GraphStore;
   audit: { log: AuditLog; store: AuditStore; sink: CheckpointSink; publicKey: KeyObject };
-  /** Distributed locks: Redis when REDIS_URL is set, else lease rows in the store. */
+  /** Distributed locks: as LOCK_BACKEND says (docs/locks-etcd.md#configuration); by default Redis when REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES is set (docs/locks-redis-ha.md), else lease rows in the store. */
   locks: { manager: LockManager; store: LockStore };
   /** Production's signals: Prometheus when PROMETHEUS_URL is set, else the simulated source. */
   signals: SignalSource;
@@ -335,12 +337,17 @@ export function buildAudit(env: Env, db: Database, log: Logger): Container["audi
 
 /**
  * The orchestrator and what it runs on, from configuration (the embedded and production backends):
- * locks on Redis or the store, signals from Prometheus or the simulation,
+ * locks on Redis, etcd or the store, signals from Prometheus or the simulation,
  * changes through the deploy system's webhook or the simulated executors.
  * This process drives operations unless ORCHESTRATOR_WORKER=false.
  */
 async function buildOrchestrator(env: Env, db: Database, graphIndex: CachedGraphIndex, auditLog: AuditLog, log: Logger, freezes: FreezeSource) {
-  const lockStore: LockStore = env.REDIS_URL ? await openRedisLockStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresLockStore(db);
+  const lockStore: LockStore =
+    env.lockBackend === "etcd"
+      ? await openEtcdLockStore({ ...etcdLockStoreOptions(env.etcdLocks!), prefix: env.LOCK_KEY_PREFIX })
+      : env.lockBackend === "redis"
+        ? await openRedisLockStore({ connection: env.redisLocks!, prefix: env.LOCK_KEY_PREFIX })
+        : new PostgresLockStore(db);
   const onBackgroundError = (error: unknown, context: string) => log.error({ err: error, context }, "background work failed");
   const metrics = createInterlockMetrics({ db, lockStore });
   const manager = await LockManager.start({
@@ -502,7 +509,7 @@ async function buildIdentity(env: Env, db: Database, auditLog: AuditLog, log: Lo
   if (oidc) log.info({ issuer: oidc.issuer, allowList: oidc.allowList }, describeOidcProvisioning(oidc));
   // Throttling counts on Redis when there is one (shared by every replica), else in the store (docs/security.md#sign-in-abuse).
   const signInAttempts = new SignInAttempts({
-    store: env.REDIS_URL ? openRedisSignInThrottleStore({ url: env.REDIS_URL, prefix: env.LOCK_KEY_PREFIX }) : new PostgresSignInThrottleStore(db),
+    store: env.redisLocks ? openRedisSignInThrottleStore({ connection: env.redisLocks, prefix: env.LOCK_KEY_PREFIX }) : new PostgresSignInThrottleStore(db),
     policy: { ...DEFAULT_SIGN_IN_THROTTLE_POLICY, accountLimit: env.SIGN_IN_ACCOUNT_LIMIT, addressLimit: env.SIGN_IN_ADDRESS_LIMIT },
     audit: auditLog,
     clock: systemClock,

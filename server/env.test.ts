@@ -186,3 +186,123 @@ describe("API token lifetimes (docs/security.md#offboarding-users-sessions-and-t
     expect(problemsOf({ API_TOKEN_DEFAULT_TTL_DAYS: "400" })).toEqual([{ variable: "API_TOKEN_DEFAULT_TTL_DAYS", message: "must be at most API_TOKEN_MAX_TTL_DAYS (365)" }]);
   });
 });
+
+describe("Redis for locks: one node, Sentinel or Cluster (docs/locks-redis-ha.md#configuration)", () => {
+  it("reads REDIS_URL as one node, and no Redis variable as locks in the store", () => {
+    expect(parseEnv({}).redisLocks).toBeNull();
+    expect(parseEnv({ REDIS_URL: "redis://:pw@cache:6379/2" }).redisLocks).toEqual({ kind: "standalone", url: "redis://:pw@cache:6379/2" });
+  });
+
+  it("reads REDIS_SENTINELS and REDIS_SENTINEL_NAME as a Sentinel-managed primary, with the Sentinels' and the data nodes' credentials", () => {
+    expect(parseEnv({ REDIS_SENTINELS: "10.0.0.5:26379, sentinel-2.internal:26380,[::1]:26381", REDIS_SENTINEL_NAME: "interlock" }).redisLocks).toEqual({
+      kind: "sentinel",
+      sentinels: [
+        { host: "10.0.0.5", port: 26379 },
+        { host: "sentinel-2.internal", port: 26380 },
+        { host: "::1", port: 26381 },
+      ],
+      name: "interlock",
+    });
+    const withAuth = parseEnv({ REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_NAME: "m", REDIS_SENTINEL_PASSWORD: "sp", REDIS_USERNAME: "locks", REDIS_PASSWORD: "dp" });
+    expect(withAuth.redisLocks).toEqual({ kind: "sentinel", sentinels: [{ host: "s1", port: 26379 }], name: "m", sentinelPassword: "sp", username: "locks", password: "dp" });
+  });
+
+  it("reads REDIS_CLUSTER_NODES as a Cluster's seed nodes", () => {
+    expect(parseEnv({ REDIS_CLUSTER_NODES: "r1:7000,r2:7001", REDIS_PASSWORD: "dp" }).redisLocks).toEqual({
+      kind: "cluster",
+      nodes: [
+        { host: "r1", port: 7000 },
+        { host: "r2", port: 7001 },
+      ],
+      password: "dp",
+    });
+  });
+
+  it("refuses two Redis topologies at once, naming both variables", () => {
+    expect(problemsOf({ REDIS_URL: "redis://cache:6379", REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_NAME: "m" }).map((p) => p.variable)).toEqual(["REDIS_URL, REDIS_SENTINELS"]);
+    expect(problemsOf({ REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_NAME: "m", REDIS_CLUSTER_NODES: "r1:7000" }).map((p) => p.variable)).toEqual(["REDIS_SENTINELS, REDIS_CLUSTER_NODES"]);
+    expect(problemsOf({ REDIS_URL: "redis://cache:6379", REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_NAME: "m", REDIS_CLUSTER_NODES: "r1:7000" })[0]!.message).toContain("exactly one of REDIS_URL");
+  });
+
+  it("refuses REDIS_SENTINELS without REDIS_SENTINEL_NAME, and Sentinel settings without Sentinels", () => {
+    expect(problemsOf({ REDIS_SENTINELS: "s1:26379" })).toEqual([{ variable: "REDIS_SENTINEL_NAME", message: expect.stringContaining("is required with REDIS_SENTINELS") }]);
+    expect(problemsOf({ REDIS_SENTINEL_NAME: "m" }).map((p) => p.variable)).toEqual(["REDIS_SENTINEL_NAME"]);
+    expect(problemsOf({ REDIS_URL: "redis://cache:6379", REDIS_SENTINEL_PASSWORD: "sp" }).map((p) => p.variable)).toEqual(["REDIS_SENTINEL_PASSWORD"]);
+  });
+
+  it.each([
+    ["REDIS_SENTINELS", "s1"],
+    ["REDIS_SENTINELS", "s1:26379,"],
+    ["REDIS_SENTINELS", "s1:0"],
+    ["REDIS_CLUSTER_NODES", "r1:70000"],
+    ["REDIS_CLUSTER_NODES", "redis://r1:7000"],
+    ["REDIS_CLUSTER_NODES", "::1:7000"],
+  ])("refuses a malformed host:port list in %s (%s), naming the variable and never echoing the value", (variable, value) => {
+    const problems = problemsOf({ [variable]: value, REDIS_SENTINEL_NAME: "m" }).filter((p) => p.variable === variable);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toContain("host:port");
+    expect(problems[0]!.message).not.toContain(value);
+  });
+
+  it("takes the data nodes' credentials only where they are used", () => {
+    expect(problemsOf({ REDIS_URL: "redis://cache:6379", REDIS_PASSWORD: "dp" })).toEqual([{ variable: "REDIS_PASSWORD", message: expect.stringContaining("put REDIS_URL's credentials in the URL") }]);
+    expect(problemsOf({ REDIS_PASSWORD: "dp" }).map((p) => p.variable)).toEqual(["REDIS_PASSWORD"]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: "r1:7000", REDIS_USERNAME: "locks" })).toEqual([{ variable: "REDIS_USERNAME", message: expect.stringContaining("needs REDIS_PASSWORD") }]);
+  });
+});
+
+describe("LOCK_BACKEND and etcd (docs/locks-etcd.md#configuration)", () => {
+  it("auto keeps the default: Redis when a Redis variable is set, else the store", () => {
+    expect(parseEnv({}).lockBackend).toBe("postgres");
+    expect(parseEnv({ REDIS_URL: "redis://cache:6379" }).lockBackend).toBe("redis");
+    expect(parseEnv({ LOCK_BACKEND: "postgres", REDIS_URL: "redis://cache:6379" }).lockBackend).toBe("postgres");
+    expect(parseEnv({}).etcdLocks).toBeNull();
+  });
+
+  it("reads LOCK_BACKEND=etcd with ETCD_ENDPOINTS, credentials and TLS files", () => {
+    const env = parseEnv({
+      LOCK_BACKEND: "etcd",
+      ETCD_ENDPOINTS: "https://etcd-1:2379, https://10.0.0.7:2379/",
+      ETCD_USERNAME: "interlock",
+      ETCD_PASSWORD: "pw",
+      ETCD_CA_FILE: "/etc/interlock/etcd-ca.pem",
+      ETCD_CERT_FILE: "/etc/interlock/etcd.pem",
+      ETCD_KEY_FILE: "/etc/interlock/etcd-key.pem",
+    });
+    expect(env.lockBackend).toBe("etcd");
+    expect(env.etcdLocks).toEqual({
+      endpoints: ["https://etcd-1:2379", "https://10.0.0.7:2379"],
+      username: "interlock",
+      password: "pw",
+      caFile: "/etc/interlock/etcd-ca.pem",
+      certFile: "/etc/interlock/etcd.pem",
+      keyFile: "/etc/interlock/etcd-key.pem",
+    });
+    expect(parseEnv({ LOCK_BACKEND: "etcd", ETCD_ENDPOINTS: "http://127.0.0.1:2379" }).etcdLocks).toEqual({ endpoints: ["http://127.0.0.1:2379"] });
+  });
+
+  it("refuses LOCK_BACKEND=etcd without ETCD_ENDPOINTS, naming the variable", () => {
+    expect(problemsOf({ LOCK_BACKEND: "etcd" })).toEqual([{ variable: "ETCD_ENDPOINTS", message: expect.stringContaining("is required with LOCK_BACKEND=etcd") }]);
+  });
+
+  it("refuses an unknown LOCK_BACKEND, and LOCK_BACKEND=redis without Redis", () => {
+    expect(problemsOf({ LOCK_BACKEND: "zookeeper" })).toEqual([{ variable: "LOCK_BACKEND", message: "must be one of auto, redis, etcd, postgres" }]);
+    expect(problemsOf({ LOCK_BACKEND: "redis" })).toEqual([{ variable: "LOCK_BACKEND", message: expect.stringContaining("none of REDIS_URL") }]);
+  });
+
+  it("refuses etcd settings without LOCK_BACKEND=etcd, and half of a credential pair", () => {
+    expect(problemsOf({ ETCD_ENDPOINTS: "http://127.0.0.1:2379" })).toEqual([{ variable: "ETCD_ENDPOINTS", message: "is only used with LOCK_BACKEND=etcd (LOCK_BACKEND is auto)" }]);
+    expect(problemsOf({ LOCK_BACKEND: "etcd", ETCD_ENDPOINTS: "http://e:2379", ETCD_USERNAME: "u" }).map((p) => p.variable)).toEqual(["ETCD_USERNAME"]);
+    expect(problemsOf({ LOCK_BACKEND: "etcd", ETCD_ENDPOINTS: "https://e:2379", ETCD_KEY_FILE: "/k.pem" }).map((p) => p.variable)).toEqual(["ETCD_KEY_FILE"]);
+    expect(problemsOf({ LOCK_BACKEND: "etcd", ETCD_ENDPOINTS: "http://e:2379", ETCD_CA_FILE: "/ca.pem" })).toEqual([{ variable: "ETCD_ENDPOINTS", message: expect.stringContaining("must be https://") }]);
+  });
+
+  it.each(["members:2379", "grpc://e:2379", "http://user:secret@e:2379", "http://e:2379/v3", "http://e:2379,https://f:2379", "http://e:2379,"])(
+    "refuses a malformed ETCD_ENDPOINTS (%s), never echoing the value",
+    (value) => {
+      const problems = problemsOf({ LOCK_BACKEND: "etcd", ETCD_ENDPOINTS: value });
+      expect(problems.map((p) => p.variable)).toEqual(["ETCD_ENDPOINTS"]);
+      expect(problems[0]!.message).not.toContain(value);
+    },
+  );
+});

@@ -3,6 +3,8 @@ import path from "node:path";
 import { z } from "zod";
 import { parseGroupMapping, parseGroupRoles } from "./core/identity/oidc-group-mapping";
 import { parsePrometheusDuration } from "./core/graph-sources/traces/service-graph-query";
+import type { RedisConnectionConfig, RedisHostPort } from "./adapters/redis/redis-client";
+import { parseEtcdEndpoints, type EtcdConnectionConfig } from "./adapters/etcd/etcd-config";
 
 // Configuration, validated once at start-up. A bad value stops the process with
 // a message naming the variable and what is wrong with it; values are never
@@ -28,6 +30,33 @@ const postgresUrl = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", message: "names no database (expected …/database at the end)" });
   }
 });
+
+/**
+ * "host:port,host:port" (an IPv6 address in brackets: [::1]:26379) as nodes,
+ * or the problem with it: which entry, never its text.
+ */
+export function parseRedisNodes(value: string): { nodes: RedisHostPort[]; problem: string | null } {
+  const entries = value.split(",").map((entry) => entry.trim());
+  const nodes: RedisHostPort[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(entry);
+    const port = m ? Number(m[3]) : 0;
+    if (!m || port < 1 || port > 65535) {
+      const where = entries.length > 1 ? `entry ${i + 1} of ${entries.length}` : "the value";
+      return { nodes: [], problem: `must be comma-separated host:port pairs (e.g. 10.0.0.5:26379,10.0.0.6:26379 or [::1]:26379); ${where} is not host:port with a port from 1 to 65535` };
+    }
+    nodes.push({ host: m[1] ?? m[2]!, port });
+  }
+  return { nodes, problem: null };
+}
+
+const redisNodeList = z
+  .string()
+  .max(10_000, "must be at most 10000 characters")
+  .superRefine((value, ctx) => {
+    const { problem } = parseRedisNodes(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /** Neo4j is optional: without NEO4J_URI the dependency graph lives in the store's own tables. */
 export const NEO4J_ENV_FIELDS = {
@@ -121,7 +150,31 @@ export const ZEnvSchema = z.object({
   AUDIT_VERIFY_INTERVAL_MINUTES: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").max(10_080, "must be at most 10080").default(60),
   // Locks (docs/specification.md#locks): Redis when REDIS_URL is set, else lease rows in the store.
   REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]*$/, "must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)").optional(),
+  // Or a primary that Sentinels fail over, or a Redis Cluster (docs/locks-redis-ha.md#configuration): at most one of
+  // REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES (checked in redisLocksFrom below).
+  REDIS_SENTINELS: redisNodeList.optional(),
+  REDIS_SENTINEL_NAME: z.string().max(200, "must be at most 200 characters").regex(/^\S+$/, "must be the master group's name, without spaces").optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  REDIS_CLUSTER_NODES: redisNodeList.optional(),
+  // AUTH for the data nodes behind REDIS_SENTINELS or REDIS_CLUSTER_NODES (REDIS_URL carries its own).
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
   LOCK_KEY_PREFIX: z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").default("interlock:lock:"),
+  // Which lock backend (docs/locks-etcd.md#configuration): auto is Redis when a Redis variable is set, else the store's lease rows.
+  LOCK_BACKEND: z.enum(["auto", "redis", "etcd", "postgres"], { message: "must be one of auto, redis, etcd, postgres" }).default("auto"),
+  ETCD_ENDPOINTS: z
+    .string()
+    .max(10_000, "must be at most 10000 characters")
+    .superRefine((value, ctx) => {
+      const { problem } = parseEtcdEndpoints(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+  ETCD_USERNAME: z.string().optional(),
+  ETCD_PASSWORD: z.string().optional(),
+  ETCD_CA_FILE: z.string().optional(),
+  ETCD_CERT_FILE: z.string().optional(),
+  ETCD_KEY_FILE: z.string().optional(),
   LOCK_DEFAULT_TTL_SECONDS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(86_400, "must be at most 86400").default(300),
   LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").max(3_600, "must be at most 3600").default(30),
   LOCK_STALE_AFTER_SECONDS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(600),
@@ -183,6 +236,12 @@ export type Env = z.infer<typeof ZEnvSchema> & {
   /** Where a generated AUTH_SECRET is kept on the embedded store. */
   authSecretFile: string;
   store: "postgres" | "pglite";
+  /** Locks (and sign-in throttling) on Redis: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES; null: in the store. */
+  redisLocks: RedisConnectionConfig | null;
+  /** The lock backend LOCK_BACKEND chose (auto resolved). */
+  lockBackend: "redis" | "etcd" | "postgres";
+  /** Where the etcd lock backend is, when LOCK_BACKEND=etcd. */
+  etcdLocks: EtcdConnectionConfig | null;
   /** Seed the demo users (published passwords): on by default only on the embedded store. */
   demoUsers: boolean;
   /** Seed the 42 demo services on a store's first start: by default only on the embedded store. */
@@ -209,6 +268,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (env.API_TOKEN_DEFAULT_TTL_DAYS > env.API_TOKEN_MAX_TTL_DAYS) {
     throw new EnvError([{ variable: "API_TOKEN_DEFAULT_TTL_DAYS", message: `must be at most API_TOKEN_MAX_TTL_DAYS (${env.API_TOKEN_MAX_TTL_DAYS})` }]);
   }
+  const redisLocks = redisLocksFrom(env);
+  const { lockBackend, etcdLocks } = lockBackendFrom(env, redisLocks);
   return {
     ...env,
     pgliteDir: path.resolve(env.INTERLOCK_DATA_DIR, "pglite"),
@@ -216,9 +277,91 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     auditKeyFile: path.resolve(env.INTERLOCK_DATA_DIR, "audit-signing-key.pem"),
     authSecretFile: path.resolve(env.INTERLOCK_DATA_DIR, "auth-secret"),
     store: env.DATABASE_URL ? "postgres" : "pglite",
+    redisLocks,
+    lockBackend,
+    etcdLocks,
     demoUsers: env.INTERLOCK_DEMO_USERS ?? !env.DATABASE_URL,
     INTERLOCK_SEED_DEMO: env.INTERLOCK_SEED_DEMO ?? !env.DATABASE_URL,
     INTERLOCK_DEMO: env.INTERLOCK_DEMO ?? !env.DATABASE_URL,
+  };
+}
+
+/**
+ * Where the Redis lock backend is (docs/locks-redis-ha.md#configuration): one
+ * node, a Sentinel-managed primary, or a Cluster; at most one of them. Throws
+ * EnvError listing every problem with the combination.
+ */
+function redisLocksFrom(env: z.infer<typeof ZEnvSchema>): RedisConnectionConfig | null {
+  const problems: { variable: string; message: string }[] = [];
+  const chosen = (["REDIS_URL", "REDIS_SENTINELS", "REDIS_CLUSTER_NODES"] as const).filter((name) => env[name] !== undefined);
+  if (chosen.length > 1) {
+    problems.push({ variable: chosen.join(", "), message: "are set together: set exactly one of REDIS_URL (one Redis), REDIS_SENTINELS (a primary that Sentinels fail over) or REDIS_CLUSTER_NODES (a Redis Cluster)" });
+  }
+  if (env.REDIS_SENTINELS !== undefined && env.REDIS_SENTINEL_NAME === undefined) {
+    problems.push({ variable: "REDIS_SENTINEL_NAME", message: "is required with REDIS_SENTINELS: the master group name the Sentinels monitor (sentinel monitor <name> …)" });
+  }
+  for (const name of ["REDIS_SENTINEL_NAME", "REDIS_SENTINEL_PASSWORD"] as const) {
+    if (env[name] !== undefined && env.REDIS_SENTINELS === undefined) problems.push({ variable: name, message: "is only used with REDIS_SENTINELS, which is not set" });
+  }
+  for (const name of ["REDIS_USERNAME", "REDIS_PASSWORD"] as const) {
+    if (env[name] === undefined || env.REDIS_SENTINELS !== undefined || env.REDIS_CLUSTER_NODES !== undefined) continue;
+    problems.push({
+      variable: name,
+      message: env.REDIS_URL !== undefined ? "is only used with REDIS_SENTINELS or REDIS_CLUSTER_NODES; put REDIS_URL's credentials in the URL (redis://user:password@host:6379)" : "is only used with REDIS_SENTINELS or REDIS_CLUSTER_NODES, neither of which is set",
+    });
+  }
+  if (env.REDIS_USERNAME !== undefined && env.REDIS_PASSWORD === undefined) problems.push({ variable: "REDIS_USERNAME", message: "needs REDIS_PASSWORD (Redis ACL users sign in with both)" });
+  if (problems.length) throw new EnvError(problems);
+  const auth = { ...(env.REDIS_USERNAME !== undefined ? { username: env.REDIS_USERNAME } : {}), ...(env.REDIS_PASSWORD !== undefined ? { password: env.REDIS_PASSWORD } : {}) };
+  if (env.REDIS_SENTINELS !== undefined) {
+    return {
+      kind: "sentinel",
+      sentinels: parseRedisNodes(env.REDIS_SENTINELS).nodes,
+      name: env.REDIS_SENTINEL_NAME!,
+      ...(env.REDIS_SENTINEL_PASSWORD !== undefined ? { sentinelPassword: env.REDIS_SENTINEL_PASSWORD } : {}),
+      ...auth,
+    };
+  }
+  if (env.REDIS_CLUSTER_NODES !== undefined) return { kind: "cluster", nodes: parseRedisNodes(env.REDIS_CLUSTER_NODES).nodes, ...auth };
+  return env.REDIS_URL !== undefined ? { kind: "standalone", url: env.REDIS_URL } : null;
+}
+
+/**
+ * The lock backend LOCK_BACKEND names (docs/locks-etcd.md#configuration), auto
+ * resolved, and etcd's settings. Throws EnvError listing every problem.
+ */
+function lockBackendFrom(env: z.infer<typeof ZEnvSchema>, redisLocks: RedisConnectionConfig | null): { lockBackend: Env["lockBackend"]; etcdLocks: EtcdConnectionConfig | null } {
+  const problems: { variable: string; message: string }[] = [];
+  const etcd = env.LOCK_BACKEND === "etcd";
+  const etcdVariables = ["ETCD_ENDPOINTS", "ETCD_USERNAME", "ETCD_PASSWORD", "ETCD_CA_FILE", "ETCD_CERT_FILE", "ETCD_KEY_FILE"] as const;
+  if (!etcd) {
+    for (const name of etcdVariables) if (env[name] !== undefined) problems.push({ variable: name, message: `is only used with LOCK_BACKEND=etcd (LOCK_BACKEND is ${env.LOCK_BACKEND})` });
+  } else {
+    if (env.ETCD_ENDPOINTS === undefined) problems.push({ variable: "ETCD_ENDPOINTS", message: "is required with LOCK_BACKEND=etcd: the etcd members' client URLs, comma-separated (e.g. https://etcd-1:2379,https://etcd-2:2379)" });
+    if ((env.ETCD_USERNAME === undefined) !== (env.ETCD_PASSWORD === undefined)) {
+      problems.push({ variable: env.ETCD_USERNAME === undefined ? "ETCD_PASSWORD" : "ETCD_USERNAME", message: "needs both ETCD_USERNAME and ETCD_PASSWORD (etcd users sign in with both)" });
+    }
+    if ((env.ETCD_CERT_FILE === undefined) !== (env.ETCD_KEY_FILE === undefined)) {
+      problems.push({ variable: env.ETCD_CERT_FILE === undefined ? "ETCD_KEY_FILE" : "ETCD_CERT_FILE", message: "needs both ETCD_CERT_FILE and ETCD_KEY_FILE (a client certificate and its key)" });
+    }
+    const tls = env.ETCD_CA_FILE !== undefined || env.ETCD_CERT_FILE !== undefined || env.ETCD_KEY_FILE !== undefined;
+    if (tls && env.ETCD_ENDPOINTS !== undefined && !env.ETCD_ENDPOINTS.trim().startsWith("https://")) {
+      problems.push({ variable: "ETCD_ENDPOINTS", message: "must be https:// URLs when ETCD_CA_FILE, ETCD_CERT_FILE or ETCD_KEY_FILE is set" });
+    }
+  }
+  if (env.LOCK_BACKEND === "redis" && !redisLocks) problems.push({ variable: "LOCK_BACKEND", message: "is redis, but none of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES is set" });
+  if (problems.length) throw new EnvError(problems);
+  const lockBackend = env.LOCK_BACKEND === "auto" ? (redisLocks ? "redis" : "postgres") : env.LOCK_BACKEND;
+  if (!etcd) return { lockBackend, etcdLocks: null };
+  return {
+    lockBackend,
+    etcdLocks: {
+      endpoints: parseEtcdEndpoints(env.ETCD_ENDPOINTS!).endpoints,
+      ...(env.ETCD_USERNAME !== undefined ? { username: env.ETCD_USERNAME, password: env.ETCD_PASSWORD } : {}),
+      ...(env.ETCD_CA_FILE !== undefined ? { caFile: env.ETCD_CA_FILE } : {}),
+      ...(env.ETCD_CERT_FILE !== undefined ? { certFile: env.ETCD_CERT_FILE } : {}),
+      ...(env.ETCD_KEY_FILE !== undefined ? { keyFile: env.ETCD_KEY_FILE } : {}),
+    },
   };
 }
 

@@ -148,7 +148,7 @@ export const LAYOUTS: Layout[] = [
     needs: "Postgres",
     what: [
       "A synthetic topology of 10,000 services, 40,000 edges and 50 resource groups, with 1,000 operations in flight as real rows. Documents with 1 % of the graph changed (edges removed and added, services altered, a few services added and removed) are applied through the `PUT /api/v1/graph` use case (`applyTopologyDocument`): load, target, diff, the in-flight operations whose conflicts change, then one transaction with the incremental diff, the provenance, the revision and the `graph.changed` event (docs/graph-changes.md).",
-      "**Checks** are the orchestrator's conflict check (`checkConflictsNow`, neighbourhood read included) with a revision-aware `CachedGraphIndex`: p95 at rest, then p95 while **another process** applies such documents (each apply makes the checking process reload its index in the background; checks keep using the old index).",
+      "**Checks** are the orchestrator's conflict check (`checkConflictsNow`, neighbourhood read included) with a revision-aware `CachedGraphIndex`: p95 at rest, then p95 while **another process** applies such documents (each apply makes the checking process catch its index up in the background from the revision's kept diff, docs/graph-changes.md#freshness-across-processes; checks keep using the old index meanwhile; the `whole-reload` variant reads the whole graph at every revision instead).",
     ],
     tables: [
       {
@@ -172,10 +172,11 @@ export const LAYOUTS: Layout[] = [
   {
     name: "locks",
     title: "Locks",
-    needs: "Redis and Postgres",
+    needs: "Redis, Postgres and etcd",
     what: [
-      "Four contenders in one run: raw `SET key token NX PX` + `DEL` (the limit: no ownership check on release, no fencing, no queue); Redlock (`@sesamecare-oss/redlock` 1.4, its README's settings); Interlock's lock manager over the Redis lock store; and over the Postgres lock store. Uncontended acquire+release pairs, every loop on its own resource, 3 s per case; then the contended hand-off: 32 waiters on one resource, from a release call to the next holder's acquire returning. Leases are 30 s and not renewed on either side.",
+      "Six contenders in one run: raw `SET key token NX PX` + `DEL` (the limit: no ownership check on release, no fencing, no queue); Redlock (`@sesamecare-oss/redlock` 1.4, its README's settings); Interlock's lock manager over the Redis lock store; over the Postgres lock store; over the etcd lock store; and the `etcd3` package's own lock recipe (`client.lock(key).ttl(30).acquire()`, then `release()`). Uncontended acquire+release pairs, every loop on its own resource, 3 s per case; then the contended hand-off: 32 waiters on one resource, from a release call to the next holder's acquire returning. Leases are 30 s and not renewed on either side.",
       "**Client settings are the same for every Redis contender**: each has its own ioredis 6 client with auto-pipelining on, one retry per request and no per-command timeout (`BENCH_REDIS_AUTOPIPELINE=0` puts all of them on plain clients). Interlock's lock store is given such a client (`openRedisLockStore({ client })`); whatever the store does with its own writes is part of the lock. Interlock on Postgres uses a pool of 16. Each run starts with a different contender, so none always gets the same slot of the machine's busy and quiet spells.",
+      "**Both etcd contenders use the same etcd**: one member (Debian's etcd 3.4) that the benchmark starts for the run, **its data dir on tmpfs (`/dev/shm`)**, so neither pays for a disk fsync; each has its own `etcd3` client with the library's defaults. Interlock on etcd is the same lock manager path as on Redis (`openEtcdLockStore({ client })`). The recipe has no queue (acquire fails at once when the key exists), so its hand-off waiters try again every 10–20 ms; each try costs a lease grant, a transaction and a revoke. The etcd server µs are the member's own CPU (`process_cpu_seconds_total`). `BENCH_LOCKS_ONLY=etcd` runs only the etcd contenders (record such a run under a `--tag`).",
     ],
     tables: [
       {
@@ -186,6 +187,8 @@ export const LAYOUTS: Layout[] = [
           { label: "Redlock 1.4", keys: ["redlock_c1_ops_s", "redlock_ops_s", "redlock_c64_p50_ms", "redlock_c64_p99_ms", "redlock_handoff_p50_ms", "redlock_handoff_p99_ms"] },
           { label: "Interlock on Redis", keys: ["interlock_redis_c1_ops_s", "interlock_redis_ops_s", "interlock_redis_c64_p50_ms", "interlock_redis_c64_p99_ms", "interlock_handoff_p50_ms", "interlock_handoff_p99_ms"] },
           { label: "Interlock on Postgres", keys: ["interlock_pg_c1_ops_s", "interlock_pg_ops_s", "interlock_pg_c64_p50_ms", "interlock_pg_c64_p99_ms", "interlock_pg_handoff_p50_ms", "interlock_pg_handoff_p99_ms"] },
+          { label: "Interlock on etcd (tmpfs) — hand-off p50 target ≤ 10 ms", keys: ["interlock_etcd_c1_ops_s", "interlock_etcd_ops_s", "interlock_etcd_c64_p50_ms", "interlock_etcd_c64_p99_ms", "interlock_etcd_handoff_p50_ms", "interlock_etcd_handoff_p99_ms"] },
+          { label: "`etcd3` Lock recipe (same etcd)", keys: ["etcd_recipe_c1_ops_s", "etcd_recipe_ops_s", "etcd_recipe_c64_p50_ms", "etcd_recipe_c64_p99_ms", "etcd_recipe_handoff_p50_ms", "etcd_recipe_handoff_p99_ms"] },
         ],
       },
       {
@@ -196,6 +199,8 @@ export const LAYOUTS: Layout[] = [
           { label: "Redlock (server: Redis)", keys: ["redlock_c64_client_us_per_pair", "redlock_c64_redis_us_per_pair"] },
           { label: "Interlock on Redis (server: Redis)", keys: ["interlock_redis_c64_client_us_per_pair", "interlock_redis_c64_redis_us_per_pair"] },
           { label: "Interlock on Postgres (server: this run's backends)", keys: ["interlock_pg_c64_client_us_per_pair", "interlock_pg_c64_pg_us_per_pair"] },
+          { label: "Interlock on etcd (server: the etcd member)", keys: ["interlock_etcd_c64_client_us_per_pair", "interlock_etcd_c64_etcd_us_per_pair"] },
+          { label: "`etcd3` Lock recipe (server: the etcd member)", keys: ["etcd_recipe_c64_client_us_per_pair", "etcd_recipe_c64_etcd_us_per_pair"] },
         ],
       },
       {
@@ -209,10 +214,11 @@ export const LAYOUTS: Layout[] = [
       { key: "interlock_redis_vs_raw_c64", label: "Interlock on Redis ÷ raw, concurrency 64", target: "≥ 0.6", basis: `pairs per second, same Redis, identically configured clients; ${SAME_RUN}` },
       { key: "interlock_pg_vs_pg_tx_c64", label: "Interlock on Postgres ÷ `pg_tx_s`, concurrency 64", basis: `pairs per second (each pair commits at least twice: the acquire and the release) ÷ the reference's one-row transactions per second on the same database; ${SAME_RUN}` },
       { key: "interlock_pg_vs_interlock_redis_c64", label: "Interlock on Postgres ÷ Interlock on Redis, concurrency 64", basis: `pairs per second; ${SAME_RUN}` },
+      { key: "interlock_etcd_vs_etcd_recipe_c64", label: "Interlock on etcd ÷ `etcd3` Lock recipe, concurrency 64", target: "≥ 1.0", basis: `pairs per second, both on the same etcd member (data dir on tmpfs), each with its own identically configured \`etcd3\` client; ${SAME_RUN}` },
     ],
     notes: [
       "A variant with every contender on plain clients (`BENCH_REDIS_AUTOPIPELINE=0 npm run bench -- locks --tag plain-clients`), when recorded, follows the main results: the two together show how far the client setting alone moves the ratios.",
-      "The hand-off target is p50 ≤ 5 ms for Interlock on Redis. Redlock polls (every 200 ± 200 ms by its README's settings); Interlock wakes the next waiter.", "`exclusivity_violations` in the JSON line counts grants that overlapped another holder's in the hand-off runs; it must be 0."],
+      "The hand-off target is p50 ≤ 5 ms for Interlock on Redis, and p50 ≤ 10 ms for Interlock on etcd. Redlock polls (every 200 ± 200 ms by its README's settings), and so do the `etcd3` recipe's waiters (every 10–20 ms); Interlock wakes the next waiter.", "`exclusivity_violations` in the JSON line counts grants that overlapped another holder's in the hand-off runs; it must be 0."],
   },
   {
     name: "orchestrator",

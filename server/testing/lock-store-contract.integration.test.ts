@@ -2,7 +2,10 @@
 import crypto from "node:crypto";
 import { Redis } from "ioredis";
 import { PostgresLockStore } from "../adapters/postgres/lock-store";
+import { afterAll, beforeAll } from "vitest";
+import { openEtcdLockStore, type EtcdLockStore } from "../adapters/etcd/lock-store";
 import { openRedisLockStore } from "../adapters/redis/lock-store";
+import { startEtcd, type EtcdServer } from "./etcd";
 import { describeLockStoreContract } from "./lock-store-contract";
 import { openTestStore } from "./stores";
 
@@ -58,3 +61,32 @@ for (const kind of ["postgres", "pglite"] as const) {
     };
   });
 }
+
+// One real etcd (Debian's 3.4) for the file, on free ports with its data on /dev/shm (testing/etcd.ts).
+let etcd: EtcdServer | null = null;
+beforeAll(async () => {
+  etcd = await startEtcd({ name: "lock-contract" });
+});
+afterAll(async () => {
+  await etcd?.stop();
+});
+
+describeLockStoreContract("etcd", async () => {
+  const prefix = `test/contract/${crypto.randomBytes(4).toString("hex")}/`;
+  const endpoints = [etcd!.endpoint];
+  const store = await openEtcdLockStore({ endpoints, prefix });
+  const others: EtcdLockStore[] = [];
+  return {
+    store,
+    // Another process's store: its own client, lease and watches, the same keys.
+    async another() {
+      const other = await openEtcdLockStore({ endpoints, prefix });
+      others.push(other);
+      return other;
+    },
+    async close() {
+      for (const other of others) await other.close();
+      await store.close();
+    },
+  };
+});

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { Cluster, Command, Redis } from "ioredis";
+import { Cluster, Command, type Redis } from "ioredis";
 import { AppError } from "../../core/errors";
 import type {
   LockAcquireRequest,
@@ -17,8 +17,10 @@ import { MAX_REVOCATION_REASON_LENGTH } from "../../core/locks/ports";
 import { LOCK_SCOPES, type LockKey, type LockMode, type LockScope } from "../../core/locks/types";
 import { BatchedWrites, ScriptCall, type WireScript } from "./batched-writes";
 import { LOCK_SCRIPTS, MAX_PRIORITY, META_LENGTH, META_VERSION, type LockScriptName } from "./lock-scripts";
+import { createRedisClient, describeRedisConnection, type RedisConnectionConfig } from "./redis-client";
 
-// The LockStore on Redis (standalone or Cluster). Each lock is one hash,
+// The LockStore on Redis (standalone, Sentinel-managed or Cluster; what each
+// guarantees: docs/locks-redis-ha.md). Each lock is one hash,
 //   <prefix>{SERVICE:payment-service}:state
 // holding its holders, waiters, fence and statistics (lock-scripts.ts says why,
 // lua/lock-head.lua how). The braces are the Cluster hash tag, so anything a lock's scripts
@@ -34,8 +36,10 @@ const SCAN_COUNT = 1_000;
 const STATE_SUFFIX = ":state";
 
 export interface RedisLockStoreOptions {
-  /** Used when no client is given (default redis://127.0.0.1:6379). */
+  /** Used when neither client nor connection is given (default redis://127.0.0.1:6379). */
   url?: string;
+  /** Where Redis is (server/env.ts: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES); the store opens its own client there. */
+  connection?: RedisConnectionConfig;
   /** A client of the caller's: used as is, and left open by close(). */
   client?: Redis | Cluster;
   prefix?: string;
@@ -71,6 +75,8 @@ const SCRIPTS = Object.fromEntries(
 ) as Record<LockScriptName, Script>;
 const REPLY_AS_STRINGS = { replyEncoding: "utf8" } as const;
 const TIMED_OUT = "Command timed out";
+/** PUBLISH ARGV[1] ARGV[2] on the node that serves KEYS[1] (a lock's key; see RedisLockStore.wake). */
+const PUBLISH_FROM_LOCK = "return redis.call('PUBLISH', ARGV[1], ARGV[2])";
 
 const NEEDS_ENCODING = /[%{}]/;
 const encodeResource = (resource: string) =>
@@ -81,6 +87,9 @@ const modeOf = (code: string | undefined): LockMode => (code === "S" ? "SHARED" 
 const isScope = (scope: string): scope is LockScope => (LOCK_SCOPES as readonly string[]).includes(scope);
 
 function describeClient(client: Redis | Cluster): string {
+  if (!(client instanceof Cluster) && client.options.sentinels?.length) {
+    return `Sentinel master "${client.options.name}" via ${client.options.sentinels.map((s) => `${s.host ?? "127.0.0.1"}:${s.port ?? 26379}`).join(",")}`;
+  }
   if (client instanceof Cluster) {
     const first = client.nodes()[0]?.options;
     return first ? `${first.host}:${first.port} (cluster)` : "cluster";
@@ -143,12 +152,13 @@ export class RedisLockStore implements LockStore {
   /**
    * Wraps a connected (or connecting) client; `owned`: close() quits it;
    * `commandTimeoutMs`: a limit the store enforces on every command it sends
-   * (for a client created without ioredis's commandTimeout).
+   * (for a client created without ioredis's commandTimeout); `where`: how
+   * messages name the server (default: from the client's options).
    * openRedisLockStore also checks that the server answers.
    */
   constructor(
     private readonly client: Redis | Cluster,
-    options: { prefix?: string; owned?: boolean; commandTimeoutMs?: number } = {},
+    options: { prefix?: string; owned?: boolean; commandTimeoutMs?: number; where?: string } = {},
   ) {
     this.prefix = options.prefix ?? DEFAULT_LOCK_PREFIX;
     this.owned = options.owned ?? false;
@@ -160,7 +170,7 @@ export class RedisLockStore implements LockStore {
     }
     this.wakePrefix = `${this.prefix}wake:`;
     this.revokedChannel = `${this.prefix}revoked`;
-    this.where = describeClient(client);
+    this.where = options.where ?? describeClient(client);
     this.writes = new BatchedWrites(client);
     client.on("error", this.onClientError);
     client.on("ready", this.onClientReady);
@@ -312,9 +322,17 @@ export class RedisLockStore implements LockStore {
     return subscriber;
   }
 
+  /**
+   * On a Cluster the wake-up is published by the master that serves the
+   * lock, as its scripts' wake-ups are: a Cluster relays PUBLISH between
+   * nodes and keeps order only among messages published on one node, so this
+   * keeps wake() in order with the lock's own wake-ups (docs/locks-redis-ha.md#cluster).
+   */
   async wake(instanceId: string, wake: LockWake): Promise<void> {
     const message = JSON.stringify({ scope: wake.key.scope, resource: wake.key.resource, holderIds: wake.holderIds });
-    await this.timed(this.client.publish(this.wakePrefix + instanceId, message)).catch(this.fail);
+    const channel = this.wakePrefix + instanceId;
+    const sent = this.client instanceof Cluster ? this.client.eval(PUBLISH_FROM_LOCK, 1, this.keyOf(wake.key), channel, message) : this.client.publish(channel, message);
+    await this.timed(sent).catch(this.fail);
   }
 
   async close(): Promise<void> {
@@ -455,7 +473,9 @@ export class RedisLockStore implements LockStore {
     const message = error instanceof Error ? error.message : String(error);
     if (isUnavailable(error)) {
       const vague = /max retries|Connection is closed|Stream isn't writeable/i.test(message);
-      const reason = vague && this.lastConnectionError ? this.lastConnectionError.message : message;
+      const last = this.lastConnectionError?.message;
+      // A command that timed out while the client was reconnecting (say, every Sentinel unreachable) says why too.
+      const reason = !last ? message : vague ? last : message === TIMED_OUT ? `${message} (reconnecting: ${last})` : message;
       return new AppError("UNAVAILABLE", `Redis lock store at ${this.where} is unavailable: ${reason}`, { backend: "redis", at: this.where }, { cause: error });
     }
     return new AppError("INTERNAL", `Redis lock store at ${this.where} refused a command: ${message}`, { backend: "redis", at: this.where }, { cause: error });
@@ -631,8 +651,9 @@ function parseRevocation(message: string): LockRevocation | null {
 
 /**
  * Opens the store on `client` (used as is, left open) or on a client of its
- * own for `url`, and checks that Redis answers: an unreachable server is an
- * AppError UNAVAILABLE within the connect timeout, not a hang.
+ * own for `connection` (or `url`), and checks that Redis answers: an
+ * unreachable server is an AppError UNAVAILABLE within the connect or command
+ * timeout, not a hang.
  */
 export async function openRedisLockStore(options: RedisLockStoreOptions = {}): Promise<RedisLockStore> {
   if (options.client) {
@@ -640,15 +661,16 @@ export async function openRedisLockStore(options: RedisLockStoreOptions = {}): P
     await store.ping();
     return store;
   }
-  const client = new Redis(options.url ?? DEFAULT_URL, {
-    enableAutoPipelining: options.autoPipelining ?? false,
-    // A command fails after one reconnection attempt instead of waiting in the offline queue for ever.
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    // No ioredis commandTimeout: the store keeps the limit itself, without a timer per command.
-    lazyConnect: true,
+  const connection = options.connection ?? { kind: "standalone", url: options.url ?? DEFAULT_URL };
+  // No ioredis commandTimeout: the store keeps the limit itself, without a timer per command.
+  const client = createRedisClient(connection, { autoPipelining: options.autoPipelining ?? false });
+  const store = new RedisLockStore(client, {
+    prefix: options.prefix,
+    owned: true,
+    commandTimeoutMs: options.commandTimeoutMs ?? 5_000,
+    // A Cluster client knows its nodes only once connected: name the configured seeds.
+    where: connection.kind === "standalone" ? undefined : describeRedisConnection(connection),
   });
-  const store = new RedisLockStore(client, { prefix: options.prefix, owned: true, commandTimeoutMs: options.commandTimeoutMs ?? 5_000 });
   try {
     await store.ping();
   } catch (error) {

@@ -1,16 +1,19 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { AppError } from "../../core/errors";
 import type { SignInThrottleStore, ThrottleCounter } from "../../core/identity/sign-in-throttle";
+import { createRedisClient, describeRedisConnection, type RedisConnectionConfig } from "./redis-client";
 
-// Sign-in throttle counters on Redis (when REDIS_URL is set): one hash per key,
+// Sign-in throttle counters on Redis (when Redis is configured: REDIS_URL,
+// REDIS_SENTINELS or REDIS_CLUSTER_NODES): one hash per key,
 //   <prefix>signin:<sha256 of the key>  {a: attempts, s: strikes, b: blocked until, e: expires at (epoch ms)}
 // expiring at the time the caller's clock sets (PEXPIREAT), the clock that
 // decides blocks too. Each operation is one Lua script, so replicas sharing the Redis
 // count every attempt once and exactly one of them sets a block. The key is
 // hashed: Redis never holds what was typed into the email field
-// (docs/security.md#sign-in-abuse).
+// (docs/security.md#sign-in-abuse). Every script and command touches that one
+// key, so each runs on a Redis Cluster as it does on one node (one slot).
 
 // ARGV: now, expire-at (now + window). A key past its expiry by the caller's
 // clock starts over even if Redis has not removed it yet, as in the table store.
@@ -51,18 +54,23 @@ interface ThrottleCommands {
   signInThrottleBlock(key: string, nowMs: string, untilMs: string, attemptsAfter: string, keepUntilMs: string): Promise<number>;
 }
 
+/** How long a command may take (also while a Cluster client has not found its nodes, where ioredis's commandTimeout does not yet run). */
+const COMMAND_TIMEOUT_MS = 2_000;
+
 export class RedisSignInThrottleStore implements SignInThrottleStore {
   readonly backend = "redis" as const;
-  private readonly client: Redis & ThrottleCommands;
+  private readonly client: (Redis | Cluster) & ThrottleCommands;
 
   constructor(
-    client: Redis,
+    client: Redis | Cluster,
     private readonly prefix: string,
     private readonly owned: boolean,
+    /** Where Redis is, for messages. */
+    private readonly where = "Redis",
   ) {
     client.defineCommand("signInThrottleHit", { numberOfKeys: 1, lua: HIT });
     client.defineCommand("signInThrottleBlock", { numberOfKeys: 1, lua: BLOCK });
-    this.client = client as Redis & ThrottleCommands;
+    this.client = client as (Redis | Cluster) & ThrottleCommands;
   }
 
   private redisKey(key: string): string {
@@ -92,23 +100,27 @@ export class RedisSignInThrottleStore implements SignInThrottleStore {
   }
 
   private async call<T>(command: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("Command timed out")), COMMAND_TIMEOUT_MS);
+    });
     try {
-      return await command;
+      return await Promise.race([command, timeout]);
     } catch (error) {
-      throw new AppError("UNAVAILABLE", "Redis does not answer: sign-in attempts cannot be counted.", {}, { cause: error });
+      throw new AppError("UNAVAILABLE", `Redis (${this.where}) does not answer: sign-in attempts cannot be counted.`, { backend: "redis", at: this.where }, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
 
-/** A store on its own connection to `url` (keys under `prefix`, the lock store's LOCK_KEY_PREFIX). */
-export function openRedisSignInThrottleStore(options: { url: string; prefix: string }): RedisSignInThrottleStore {
-  const client = new Redis(options.url, {
-    // A command fails after one reconnection attempt instead of waiting in the offline queue for ever.
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    commandTimeout: 2_000,
-    lazyConnect: true,
-  });
+/**
+ * A store on its own connection to `connection` (REDIS_URL, REDIS_SENTINELS or
+ * REDIS_CLUSTER_NODES; or to `url`), keys under `prefix`, the lock store's LOCK_KEY_PREFIX.
+ */
+export function openRedisSignInThrottleStore(options: ({ url: string } | { connection: RedisConnectionConfig }) & { prefix: string }): RedisSignInThrottleStore {
+  const connection: RedisConnectionConfig = "connection" in options ? options.connection : { kind: "standalone", url: options.url };
+  const client = createRedisClient(connection, { commandTimeoutMs: COMMAND_TIMEOUT_MS });
   client.on("error", () => {}); // reported by the command that fails
-  return new RedisSignInThrottleStore(client, options.prefix, true);
+  return new RedisSignInThrottleStore(client, options.prefix, true, describeRedisConnection(connection));
 }

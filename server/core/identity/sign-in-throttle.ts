@@ -103,7 +103,7 @@ export function addressThrottleKey(address: string): string {
   return `address:${address}`;
 }
 
-/** Where sign-in throttling keeps its counters: Redis when REDIS_URL is set, else a table of the store. */
+/** Where sign-in throttling keeps its counters: Redis when REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES is set, else a table of the store. */
 export interface SignInThrottleStore {
   readonly backend: "redis" | "postgres";
   /**

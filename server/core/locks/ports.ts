@@ -6,7 +6,10 @@ import type { LockKey, LockMode } from "./types";
 // server/testing/lock-store-contract.ts checks against each of them:
 //
 // - Time is the store's own clock (Redis TIME, Postgres clock_timestamp()), so
-//   processes with skewed clocks still agree on who holds what.
+//   processes with skewed clocks still agree on who holds what. etcd has no
+//   clock a client can read: there each process's own clock judges expiries,
+//   and fencing (etcd revisions) is what does not depend on clocks
+//   (docs/lock-backends.md).
 // - A lease whose expiry has passed does not exist: it is never reported,
 //   extended, released or counted as a blocker, whether or not it was cleaned up.
 // - Waiters queue per lock in (priority, arrival) order: a lower priority
@@ -128,7 +131,7 @@ export interface LockRevocation {
 export const MAX_REVOCATION_REASON_LENGTH = 1_000;
 
 export interface LockStore {
-  readonly backend: "redis" | "postgres" | "pglite";
+  readonly backend: "redis" | "postgres" | "pglite" | "etcd";
 
   /** Grants, re-grants (reentrant) or refuses-and-queues, atomically. */
   acquire(request: LockAcquireRequest): Promise<LockAcquireResult>;

@@ -62,10 +62,15 @@ export interface ChurnConfig {
 }
 
 export interface WorkerConfig {
-  backend: "redis" | "postgres";
+  backend: "redis" | "postgres" | "etcd";
   /** Lock store on Redis. */
   redisUrl?: string;
+  /** Key prefix of the lock store (Redis and etcd). */
   lockPrefix?: string;
+  /** Lock store on etcd: the member's client URLs. */
+  etcdEndpoints?: string[];
+  /** The etcd store's per-call deadline (its own default when unset). */
+  commandTimeoutMs?: number;
   /** Lock store on Postgres. */
   databaseUrl?: string;
   poolSize?: number;
@@ -107,10 +112,16 @@ function describeError(error: unknown): { code: string; message: string } {
 }
 
 async function openStore(config: WorkerConfig): Promise<{ store: LockStore; close: () => Promise<void> }> {
-  // Imported on demand: a Redis worker need not load Prisma, which is most of a Postgres worker's start-up.
+  // Imported on demand: a Redis or etcd worker need not load Prisma, which is most of a Postgres worker's start-up.
   if (config.backend === "redis") {
     const { openRedisLockStore } = await import("../../adapters/redis/lock-store");
     const store = await openRedisLockStore({ url: config.redisUrl, prefix: config.lockPrefix });
+    return { store, close: () => store.close() };
+  }
+  if (config.backend === "etcd") {
+    if (!config.etcdEndpoints?.length) throw new Error("an etcd worker needs etcdEndpoints");
+    const { openEtcdLockStore } = await import("../../adapters/etcd/lock-store");
+    const store = await openEtcdLockStore({ endpoints: config.etcdEndpoints, prefix: config.lockPrefix, commandTimeoutMs: config.commandTimeoutMs });
     return { store, close: () => store.close() };
   }
   if (!config.databaseUrl) throw new Error("a postgres worker needs databaseUrl");
