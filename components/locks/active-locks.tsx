@@ -48,7 +48,7 @@ export function ActiveLocks() {
   return (
     <>
       <p className="text-xs text-slate-500">
-        Lock backend: <span className="font-mono">{backend}</span>. TTLs count down on the store&apos;s clock (read {formatTime(at)}; this browser&apos;s clock is{" "}
+        Lock backend: <span className="font-mono">{backend}</span>. TTLs count down on {backend === "etcd" ? "the Interlock server\u2019s clock, since etcd has none a client can read" : "the store\u2019s clock"} (read {formatTime(at)}; this browser&apos;s clock is{" "}
         {Math.abs(offsetMs) < 1000 ? "in step with it" : `${formatDuration(Math.abs(offsetMs))} ${offsetMs > 0 ? "behind" : "ahead"}`}).
       </p>
       {locks.length === 0 ? (

@@ -1,3 +1,4 @@
+import "server-only";
 import fs from "node:fs";
 import { AppError } from "../../core/errors";
 import type { EtcdLockStoreOptions } from "./lock-store";

@@ -1,3 +1,4 @@
+import "server-only";
 // The grant rules of the etcd lock store (docs/locks-etcd.md), as pure
 // functions of (a lock's state, a request, now). etcd has no server-side
 // script language: the store reads a lock's one key, runs one of these steps,

@@ -58,6 +58,19 @@ const ALLOWED_CODES = new Set(["UNAVAILABLE", "LOCK_TIMEOUT", "LOCK_LOST"]);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** `call`, asked again while it fails with UNAVAILABLE (a client still following the failover), for at most 60 s. */
+async function untilAvailable<T>(call: () => Promise<T>, what: string): Promise<T> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === "UNAVAILABLE") || Date.now() > until) throw new Error(`gave up waiting for ${what}: ${(error as Error).message}`, { cause: error });
+      await sleep(200);
+    }
+  }
+}
+
 let dir: string;
 let primary: RedisProcess;
 let replica: RedisProcess;
@@ -263,7 +276,9 @@ beforeAll(async () => {
     await waitUntil(() => seen.acceptedAfterPromotion >= WRITES_AFTER_PROMOTION, `${WRITES_AFTER_PROMOTION} fenced writes succeed after the promotion`, 60_000);
     // H's next renewal reaches the new primary, which never had H's grant.
     const hError = await bounded(hLost, "H's lease to be found lost");
-    const h2 = await managers[2]!.acquire("holder-H2", LOST, { ttlMs: 15_000 });
+    // The store may still be reconnecting through the Sentinel (its client retries "from scratch" on a loaded machine):
+    // UNAVAILABLE is the documented answer meanwhile, so ask again until the deadline.
+    const h2 = await untilAvailable(() => managers[2]!.acquire("holder-H2", LOST, { ttlMs: 15_000 }), "H2 to take the LOST lock on the new primary");
     const h2Read = await counter.read(LOST.resource, h2.fencingToken);
     if (h2Read.ok) await counter.write(LOST.resource, h2.fencingToken, h2Read.value + 1, "holder-H2");
     const hLate = hRead.ok ? await counter.write(LOST.resource, h.fencingToken, hRead.value + 1, "holder-H") : { ok: true };
