@@ -625,7 +625,12 @@ async function restartScenario(target: RestartTarget): Promise<void> {
   expect(done.length, "every worker reported its end").toBe(PROCESSES * churn.workers);
   // Callers were told, in the domain's terms, and nothing escaped as a raw error.
   expect(errorLines.length, `errors while ${target.label} was down`).toBeGreaterThan(0);
-  expect(Object.keys(byCode).filter((code) => !["UNAVAILABLE", "LOCK_TIMEOUT", "LOCK_LOST"].includes(code)), JSON.stringify(samples)).toEqual([]);
+  // A store that keeps its locks across the restart (etcd) also keeps the lease of a release that failed while it
+  // was down, until that lease's TTL. If its holder meanwhile queues for the other lock, the store's wait-for graph
+  // has a real cycle, and the detector refuses one waiter with DEADLOCK_DETECTED (docs/locks-etcd.md#the-clock-and-what-is-not-guaranteed):
+  // a told refusal, so allowed here; a Redis that restarted empty has no such lease.
+  const allowed = ["UNAVAILABLE", "LOCK_TIMEOUT", "LOCK_LOST", ...(target.forgetsLocks ? [] : ["DEADLOCK_DETECTED"])];
+  expect(Object.keys(byCode).filter((code) => !allowed.includes(code)), JSON.stringify(samples)).toEqual([]);
   if (target.unavailableNames) {
     // The outage reached the callers as UNAVAILABLE, and its message says which backend, at which address.
     expect(byCode.UNAVAILABLE ?? 0, `UNAVAILABLE errors while ${target.label} was down: ${JSON.stringify(samples)}`).toBeGreaterThan(0);
